@@ -1,0 +1,48 @@
+"""Options shared by the commands that read thread files (parse, score, export, report)."""
+
+from __future__ import annotations
+
+import click
+
+from ..threads import FORMATS, ParseOptions
+
+FORMAT_CHOICE = click.Choice(sorted(FORMATS))
+
+
+def thread_input_options(func):
+    """``--format``, ``--include-removed`` and the CSV column options."""
+    decorators = [
+        click.option(
+            "--format", "format_", type=FORMAT_CHOICE, default=None,
+            help="Input format (default: detected from the content).",
+        ),
+        click.option(
+            "--include-removed", is_flag=True,
+            help="Keep spam, deleted and unapproved comments instead of skipping them.",
+        ),
+        click.option("--text-column", default="text", show_default=True,
+                     help="CSV: column with the comment text."),
+        click.option("--id-column", default=None, help="CSV: column with the comment id."),
+        click.option("--parent-column", default=None, help="CSV: column with the parent's id."),
+        click.option("--author-column", default=None, help="CSV: column with the author."),
+        click.option("--article-column", default=None, help="CSV: column with the article text."),
+        click.option("--title-column", default=None, help="CSV: column with the thread title."),
+        click.option("--thread-column", default=None, help="CSV: column with the thread id."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def parse_options_from(kwargs: dict) -> ParseOptions:
+    """Pop the shared options out of a command's kwargs into a ParseOptions."""
+    return ParseOptions(
+        include_removed=kwargs.pop("include_removed"),
+        text_column=kwargs.pop("text_column"),
+        id_column=kwargs.pop("id_column"),
+        parent_column=kwargs.pop("parent_column"),
+        author_column=kwargs.pop("author_column"),
+        article_column=kwargs.pop("article_column"),
+        title_column=kwargs.pop("title_column"),
+        thread_column=kwargs.pop("thread_column"),
+    )

@@ -1,0 +1,1 @@
+"""Train the default model: ``python train.py`` (same options as ``moderator train``)."""

@@ -1,0 +1,110 @@
+"""Flag policy: from a model's probabilities to ``flagged`` and ``reasons``.
+
+The model (``moderator.model.Model``) only predicts probabilities and explains them. What a
+site flags is policy: per-attribute thresholds, attributes switched off, banned words that
+always flag, allowed words that never count toward a score. ``score_texts`` combines both
+into the scoring contract::
+
+    {"scores": {attribute: probability}, "flagged": bool,
+     "reasons": [{"attribute", "score", "threshold", "spans": [[start, end, weight], ...]}]}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+BANNED_WORD = "banned_word"
+
+
+@dataclass
+class Policy:
+    """What a site flags. Empty policy = the model's own thresholds, every attribute on."""
+
+    thresholds: dict[str, float] = field(default_factory=dict)
+    disabled: set[str] = field(default_factory=set)
+    banned_words: list[str] = field(default_factory=list)
+    allowed_words: list[str] = field(default_factory=list)
+
+    def threshold(self, attribute: str, model_threshold: float) -> float:
+        return self.thresholds.get(attribute, model_threshold)
+
+    def _word_pattern(self, words: Sequence[str]) -> re.Pattern | None:
+        words = [w for w in words if w]
+        if not words:
+            return None
+        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def mask_allowed(self, text: str) -> str:
+        """Blank out allowed words (same length, so character offsets stay valid)."""
+        pattern = self._word_pattern(self.allowed_words)
+        if pattern is None:
+            return text
+        return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+    def banned_spans(self, text: str) -> list[list]:
+        pattern = self._word_pattern(self.banned_words)
+        if pattern is None:
+            return []
+        return [[m.start(), m.end(), 1.0] for m in pattern.finditer(text)]
+
+
+def score_texts(
+    model,
+    texts: Sequence[str],
+    articles: Sequence[str] | None = None,
+    parents: Sequence[str] | None = None,
+    groups: Sequence | None = None,
+    policy: Policy | None = None,
+    explain: bool = True,
+) -> list[dict]:
+    """Score texts with ``model`` under ``policy``; one contract dict per text."""
+    policy = policy or Policy()
+    masked = [policy.mask_allowed(t or "") for t in texts]
+    probabilities = model.predict(masked, articles=articles, parents=parents, groups=groups)
+    results = []
+    for i, text in enumerate(masked):
+        scores = {
+            attribute: round(float(probabilities[i, j]), 6)
+            for j, attribute in enumerate(model.attributes)
+        }
+        reasons = []
+        for attribute, score in scores.items():
+            if attribute in policy.disabled:
+                continue
+            threshold = policy.threshold(attribute, model.thresholds[attribute])
+            if score >= threshold:
+                spans = (
+                    model.explain(
+                        text,
+                        attribute,
+                        article=articles[i] if articles is not None else None,
+                        parent=parents[i] if parents is not None else None,
+                    )
+                    if explain
+                    else []
+                )
+                reasons.append(
+                    {"attribute": attribute, "score": score, "threshold": threshold, "spans": spans}
+                )
+        banned = policy.banned_spans(texts[i] or "")
+        if banned:
+            reasons.append(
+                {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}
+            )
+        results.append({"scores": scores, "flagged": bool(reasons), "reasons": reasons})
+    return results
+
+
+def score_thread(model, thread, policy: Policy | None = None, explain: bool = True) -> list[dict]:
+    """Score every comment of ``thread`` with its article and parent as context."""
+    by_id = {c.id: c for c in thread.comments}
+    texts = [c.text for c in thread.comments]
+    parents = [
+        by_id[c.parent_id].text if c.parent_id in by_id else "" for c in thread.comments
+    ]
+    articles = [thread.article or ""] * len(texts)
+    groups = [thread.id] * len(texts)
+    return score_texts(model, texts, articles, parents, groups, policy=policy, explain=explain)

@@ -1,0 +1,247 @@
+"""Evaluation metrics: pure functions over arrays, plus ``evaluate_model`` over labelled rows.
+
+Everything here is plain numpy so that ``training.py`` (cross-validation, threshold choice),
+``moderator evaluate`` and ``bench/quality.py`` agree on the numbers. Labels are 0/1; a
+label that is unknown (``None`` / NaN / -1) is left out of that attribute's metrics.
+
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> confusion_counts([0, 1, 1], [0.2, 0.7, 0.4], threshold=0.5)
+    {'tp': 1, 'fp': 0, 'tn': 1, 'fn': 1}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "average_precision",
+    "calibration_table",
+    "confusion_counts",
+    "evaluate_model",
+    "evaluate_scores",
+    "known_mask",
+    "precision_recall_f1",
+    "roc_auc",
+]
+
+
+def _arrays(y_true, y_score) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y_true, dtype=float).ravel()
+    s = np.asarray(y_score, dtype=float).ravel()
+    if y.shape != s.shape:
+        raise ValueError(f"labels ({y.size}) and scores ({s.size}) differ in length")
+    if y.size and not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("labels must be 0 or 1 (drop unknown labels first: see known_mask)")
+    return y, s
+
+
+def known_mask(labels: Iterable) -> np.ndarray:
+    """Boolean mask of the labels that are known (0 or 1), from values that may be None/NaN/-1."""
+    out = []
+    for value in labels:
+        if value is None:
+            out.append(False)
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            out.append(False)
+            continue
+        out.append(number in (0.0, 1.0))
+    return np.asarray(out, dtype=bool)
+
+
+def roc_auc(y_true, y_score) -> float:
+    """Area under the ROC curve (ties count one half); NaN when only one class is present.
+
+    Computed as the Mann-Whitney U statistic over average ranks, which equals the
+    trapezoidal area under the ROC curve.
+    """
+    y, s = _arrays(y_true, y_score)
+    n_pos = int(y.sum())
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    order = np.argsort(s, kind="mergesort")
+    sorted_scores = s[order]
+    ranks = np.empty(s.size, dtype=float)
+    # average rank (1-based) within each run of tied scores
+    boundaries = np.flatnonzero(np.diff(sorted_scores)) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [s.size]))
+    average = (starts + ends + 1) / 2.0
+    ranks[order] = np.repeat(average, ends - starts)
+    u = ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0
+    return float(u / (n_pos * n_neg))
+
+
+def average_precision(y_true, y_score) -> float:
+    """Average precision: sum over thresholds of (recall step) x precision, as scikit-learn.
+
+    Tied scores form one threshold. NaN when there is no positive label.
+    """
+    y, s = _arrays(y_true, y_score)
+    n_pos = y.sum()
+    if n_pos == 0:
+        return math.nan
+    order = np.argsort(-s, kind="mergesort")
+    y_sorted = y[order]
+    s_sorted = s[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(s_sorted)), y.size - 1]
+    tp = np.cumsum(y_sorted)[last_of_tie]
+    predicted = last_of_tie + 1.0
+    precision = tp / predicted
+    recall = tp / n_pos
+    recall_steps = np.diff(np.r_[0.0, recall])
+    return float((recall_steps * precision).sum())
+
+
+def confusion_counts(y_true, y_score, threshold: float) -> dict[str, int]:
+    """True/false positives/negatives when ``score >= threshold`` means positive."""
+    y, s = _arrays(y_true, y_score)
+    predicted = s >= threshold
+    actual = y == 1
+    return {
+        "tp": int(np.sum(predicted & actual)),
+        "fp": int(np.sum(predicted & ~actual)),
+        "tn": int(np.sum(~predicted & ~actual)),
+        "fn": int(np.sum(~predicted & actual)),
+    }
+
+
+def precision_recall_f1(y_true, y_score, threshold: float) -> dict[str, float]:
+    """Precision, recall and F1 at ``threshold``; a ratio with a zero denominator is 0.0."""
+    c = confusion_counts(y_true, y_score, threshold)
+    flagged = c["tp"] + c["fp"]
+    positives = c["tp"] + c["fn"]
+    precision = c["tp"] / flagged if flagged else 0.0
+    recall = c["tp"] / positives if positives else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def calibration_table(y_true, y_score, bins: int = 10) -> list[dict]:
+    """Equal-width bins of predicted probability over [0, 1] that hold at least one row.
+
+    Each bin: ``low``, ``high``, ``count``, ``mean_predicted``, ``observed_rate``. A score
+    equal to a bin edge goes to the upper bin (1.0 goes to the last one).
+    """
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    y, s = _arrays(y_true, y_score)
+    index = np.clip(np.floor(np.clip(s, 0.0, 1.0) * bins).astype(int), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        in_bin = index == b
+        count = int(in_bin.sum())
+        if not count:
+            continue
+        table.append(
+            {
+                "low": b / bins,
+                "high": (b + 1) / bins,
+                "count": count,
+                "mean_predicted": float(s[in_bin].mean()),
+                "observed_rate": float(y[in_bin].mean()),
+            }
+        )
+    return table
+
+
+def evaluate_scores(y_true, y_score, threshold: float, bins: int = 10) -> dict:
+    """Every metric for one attribute; rows whose label is unknown are left out first."""
+    labels = list(y_true)
+    mask = known_mask(labels)
+    y = np.asarray([float(v) for v, k in zip(labels, mask, strict=True) if k], dtype=float)
+    s = np.asarray(y_score, dtype=float).ravel()
+    if s.size != mask.size:
+        raise ValueError(f"labels ({mask.size}) and scores ({s.size}) differ in length")
+    s = s[mask]
+    result = {
+        "rows": int(y.size),
+        "positives": int(y.sum()),
+        "roc_auc": roc_auc(y, s),
+        "average_precision": average_precision(y, s),
+        "threshold": float(threshold),
+    }
+    result.update(precision_recall_f1(y, s, threshold))
+    result["confusion"] = confusion_counts(y, s, threshold)
+    result["calibration"] = calibration_table(y, s, bins=bins)
+    return result
+
+
+def _row_field(row, name: str, default=None):
+    if isinstance(row, dict):
+        return row.get(name, default)
+    return getattr(row, name, default)
+
+
+def _row_label(row, attribute: str):
+    labels = _row_field(row, "labels")
+    if isinstance(labels, dict):
+        return labels.get(attribute)
+    return _row_field(row, attribute)
+
+
+def evaluate_model(
+    model,
+    rows: Sequence,
+    attributes: Sequence[str] | None = None,
+    label_map: dict[str, str] | None = None,
+    bins: int = 10,
+) -> dict:
+    """Score ``rows`` with ``model`` and compute metrics for each attribute with known labels.
+
+    ``rows`` are labelled rows (``text``, ``article``, ``parent``, ``group`` and a ``labels``
+    mapping attribute -> 0/1/None, or the labels as attributes). ``label_map`` maps a model
+    attribute to the row label it is judged against (``{"toxicity": "insult"}`` scores the
+    toxicity output on insult labels). Attributes no row labels are listed in ``unlabelled``.
+    The thresholds are the model's own (``model.thresholds``).
+    """
+    rows = list(rows)
+    label_map = dict(label_map or {})
+    wanted = list(attributes) if attributes is not None else list(model.attributes)
+    missing = [a for a in wanted if a not in model.attributes]
+    if missing:
+        from .errors import ModelError
+
+        raise ModelError(
+            f"the model has no attribute {', '.join(missing)} "
+            f"(it scores: {', '.join(model.attributes)})"
+        )
+    report: dict = {"rows": len(rows), "attributes": {}, "unlabelled": []}
+    labelled = {}
+    for attribute in wanted:
+        label_name = label_map.get(attribute, attribute)
+        values = [_row_label(r, label_name) for r in rows]
+        if known_mask(values).any():
+            labelled[attribute] = (label_name, values)
+        else:
+            report["unlabelled"].append(attribute)
+    if not labelled:
+        return report
+
+    def column(name):
+        values = [_row_field(r, name) for r in rows]
+        return values if any(v is not None for v in values) else None
+
+    scores = np.asarray(
+        model.predict(
+            [_row_field(r, "text") or "" for r in rows],
+            articles=column("article"),
+            parents=column("parent"),
+            groups=column("group"),
+        ),
+        dtype=float,
+    )
+    for attribute, (label_name, values) in labelled.items():
+        j = list(model.attributes).index(attribute)
+        metrics = evaluate_scores(values, scores[:, j], model.thresholds[attribute], bins=bins)
+        if label_name != attribute:
+            metrics["label"] = label_name
+        report["attributes"][attribute] = metrics
+    return report

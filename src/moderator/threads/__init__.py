@@ -71,7 +71,13 @@ def detect_format(source: Source) -> str:
         raise ThreadFormatError(source.name, "empty file")
     best, best_score = None, 0.0
     for name in FORMATS:
-        score = format_module(name).sniff(source)
+        try:
+            module = format_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != FORMATS[name]:
+                raise
+            continue  # a format whose module is not built yet cannot claim the file
+        score = module.sniff(source)
         if score > best_score:
             best, best_score = name, score
     if best is None:

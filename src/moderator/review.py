@@ -12,10 +12,25 @@ into the scoring contract::
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .errors import ConfigError
 
 BANNED_WORD = "banned_word"
+
+# Attributes that are kinds of toxicity: a moderator rejecting a comment for any of them
+# confirms ``toxicity`` too (see moderator.feedback).
+TOXICITY_FAMILY = (
+    "toxicity",
+    "severe_toxicity",
+    "insult",
+    "profanity",
+    "threat",
+    "identity_attack",
+)
 
 
 @dataclass
@@ -26,16 +41,26 @@ class Policy:
     disabled: set[str] = field(default_factory=set)
     banned_words: list[str] = field(default_factory=list)
     allowed_words: list[str] = field(default_factory=list)
+    model_path: str | None = None  # from the config file's ``model`` key
+    source: str = ""  # the config file it came from, for error messages
 
     def threshold(self, attribute: str, model_threshold: float) -> float:
         return self.thresholds.get(attribute, model_threshold)
 
     def _word_pattern(self, words: Sequence[str]) -> re.Pattern | None:
-        words = [w for w in words if w]
-        if not words:
-            return None
-        alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+        return _compile_words(tuple(w for w in words if w))
+
+    def validate(self, attributes: Iterable[str]) -> None:
+        """ConfigError when the policy names an attribute the model does not have."""
+        known = list(attributes)
+        for section, names in (("thresholds", self.thresholds), ("attributes", self.disabled)):
+            for name in sorted(names):
+                if name not in known:
+                    where = f"{self.source}: " if self.source else ""
+                    raise ConfigError(
+                        f"{where}key '{section}.{name}': unknown attribute {name!r}; "
+                        f"the model has {', '.join(known)}"
+                    )
 
     def mask_allowed(self, text: str) -> str:
         """Blank out allowed words (same length, so character offsets stay valid)."""
@@ -49,6 +74,14 @@ class Policy:
         if pattern is None:
             return []
         return [[m.start(), m.end(), 1.0] for m in pattern.finditer(text)]
+
+
+@lru_cache(maxsize=64)
+def _compile_words(words: tuple[str, ...]) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
 def score_texts(
@@ -108,3 +141,27 @@ def score_thread(model, thread, policy: Policy | None = None, explain: bool = Tr
     articles = [thread.article or ""] * len(texts)
     groups = [thread.id] * len(texts)
     return score_texts(model, texts, articles, parents, groups, policy=policy, explain=explain)
+
+
+def comment_records(thread, results: Sequence[dict]) -> list[dict]:
+    """Per comment: ``thread_id``, the parse fields, then ``scores``, ``flagged``, ``reasons``."""
+    records = []
+    for comment, result in zip(thread.comments, results, strict=True):
+        record = {"thread_id": thread.id}
+        record.update(comment.to_dict())
+        record.update(result)
+        records.append(record)
+    return records
+
+
+def flag_counts(records: Iterable[dict]) -> tuple[int, int, Counter]:
+    """``(comments, flagged comments, Counter(attribute -> flagged comments))``."""
+    comments = flagged = 0
+    by_attribute: Counter = Counter()
+    for record in records:
+        comments += 1
+        if record["flagged"]:
+            flagged += 1
+            for reason in record["reasons"]:
+                by_attribute[reason["attribute"]] += 1
+    return comments, flagged, by_attribute

@@ -1,0 +1,46 @@
+"""A deterministic stand-in for moderator.model.Model, for unit tests of the review workflow.
+
+It scores by keywords so a test knows exactly which comment flags and why; the command
+tests use a real model trained by ``moderator.training`` (``trained_model_path``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+WORDS = {
+    "toxicity": {"idiot": 0.9, "stupid": 0.7, "damn": 0.6},
+    "insult": {"idiot": 0.85, "moron": 0.8},
+    "off_topic": {"buy": 0.95, "followers": 0.6, "casino": 0.9},
+}
+
+
+class KeywordModel:
+    """``predict`` = the largest weight of a listed word in the text, else 0.05."""
+
+    attributes = ["toxicity", "insult", "off_topic"]
+
+    def __init__(self, thresholds: dict | None = None):
+        self.thresholds = thresholds or {"toxicity": 0.5, "insult": 0.5, "off_topic": 0.5}
+        self.predict_calls = 0
+
+    def _matches(self, text: str, attribute: str):
+        for match in re.finditer(r"\w+", text or ""):
+            weight = WORDS[attribute].get(match.group(0).lower())
+            if weight is not None:
+                yield match.start(), match.end(), weight
+
+    def predict(self, texts, articles=None, parents=None, groups=None):
+        self.predict_calls += 1
+        out = np.full((len(texts), len(self.attributes)), 0.05)
+        for i, text in enumerate(texts):
+            for j, attribute in enumerate(self.attributes):
+                weights = [w for _, _, w in self._matches(text, attribute)]
+                if weights:
+                    out[i, j] = max(weights)
+        return out
+
+    def explain(self, text, attribute, article=None, parent=None):
+        return [[s, e, w] for s, e, w in self._matches(text, attribute)]

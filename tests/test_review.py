@@ -1,0 +1,241 @@
+"""The flag policy: thresholds, disabled attributes, banned/allowed words, config files."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from doubles import KeywordModel
+from moderator.errors import ConfigError
+from moderator.policy_config import load_policy
+from moderator.records import RecordWriter, TableWriter, csv_columns, describe_reason
+from moderator.review import (
+    BANNED_WORD,
+    Policy,
+    comment_records,
+    flag_counts,
+    score_texts,
+    score_thread,
+)
+from moderator.threads import Comment, Thread
+
+
+def thread_of(*texts, article="The council met to discuss the bus budget."):
+    comments = [
+        Comment(id=f"c{i}", parent_id=None if i == 0 else "c0", depth=0 if i == 0 else 1,
+                position=i, author=f"user{i}", text=t)
+        for i, t in enumerate(texts)
+    ]
+    return Thread(id="t1", title="Bus budget", article=article, comments=comments)
+
+
+def test_model_thresholds_flag_with_reasons_and_spans():
+    [civil, rude] = score_texts(KeywordModel(), ["Good point about buses", "You idiot"])
+    assert civil == {
+        "scores": {"toxicity": 0.05, "insult": 0.05, "off_topic": 0.05},
+        "flagged": False,
+        "reasons": [],
+    }
+    assert rude["flagged"] is True
+    assert [r["attribute"] for r in rude["reasons"]] == ["toxicity", "insult"]
+    assert rude["reasons"][0] == {
+        "attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]]
+    }
+
+
+def test_policy_threshold_overrides_model_and_disabled_attributes_never_flag():
+    policy = Policy(thresholds={"toxicity": 0.95}, disabled={"insult"})
+    [result] = score_texts(KeywordModel(), ["You idiot"], policy=policy)
+    assert result["flagged"] is False
+    assert result["scores"]["insult"] == 0.85  # still scored, only not flagged
+    policy = Policy(thresholds={"toxicity": 0.6})
+    [result] = score_texts(KeywordModel(), ["damn buses"], policy=policy)
+    assert [r["attribute"] for r in result["reasons"]] == ["toxicity"]
+    assert result["reasons"][0]["threshold"] == 0.6
+
+
+def test_banned_words_always_flag_case_insensitive_whole_words():
+    policy = Policy(banned_words=["bus pass scam"])
+    [hit, miss] = score_texts(
+        KeywordModel(), ["This BUS PASS SCAM again", "bus pass scammers"], policy=policy
+    )
+    assert hit["flagged"] is True
+    assert hit["reasons"] == [
+        {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": [[5, 18, 1.0]]}
+    ]
+    assert miss["flagged"] is False
+
+
+def test_allowed_words_never_count_toward_a_score():
+    model = KeywordModel()
+    [result] = score_texts(model, ["Stupid Bus Company is the name"],
+                           policy=Policy(allowed_words=["stupid bus company"]))
+    assert result["scores"]["toxicity"] == 0.05
+    assert result["flagged"] is False
+    [result] = score_texts(model, ["Stupid Bus Company is the name"])
+    assert result["flagged"] is True
+
+
+def test_score_thread_records_keep_parse_fields_and_thread_id():
+    thread = thread_of("Buses should be free", "buy followers now")
+    records = comment_records(thread, score_thread(KeywordModel(), thread))
+    assert [r["id"] for r in records] == ["c0", "c1"]
+    assert records[1]["thread_id"] == "t1"
+    assert records[1]["parent_id"] == "c0"
+    assert records[1]["author"] == "user1"
+    assert records[1]["flagged"] is True
+    assert flag_counts(records) == (2, 1, {"off_topic": 1})
+
+
+def test_policy_validate_names_the_unknown_attribute_and_file():
+    policy = Policy(thresholds={"toxicty": 0.5}, source="site.toml")
+    with pytest.raises(ConfigError) as err:
+        policy.validate(["toxicity", "off_topic"])
+    assert str(err.value) == (
+        "site.toml: key 'thresholds.toxicty': unknown attribute 'toxicty'; "
+        "the model has toxicity, off_topic"
+    )
+    with pytest.raises(ConfigError, match="key 'attributes.spam'"):
+        Policy(disabled={"spam"}, source="x").validate(["toxicity"])
+
+
+# --- moderator.toml ---------------------------------------------------------------------
+
+
+def write(tmp_path, text, name="moderator.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_load_policy_reads_every_key(tmp_path):
+    path = write(tmp_path, """
+model = "models/site.joblib"
+[thresholds]
+toxicity = 0.7
+off_topic = 1
+[attributes]
+insult = false
+toxicity = true
+[words]
+banned = ["buy followers", " casino "]
+allowed = ["Scunthorpe"]
+""")
+    policy = load_policy(path)
+    assert policy.thresholds == {"toxicity": 0.7, "off_topic": 1.0}
+    assert policy.disabled == {"insult"}
+    assert policy.banned_words == ["buy followers", "casino"]
+    assert policy.allowed_words == ["Scunthorpe"]
+    assert policy.model_path == str(tmp_path / "models" / "site.joblib")
+    assert policy.source == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[thresholds]\ntoxicity = 1.5\n",
+         "key 'thresholds.toxicity' must be from 0 to 1, got 1.5"),
+        ("[thresholds]\ntoxicity = \"high\"\n",
+         "key 'thresholds.toxicity' must be a number from 0 to 1, not a string"),
+        ("[thresholds]\ntoxicity = true\n",
+         "key 'thresholds.toxicity' must be a number from 0 to 1, not a boolean"),
+        ("thresholds = 0.5\n", "key 'thresholds' must be a table ([thresholds]), not a number"),
+        ("[attributes]\ninsult = \"no\"\n",
+         "key 'attributes.insult' must be true or false, not a string"),
+        ("[words]\nbanned = \"casino\"\n", "key 'words.banned' must be a list of strings"),
+        ("[words]\nbanned = [1]\n", "key 'words.banned' must be a list of strings"),
+        ("[words]\nallowed = [\"ok\", \" \"]\n", "key 'words.allowed' has an empty word (item 1)"),
+        ("[words]\nblocked = []\n", "unknown key 'words.blocked'; expected one of banned, allowed"),
+        ("treshold = 1\n",
+         "unknown key 'treshold'; expected one of model, thresholds, attributes, words"),
+        ("model = 3\n", "key 'model' must be a path (a string)"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_policy(path)
+    assert str(err.value) == f"{path}: {message}"
+
+
+def test_unparseable_and_missing_config(tmp_path):
+    path = write(tmp_path, "[thresholds\n")
+    with pytest.raises(ConfigError, match=r"moderator.toml: not valid TOML: .*line 1"):
+        load_policy(path)
+    with pytest.raises(ConfigError) as err:
+        load_policy(tmp_path / "none.toml")
+    assert str(err.value) == f"{tmp_path / 'none.toml'}: no such file"
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe[x]")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_policy(binary)
+
+
+def test_example_config_is_valid():
+    from conftest import REPO
+
+    policy = load_policy(REPO / "examples" / "moderator.toml")
+    assert policy.thresholds
+    assert policy.banned_words and policy.allowed_words
+
+
+# --- record writers ---------------------------------------------------------------------
+
+RECORD = {
+    "thread_id": "t1", "id": "c1", "depth": 1, "removed": False, "text": 'He said "idiot"',
+    "scores": {"toxicity": 0.9, "off_topic": 0.1}, "flagged": True,
+    "reasons": [{"attribute": "toxicity", "score": 0.9, "threshold": 0.5,
+                 "spans": [[9, 14, 0.9]]}],
+}
+FIELDS = ["thread_id", "id", "depth", "removed", "text", "scores", "flagged", "reasons"]
+
+
+def test_csv_writer_one_column_per_score_and_json_reasons():
+    import csv
+
+    buffer = io.StringIO()
+    writer = RecordWriter(buffer, "csv", FIELDS, ["toxicity", "off_topic"])
+    writer.write(RECORD)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert list(rows[0]) == csv_columns(FIELDS, ["toxicity", "off_topic"]) == [
+        "thread_id", "id", "depth", "removed", "text", "score_toxicity", "score_off_topic",
+        "flagged", "reasons",
+    ]
+    assert rows[0]["score_toxicity"] == "0.9"
+    assert rows[0]["removed"] == "false" and rows[0]["flagged"] == "true"
+    assert json.loads(rows[0]["reasons"]) == RECORD["reasons"]
+
+
+def test_json_and_jsonl_writers():
+    buffer = io.StringIO()
+    writer = RecordWriter(buffer, "json", FIELDS, ["toxicity"])
+    writer.write(RECORD)
+    writer.write(RECORD)
+    writer.close()
+    assert json.loads(buffer.getvalue()) == [RECORD, RECORD]
+    buffer = io.StringIO()
+    RecordWriter(buffer, "json", FIELDS, []).close()
+    assert json.loads(buffer.getvalue()) == []
+    buffer = io.StringIO()
+    RecordWriter(buffer, "jsonl", FIELDS, []).write(RECORD)
+    assert json.loads(buffer.getvalue()) == RECORD
+
+
+def test_table_writer_indents_flags_and_summarises():
+    lines = []
+    table = TableWriter(lines.append, ["toxicity", "off_topic"])
+    table.write({**RECORD, "author": "ann"})
+    table.write({"depth": 0, "author": None, "text": "fine", "flagged": False,
+                 "scores": {"toxicity": 0.1, "off_topic": 0.2}})
+    import click
+
+    plain = [click.unstyle(line) for line in lines]
+    assert plain[0] == '0.90 0.10    ann: He said "idiot"'
+    assert plain[1].strip() == 'FLAG toxicity 0.90 \u2265 0.50: "idiot"'
+    assert plain[2] == "0.10 0.20  (anonymous): fine"
+    assert "\x1b[31m" in lines[0]  # flagged rows are red (stripped when not a terminal)
+    assert table.summary() == "2 comments, 1 flagged (toxicity 1)"
+    assert describe_reason("abc", {"attribute": "x", "score": 1, "threshold": 1,
+                                   "spans": []}) == "x 1.00 \u2265 1.00"

@@ -1,0 +1,534 @@
+"""Hashed word and character n-grams, computed by compiled (numba) kernels.
+
+Why this exists: scikit-learn's n-gram analyzers run a Python loop per n-gram, about 1,000
+long comments a second for words + characters. These kernels enumerate the same kind of
+features ~50-100x faster, and ``score`` multiplies them by a linear model's weights without
+building the feature matrix at all. Training still gets an ordinary scipy CSR matrix from
+``transform``; a test checks that both paths agree.
+
+What a "document" becomes:
+
+1. Normalisation, character by character, keeping each character's original offset so that
+   explanations point into the user's text: lower case; leetspeak (``sh1t``, ``a$$hole``,
+   ``b!tch``: a digit next to a letter, and ``$ @ !`` inside a word, read as letters); runs of three
+   or more equal characters collapse to one (``fuuuuck``, ``idiooooot``); whitespace runs become
+   one space (a newline is kept as the sentence boundary it is).
+2. Tokens: the normalised text split by the nltk ``RegexpTokenizer`` pattern ``TOKEN_PATTERN``
+   (URLs, words with inner ``* ' ’``, single symbols such as emoji or ``!``). The kernel
+   implements that pattern natively; ``tokenize`` runs nltk's tokenizer itself, and a property
+   test holds the two equal. Characters outside the Basic Multilingual Plane (emoji) are symbols.
+3. Features: character n-grams (``char_range``, spaces included) and word n-grams
+   (``word_range``; every URL is the one token ``<url>``), each hashed into its own block of
+   ``2**char_bits`` / ``2**word_bits`` columns.
+
+Values are TF-IDF with an "occurrence norm": ``x_f = count_f * idf_f / sqrt(sum over
+occurrences of idf**2)`` per block. It equals the usual l2 norm when no n-gram repeats, and can be
+computed in one pass, which is what makes the fused scoring kernel possible.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba as nb
+import numpy as np
+import scipy.sparse as sp
+
+BMP = 65536
+CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
+TOKEN_PATTERN = r"https?://\S+|www\.\S+|\w+(?:[*'’]\w+)*|[^\w\s]"
+URL_TOKEN = "<url>"
+
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+_SALT_CHAR = np.uint64(0x9E3779B97F4A7C15)
+_SALT_WORD = np.uint64(0xC2B2AE3D27D4EB4F)
+_SALT_BIGRAM = np.uint64(0x165667B19E3779F9)
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i"}
+
+
+@lru_cache(maxsize=1)
+def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(class, lower-case map, leet map, is-letter) for every BMP code point."""
+    import re
+
+    chars = "".join(chr(c) for c in range(BMP))
+    classes = np.full(BMP, CLS_OTHER, np.uint8)
+    for m in re.finditer(r"\w", chars):
+        classes[m.start()] = CLS_WORD
+    for m in re.finditer(r"\s", chars):
+        classes[m.start()] = CLS_SPACE
+    lower = np.arange(BMP, dtype=np.uint32)
+    letter = np.zeros(BMP, np.bool_)
+    for code, ch in enumerate(chars):
+        low = ch.lower()
+        if len(low) == 1 and low != ch:
+            lower[code] = ord(low)
+        letter[code] = ch.isalpha()
+    leet = np.zeros(BMP, np.uint32)
+    for src, dst in _LEET.items():
+        leet[ord(src)] = ord(dst)
+    return classes, lower, leet, letter
+
+
+def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated UTF-32 code points and per-text offsets (offsets are Python str indices)."""
+    joined = "".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=offsets[1:])
+    return codes, offsets
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_letter(code, letter):
+    return code < 65536 and letter[code]
+
+
+@nb.njit(cache=True, nogil=True)
+def _normalize(codes, offsets, classes, lower, leet, letter):
+    """Normalised code points, their classes, original offsets, and per-document offsets."""
+    n = codes.shape[0]
+    ndoc = offsets.shape[0] - 1
+    out_c = np.empty(n, np.uint32)
+    out_cls = np.empty(n, np.uint8)
+    out_pos = np.empty(n, np.int64)
+    out_off = np.empty(ndoc + 1, np.int64)
+    k = 0
+    for d in range(ndoc):
+        out_off[d] = k
+        start = offsets[d]
+        end = offsets[d + 1]
+        after_space = True
+        run_char = np.uint32(0xFFFFFFFF)
+        run_len = 0
+        for i in range(start, end):
+            c = codes[i]
+            cl = classes[c] if c < 65536 else 2
+            if cl == 0:
+                if after_space:
+                    if c == 10 and k > out_off[d]:
+                        out_c[k - 1] = 10
+                    continue
+                out_c[k] = 10 if c == 10 else 32
+                out_cls[k] = 0
+                out_pos[k] = i
+                k += 1
+                after_space = True
+                run_len = 0
+                run_char = np.uint32(0xFFFFFFFF)
+                continue
+            low = lower[c] if c < 65536 else c
+            if c < 65536 and leet[c] != 0:
+                prev_letter = k > out_off[d] and _is_letter(out_c[k - 1], letter)
+                next_letter = i + 1 < end and _is_letter(codes[i + 1], letter)
+                next_same = i + 1 < end and codes[i + 1] == c and c != 33
+                if 48 <= c <= 57:
+                    mapped = prev_letter or next_letter
+                else:  # $ @ ! read as letters only inside a word: a$$hole, b!tch, b@stard
+                    mapped = prev_letter and (next_letter or next_same)
+                if mapped:
+                    low = leet[c]
+                    cl = 1
+            if low == run_char:
+                run_len += 1
+            else:
+                run_char = low
+                run_len = 1
+            if run_len >= 3:
+                if run_len == 3:
+                    k -= 1
+                continue
+            out_c[k] = low
+            out_cls[k] = cl
+            out_pos[k] = i
+            k += 1
+            after_space = False
+        if k > out_off[d] and out_cls[k - 1] == 0:
+            k -= 1
+    out_off[ndoc] = k
+    return out_c[:k], out_cls[:k], out_pos[:k], out_off
+
+
+@nb.njit(cache=True, nogil=True)
+def _mix(h):
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def _url_at(c, i, end):
+    """Length of the URL prefix (``http://``, ``https://``, ``www.``) at i, else 0."""
+    # h t t p s : / /   and   w w w .
+    if i + 7 <= end and c[i] == 104 and c[i + 1] == 116 and c[i + 2] == 116 and c[i + 3] == 112:
+        if c[i + 4] == 58 and c[i + 5] == 47 and c[i + 6] == 47:
+            return 7
+        if i + 8 <= end and c[i + 4] == 115 and c[i + 5] == 58 and c[i + 6] == 47 and c[i + 7] == 47:
+            return 8
+    if i + 4 <= end and c[i] == 119 and c[i + 1] == 119 and c[i + 2] == 119 and c[i + 3] == 46:
+        return 4
+    return 0
+
+
+@nb.njit(cache=True, nogil=True)
+def _token_end(c, cls, i, end):
+    """End of the token starting at i (``TOKEN_PATTERN`` semantics) and whether it is a URL."""
+    if _url_at(c, i, end) > 0:
+        j = i + _url_at(c, i, end)
+        while j < end and cls[j] != 0:
+            j += 1
+        return j, True
+    if cls[i] != 1:
+        return i + 1, False
+    j = i + 1
+    while j < end:
+        if cls[j] == 1:
+            j += 1
+        elif (c[j] == 42 or c[j] == 39 or c[j] == 8217) and j + 1 < end and cls[j + 1] == 1:
+            j += 2
+        else:
+            break
+    return j, False
+
+
+@nb.njit(cache=True, nogil=True)
+def _token_hash(c, i, j, is_url, url_hash):
+    if is_url:
+        return url_hash
+    h = _FNV_OFFSET
+    for p in range(i, j):
+        h = (h ^ np.uint64(c[p])) * _FNV_PRIME
+    return h
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_boundary(c, p, end):
+    """Sentence window ends after position p: newline, or . ! ? followed by a space/end."""
+    if c[p] == 10:
+        return True
+    if c[p] == 46 or c[p] == 33 or c[p] == 63:
+        return p + 1 >= end or c[p + 1] == 32 or c[p + 1] == 10
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _window_end(nc, seg_start, b):
+    p = seg_start
+    while p < b:
+        if _is_boundary(nc, p, b):
+            return p + 1
+        p += 1
+    return b
+
+
+@nb.njit(cache=True, nogil=True)
+def _next_window(nc, ncls, seg_end, b):
+    while seg_end < b and ncls[seg_end] == 0:
+        seg_end += 1
+    return seg_end
+
+
+@nb.njit(cache=True, nogil=True)
+def _word_column(hist, n, word_offset, word_mask):
+    """Column of the word n-gram made of the last n tokens (hist[0] is the newest)."""
+    h = _SALT_WORD * np.uint64(n)
+    for t in range(n - 1, -1, -1):
+        h = _mix(h ^ hist[t])
+    return word_offset + np.int64(h & word_mask)
+
+
+@nb.njit(cache=True, nogil=True)
+def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
+               url_hash, windows):
+    """Every n-gram occurrence: (unit ptr, column, normalised start, normalised end, doc of unit).
+
+    A unit is a document, or with ``windows`` a sentence window of one. Word n-grams never
+    cross a sentence boundary, so a document's occurrences are exactly its windows'.
+    """
+    ndoc = noff.shape[0] - 1
+    total = noff[ndoc]
+    cap = total * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
+    cols = np.empty(cap, np.int64)
+    starts = np.empty(cap, np.int64)
+    ends = np.empty(cap, np.int64)
+    unit_ptr = np.empty(total + ndoc + 2, np.int64)
+    unit_doc = np.empty(total + ndoc + 2, np.int64)
+    char_mask = np.uint64((1 << char_bits) - 1)
+    word_mask = np.uint64((1 << word_bits) - 1)
+    word_offset = 1 << char_bits
+    m = 0
+    u = 0
+    hist = np.empty(8, np.uint64)
+    hist_start = np.empty(8, np.int64)
+    for d in range(ndoc):
+        a = noff[d]
+        b = noff[d + 1]
+        unit_ptr[u] = m
+        unit_doc[u] = d
+        u += 1
+        seg_start = a
+        while seg_start < b:
+            seg_end = _window_end(nc, seg_start, b)
+            if windows and seg_start > a:
+                unit_ptr[u] = m
+                unit_doc[u] = d
+                u += 1
+            for i in range(seg_start, seg_end):
+                h = _FNV_OFFSET ^ _SALT_CHAR
+                for n in range(1, char_hi + 1):
+                    if i + n > b:
+                        break
+                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+                    if n >= char_lo:
+                        cols[m] = np.int64(_mix(h) & char_mask)
+                        starts[m] = i
+                        ends[m] = i + n
+                        m += 1
+            ntok = 0
+            i = seg_start
+            while i < seg_end:
+                if ncls[i] == 0:
+                    i += 1
+                    continue
+                j, is_url = _token_end(nc, ncls, i, b)
+                for back in range(word_hi - 1, 0, -1):
+                    hist[back] = hist[back - 1]
+                    hist_start[back] = hist_start[back - 1]
+                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+                hist_start[0] = i
+                ntok += 1
+                for n in range(word_lo, min(word_hi, ntok) + 1):
+                    cols[m] = _word_column(hist, n, word_offset, word_mask)
+                    starts[m] = hist_start[n - 1]
+                    ends[m] = j
+                    m += 1
+                i = j
+            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    unit_ptr[u] = m
+    return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
+
+
+@nb.njit(cache=True, nogil=True)
+def _add(acc, weights, col, w):
+    for j in range(acc.shape[0]):
+        acc[j] += w * weights[col, j]
+
+
+@nb.njit(cache=True, nogil=True)
+def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
+    k = dot_c.shape[0]
+    inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
+    inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
+    for j in range(k):
+        v = dot_c[j] * inv_c + dot_w[j] * inv_w
+        if v > out_win[d, j]:
+            out_win[d, j] = v
+        dot_c[j] = 0.0
+        dot_w[j] = 0.0
+
+
+@nb.njit(cache=True, nogil=True)
+def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash,
+           weights, idf):
+    """``X @ weights`` for whole documents and the best sentence window of each, in one pass
+    over the same occurrences as ``_enumerate`` (``weights`` rows are features)."""
+    ndoc = noff.shape[0] - 1
+    k = weights.shape[1]
+    out = np.zeros((ndoc, k), np.float64)
+    out_win = np.full((ndoc, k), -np.inf)
+    n_windows = np.zeros(ndoc, np.int64)
+    char_mask = np.uint64((1 << char_bits) - 1)
+    word_mask = np.uint64((1 << word_bits) - 1)
+    word_offset = 1 << char_bits
+    hist = np.empty(8, np.uint64)
+    doc_c = np.zeros(k)
+    doc_w = np.zeros(k)
+    win_c = np.zeros(k)
+    win_w = np.zeros(k)
+    for d in range(ndoc):
+        a = noff[d]
+        b = noff[d + 1]
+        doc_c[:] = 0.0
+        doc_w[:] = 0.0
+        doc_sq_c = 0.0
+        doc_sq_w = 0.0
+        seg_start = a
+        while seg_start < b:
+            seg_end = _window_end(nc, seg_start, b)
+            win_sq_c = 0.0
+            win_sq_w = 0.0
+            for i in range(seg_start, seg_end):
+                h = _FNV_OFFSET ^ _SALT_CHAR
+                for n in range(1, char_hi + 1):
+                    if i + n > b:
+                        break
+                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+                    if n >= char_lo:
+                        col = np.int64(_mix(h) & char_mask)
+                        w = idf[col]
+                        win_sq_c += w * w
+                        _add(win_c, weights, col, w)
+            ntok = 0
+            i = seg_start
+            while i < seg_end:
+                if ncls[i] == 0:
+                    i += 1
+                    continue
+                j, is_url = _token_end(nc, ncls, i, b)
+                for back in range(word_hi - 1, 0, -1):
+                    hist[back] = hist[back - 1]
+                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+                ntok += 1
+                for n in range(word_lo, min(word_hi, ntok) + 1):
+                    col = _word_column(hist, n, word_offset, word_mask)
+                    w = idf[col]
+                    win_sq_w += w * w
+                    _add(win_w, weights, col, w)
+                i = j
+            for j in range(k):
+                doc_c[j] += win_c[j]
+                doc_w[j] += win_w[j]
+            doc_sq_c += win_sq_c
+            doc_sq_w += win_sq_w
+            n_windows[d] += 1
+            _close_window(out_win, d, win_c, win_sq_c, win_w, win_sq_w)
+            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+        inv_c = 1.0 / np.sqrt(doc_sq_c) if doc_sq_c > 0 else 0.0
+        inv_w = 1.0 / np.sqrt(doc_sq_w) if doc_sq_w > 0 else 0.0
+        for j in range(k):
+            out[d, j] = doc_c[j] * inv_c + doc_w[j] * inv_w
+    return out, out_win, n_windows
+
+
+def _url_hash() -> np.uint64:
+    h = _FNV_OFFSET
+    for ch in URL_TOKEN:
+        h = np.uint64((int(h) ^ ord(ch)) * int(_FNV_PRIME) % (1 << 64))
+    return h
+
+
+def tokenize(text: str) -> list[str]:
+    """The word tokens of ``text`` after normalisation, by nltk's RegexpTokenizer (the spec
+    that the compiled kernel follows)."""
+    from nltk.tokenize import RegexpTokenizer
+
+    normalized, _ = normalize(text)
+    return RegexpTokenizer(TOKEN_PATTERN).tokenize(normalized)
+
+
+def normalize(text: str) -> tuple[str, np.ndarray]:
+    """The normalised text and, per normalised character, its offset in ``text``."""
+    codes, offsets = _codes([text])
+    nc, _, pos, _ = _normalize(codes, offsets, *char_tables())
+    return nc.tobytes().decode("utf-32-le", "surrogatepass"), pos
+
+
+class HashedNgrams:
+    """TF-IDF over hashed character and word n-grams (scikit-learn transformer conventions).
+
+    ``fit`` learns ``idf_``; ``transform`` returns a CSR matrix with ``n_features_`` columns
+    (character block, then word block); ``score`` returns ``X @ coef.T`` without building X.
+    """
+
+    def __init__(self, char_range=(2, 5), word_range=(1, 2), char_bits=19, word_bits=18,
+                 min_df=1):
+        self.char_range = char_range
+        self.word_range = word_range
+        self.char_bits = char_bits
+        self.word_bits = word_bits
+        self.min_df = min_df
+
+    # scikit-learn plumbing --------------------------------------------------------------
+    def get_params(self, deep=True):
+        return {k: getattr(self, k) for k in
+                ("char_range", "word_range", "char_bits", "word_bits", "min_df")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    @property
+    def n_features_(self) -> int:
+        return (1 << self.char_bits) + (1 << self.word_bits)
+
+    # enumeration ------------------------------------------------------------------------
+    def _occurrences(self, texts, windows=False):
+        codes, offsets = _codes(list(texts))
+        nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
+        ptr, cols, starts, ends, unit_doc = _enumerate(
+            nc, ncls, noff, self.char_range[0], self.char_range[1], self.word_range[0],
+            self.word_range[1], self.char_bits, self.word_bits, _url_hash(), windows,
+        )
+        return ptr, cols, starts, ends, unit_doc, pos, noff
+
+    def _counts(self, ptr, cols, n_units):
+        data = np.ones(cols.shape[0], np.float32)
+        counts = sp.csr_matrix((data, cols, ptr), shape=(n_units, self.n_features_))
+        counts.sum_duplicates()
+        return counts
+
+    def fit(self, texts, y=None):
+        ptr, cols, *_ = self._occurrences(texts)
+        counts = self._counts(ptr, cols, len(ptr) - 1)
+        df = np.bincount(counts.indices, minlength=self.n_features_).astype(np.float64)
+        n = counts.shape[0]
+        idf = np.log((1.0 + n) / (1.0 + df)) + 1.0
+        if self.min_df > 1:
+            idf[df < self.min_df] = 0.0
+        self.idf_ = idf.astype(np.float32)
+        return self
+
+    def fit_transform(self, texts, y=None):
+        return self.fit(texts).transform(texts)
+
+    def transform(self, texts, windows=False):
+        """CSR features; with ``windows`` one row per sentence window, and the owning doc
+        index of each row as the second return value."""
+        ptr, cols, _, _, unit_doc, _, _ = self._occurrences(texts, windows)
+        n_units = len(ptr) - 1
+        weights = self.idf_[cols]
+        char_block = cols < (1 << self.char_bits)
+        unit_of = np.repeat(np.arange(n_units), np.diff(ptr))
+        sq = weights.astype(np.float64) ** 2
+        char_norm = np.sqrt(np.bincount(unit_of, sq * char_block, minlength=n_units))
+        word_norm = np.sqrt(np.bincount(unit_of, sq * ~char_block, minlength=n_units))
+        norm = np.where(char_block, char_norm[unit_of], word_norm[unit_of])
+        values = np.divide(weights, norm, out=np.zeros_like(weights), where=norm > 0)
+        matrix = sp.csr_matrix((values.astype(np.float32), cols, ptr),
+                               shape=(n_units, self.n_features_))
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        if windows:
+            return matrix, unit_doc
+        return matrix
+
+    def score(self, texts, coef: np.ndarray):
+        """``(X @ coef.T, best window @ coef.T, number of windows)`` for ``texts`` without
+        building X. ``coef`` is (n_attributes, n_features_)."""
+        weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+        codes, offsets = _codes(list(texts))
+        nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
+        return _score(nc, ncls, noff, self.char_range[0], self.char_range[1],
+                      self.word_range[0], self.word_range[1], self.char_bits, self.word_bits,
+                      _url_hash(), weights, self.idf_)
+
+    def spans(self, text: str, coef: np.ndarray) -> np.ndarray:
+        """Per-character contribution of ``text``'s n-grams to ``X @ coef`` (one attribute):
+        each occurrence's weight is spread evenly over the characters it covers."""
+        ptr, cols, starts, ends, _, pos, _ = self._occurrences([text])
+        contribution = np.zeros(len(text), np.float64)
+        if cols.size == 0:
+            return contribution
+        matrix = self.transform([text])
+        value = dict(zip(matrix.indices.tolist(), matrix.data.tolist(), strict=True))
+        counts = np.bincount(cols)
+        for col, s, e in zip(cols.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            weight = value.get(col, 0.0) * float(coef[col]) / counts[col]
+            first, last = pos[s], pos[e - 1] + 1
+            contribution[first:last] += weight / (last - first)
+        return contribution

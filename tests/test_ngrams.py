@@ -1,0 +1,101 @@
+"""The compiled n-gram kernels: normalisation, the tokenizer spec, and score == X @ coef."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from nltk.tokenize import RegexpTokenizer
+
+from moderator import ngrams
+from moderator.ngrams import TOKEN_PATTERN, HashedNgrams, normalize, tokenize
+
+PIECES = st.sampled_from(
+    ["idiot", "You", "f*ck", "sh1t", "a$$hole", "b!tch", "2020", "don't", "it’s", "!!!", "?",
+     ".", ",", "🙂", "http://x.co/a", "https://ex.org", "www.site.com", "@john", "éte", "ÀB",
+     "fuuuuck", "soooo", "  ", " ", "\n", "\n\n", "\t", "_", "-", "*", "'", "$", "@", "a", "1"]
+)
+TEXTS = st.lists(PIECES, max_size=25).map("".join)
+
+
+def kernel_tokens(text: str) -> list[str]:
+    """Tokens as the compiled kernel cuts them (``_token_end`` over normalised arrays)."""
+    codes, offsets = ngrams._codes([text])
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    normalized = nc.tobytes().decode("utf-32-le")
+    tokens, i, end = [], 0, int(noff[1])
+    while i < end:
+        if ncls[i] == 0:
+            i += 1
+            continue
+        j, _ = ngrams._token_end(nc, ncls, i, end)
+        tokens.append(normalized[i:j])
+        i = j
+    return tokens
+
+
+def test_normalisation_reads_obfuscation_and_keeps_offsets():
+    text = "Fuuuuck   you a$$hole!! sh1t\n\nb!tch @john 2020"
+    normalized, positions = normalize(text)
+    assert normalized == "fuck you asshole!! shit\nbitch @john 2020"
+    assert len(positions) == len(normalized)
+    # every normalised character points at the original character it came from
+    assert text[positions[normalized.index("asshole")]] == "a"
+    assert text[positions[normalized.index("shit") + 2]] == "1"
+
+
+def test_tokens_follow_the_nltk_pattern():
+    assert tokenize("You're a f*cking idiooooot!!! see https://x.com/a?b=1 🙂") == [
+        "you're", "a", "f*cking", "idiot", "!", "see", "https://x.com/a?b=1", "🙂",
+    ]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_kernel_tokenizer_equals_nltk_regexp_tokenizer(text):
+    normalized, _ = normalize(text)
+    assert kernel_tokens(text) == RegexpTokenizer(TOKEN_PATTERN).tokenize(normalized)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=6))
+def test_fused_score_equals_matrix_product(texts):
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    coef = np.random.default_rng(1).standard_normal((3, vectorizer.n_features_))
+    whole, best_window, n_windows = vectorizer.score(texts, coef)
+    np.testing.assert_allclose(whole, vectorizer.transform(texts) @ coef.T, atol=1e-4)
+    windows, owner = vectorizer.transform(texts, windows=True)
+    per_window = windows @ coef.T
+    for doc in range(len(texts)):
+        rows = per_window[owner == doc]
+        assert len(rows) == max(n_windows[doc], 1)
+        if n_windows[doc]:
+            np.testing.assert_allclose(best_window[doc], rows.max(axis=0), atol=1e-4)
+
+
+def test_sentence_windows_split_on_sentence_ends_and_newlines():
+    vectorizer = HashedNgrams(char_bits=10, word_bits=10).fit(["x"])
+    _, owner = vectorizer.transform(["One two. Three four!\nFive six? 3.5 stays"], windows=True)
+    assert len(owner) == 4
+
+
+def test_spans_point_at_the_weighted_word():
+    vectorizer = HashedNgrams(char_bits=14, word_bits=13)
+    texts = ["you idiot", "nice idea", "good point", "idiot move"]
+    matrix = vectorizer.fit_transform(texts)
+    coef = np.zeros(vectorizer.n_features_)
+    idiot_columns = matrix[0].indices[np.isin(matrix[0].indices, matrix[3].indices)]
+    coef[idiot_columns] = 1.0
+    text = "What a nice idiot you are"
+    weights = vectorizer.spans(text, coef)
+    start = text.index("idiot")
+    assert weights[start : start + 5].min() > 0
+    assert weights[start : start + 5].sum() > 0.9 * weights.sum()
+
+
+def test_empty_and_whitespace_documents_have_no_features():
+    vectorizer = HashedNgrams(char_bits=10, word_bits=10).fit(["a b"])
+    matrix = vectorizer.transform(["", "   \n "])
+    assert matrix.nnz == 0
+    whole, _, n_windows = vectorizer.score(["", " "], np.ones((1, vectorizer.n_features_)))
+    assert whole.tolist() == [[0.0], [0.0]] and n_windows.tolist() == [0, 0]

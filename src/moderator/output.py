@@ -1,0 +1,232 @@
+"""Writing threads and comments out: rows for machines (JSON Lines, CSV, JSON) and a table
+for people. Shared by ``parse``, ``score`` and ``export``.
+
+Rows are plain dicts: ``thread_id`` followed by the comment fields (``ROW_FIELDS``), plus
+whatever a command adds per comment (``score`` adds ``scores``, ``flagged``, ``reasons``)::
+
+    rows = comment_rows(thread, extra=results)     # results[i] is merged into row i
+    write_jsonl(rows, sys.stdout)
+
+``render_table(thread, annotations=results)`` shows the same extras to people: a column per
+score, ``FLAG`` on flagged comments and a ``why:`` line with the words behind each reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from .threads.model import COMMENT_FIELDS, Thread
+
+ROW_FIELDS: tuple[str, ...] = ("thread_id", *COMMENT_FIELDS)
+
+
+def comment_rows(
+    thread: Thread, extra: Sequence[dict[str, Any]] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One dict per comment, in thread order: ``thread_id`` + comment fields (+ ``extra[i]``)."""
+    if extra is not None and len(extra) != len(thread.comments):
+        raise ValueError(f"{len(extra)} extra entries for {len(thread.comments)} comments")
+    for index, comment in enumerate(thread.comments):
+        row: dict[str, Any] = {"thread_id": thread.id}
+        row.update(comment.to_dict())
+        if extra is not None:
+            row.update(extra[index])
+        yield row
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    """One JSON object per line (UTF-8, not ASCII-escaped); returns the number of rows."""
+    count = 0
+    for row in rows:
+        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class CsvRowWriter:
+    """CSV rows with a header written once; nested values (scores, reasons) as JSON text.
+
+    ``fieldnames`` fixes the columns; rows may lack some (empty cell) but not add others.
+    """
+
+    def __init__(self, stream: IO[str], fieldnames: Sequence[str] = ROW_FIELDS):
+        self.fieldnames = list(fieldnames)
+        self._writer = csv.DictWriter(stream, fieldnames=self.fieldnames, lineterminator="\n")
+        self._header_written = False
+        self.count = 0
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> int:
+        if not self._header_written:
+            self._writer.writeheader()
+            self._header_written = True
+        written = 0
+        for row in rows:
+            self._writer.writerow({k: _csv_value(v) for k, v in row.items()})
+            written += 1
+        self.count += written
+        return written
+
+    def close(self) -> None:
+        """Write the header even when there were no rows."""
+        if not self._header_written:
+            self.write(())
+
+
+def write_csv(
+    rows: Iterable[dict[str, Any]], stream: IO[str], fieldnames: Sequence[str] = ROW_FIELDS
+) -> int:
+    """All rows as one CSV table (header included); returns the number of rows."""
+    writer = CsvRowWriter(stream, fieldnames)
+    writer.write(rows)
+    writer.close()
+    return writer.count
+
+
+class JsonListWriter:
+    """A JSON list written item by item, so a large result is never held whole."""
+
+    def __init__(self, stream: IO[str], indent: int | None = 2):
+        self.stream = stream
+        self.indent = indent
+        self.count = 0
+
+    def write(self, item: Any) -> None:
+        self.stream.write("[\n" if self.count == 0 else ",\n")
+        self.stream.write(json.dumps(item, ensure_ascii=False, indent=self.indent))
+        self.count += 1
+
+    def close(self) -> None:
+        self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _clip(text: str, width: int) -> str:
+    if width <= 1:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _reason_text(reason: Any, text: str) -> str:
+    """``toxic 0.91≥0.50 "idiot", "pathetic"`` from a review.py reason dict (or str())."""
+    if not isinstance(reason, dict):
+        return str(reason)
+    parts = [str(reason.get("attribute", "?"))]
+    if isinstance(reason.get("score"), int | float):
+        part = f"{reason['score']:.2f}"
+        if isinstance(reason.get("threshold"), int | float):
+            part += f"≥{reason['threshold']:.2f}"
+        parts.append(part)
+    spans = reason.get("spans") or []
+    words = []
+    for span in sorted(spans, key=lambda s: -abs(s[2]) if len(s) > 2 else 0)[:5]:
+        word = text[int(span[0]) : int(span[1])].strip()
+        if word and f'"{word}"' not in words:
+            words.append(f'"{word}"')
+    if words:
+        parts.append(", ".join(words))
+    return " ".join(parts)
+
+
+def render_table(
+    thread: Thread,
+    annotations: Sequence[dict[str, Any]] | None = None,
+    width: int | None = None,
+) -> Iterator[str]:
+    """Lines showing a thread to a person: a heading, then one line per comment.
+
+    Each comment line: position, likes, optional score columns and ``FLAG`` (from
+    ``annotations[i]["scores"]``/``["flagged"]``), then the author and the first line of the
+    text, indented two spaces per depth. ``annotations[i]["reasons"]`` add a ``why:`` line.
+    """
+    if width is None:
+        width = max(60, shutil.get_terminal_size((100, 24)).columns)
+    count = len(thread.comments)
+    heading = thread.title or "(untitled)"
+    yield _clip(
+        f"{heading}  [{thread.id}, {count} comment{'s' if count != 1 else ''}]", width
+    )
+    attributes: list[str] = []
+    flags = False
+    for note in annotations or ():
+        for name in note.get("scores") or {}:
+            if name not in attributes:
+                attributes.append(name)
+        flags = flags or "flagged" in note
+    header = f"{'#':>4} {'likes':>5}"
+    for name in attributes:
+        header += f" {name[:7]:>7}"
+    if flags:
+        header += " flag"
+    yield _clip(header + "  comment", width)
+    for index, comment in enumerate(thread.comments):
+        note = annotations[index] if annotations is not None else {}
+        likes = "" if comment.likes is None else str(comment.likes)
+        line = f"{comment.position + 1:>4} {likes:>5}"
+        scores = note.get("scores") or {}
+        for name in attributes:
+            value = scores.get(name)
+            line += f" {value:>7.2f}" if isinstance(value, int | float) else f" {'':>7}"
+        if flags:
+            line += " FLAG" if note.get("flagged") else "     "
+        body = _first_line(comment.text)
+        if comment.removed:
+            body = "[removed] " + body
+        who = f"{comment.author}: " if comment.author else ""
+        prefix = "  " * comment.depth + ("↳ " if comment.depth else "")
+        yield _clip(f"{line}  {prefix}{who}{body}", width)
+        for reason in note.get("reasons") or ():
+            pad = " " * (len(line) + 2 + len(prefix))
+            yield _clip(f"{pad}why: {_reason_text(reason, comment.text)}", width)
+
+
+class Summary:
+    """Counts over the threads a command went through, for the closing summary line."""
+
+    def __init__(self) -> None:
+        self.threads = 0
+        self.comments = 0
+        self.skipped: Counter = Counter()
+        self.flagged: int | None = None
+
+    def add(self, thread: Thread, flagged: int | None = None) -> None:
+        self.threads += 1
+        self.comments += len(thread.comments)
+        self.skipped.update(thread.skipped)
+        if flagged is not None:
+            self.flagged = (self.flagged or 0) + flagged
+
+    def line(self) -> str:
+        """e.g. ``2 threads, 15 comments, skipped: 3 spam, 1 more stub (not in file)``."""
+        text = (
+            f"{self.threads} thread{'s' if self.threads != 1 else ''}, "
+            f"{self.comments} comment{'s' if self.comments != 1 else ''}"
+        )
+        if self.flagged is not None:
+            text += f", {self.flagged} flagged"
+        skipped = [(reason, n) for reason, n in self.skipped.most_common() if n]
+        if skipped:
+            text += ", skipped: " + ", ".join(f"{n} {reason}" for reason, n in skipped)
+        else:
+            text += ", none skipped"
+        return text

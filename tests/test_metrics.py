@@ -87,7 +87,16 @@ def test_bad_inputs_raise():
 def test_known_mask():
     values = [0, 1, None, float("nan"), -1, "1", "0", "", "x", True]
     assert known_mask(values).tolist() == [
-        True, True, False, False, False, True, True, False, False, True
+        True,
+        True,
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
     ]
 
 

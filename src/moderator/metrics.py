@@ -225,8 +225,8 @@ def evaluate_model(
     if not labelled:
         return report
 
-    def column(name):
-        values = [_row_field(r, name) for r in rows]
+    def column(name):  # None when no row has this context ("" and None mean unknown)
+        values = [_row_field(r, name) or None for r in rows]
         return values if any(v is not None for v in values) else None
 
     scores = np.asarray(

@@ -23,8 +23,11 @@ __all__ = [
     "confusion_counts",
     "evaluate_model",
     "evaluate_scores",
+    "evaluate_sources",
+    "json_ready",
     "known_mask",
     "precision_recall_f1",
+    "render_evaluation",
     "roc_auc",
 ]
 
@@ -245,3 +248,93 @@ def evaluate_model(
             metrics["label"] = label_name
         report["attributes"][attribute] = metrics
     return report
+
+
+def evaluate_sources(
+    model,
+    sources: Sequence,
+    label_map: dict[str, str] | None = None,
+    bins: int = 10,
+) -> dict:
+    """``evaluate_model`` per source (a ``LabelledSource`` or ``(name, rows)``), and over
+    all rows together when there are several sources. JSON-ready except for NaN floats
+    (see ``json_ready``)."""
+    results = []
+    all_rows: list = []
+    for source in sources:
+        if isinstance(source, tuple):
+            name, rows = source
+            path = ""
+        else:
+            name, rows, path = source.name, source.rows, source.path
+        rows = list(rows)
+        all_rows.extend(rows)
+        report = evaluate_model(model, rows, label_map=label_map, bins=bins)
+        results.append({"source": name, "path": str(path), **report})
+    out = {"sources": results}
+    if len(results) > 1:
+        out["combined"] = evaluate_model(model, all_rows, label_map=label_map, bins=bins)
+    return out
+
+
+def json_ready(value):
+    """``value`` with NaN floats (an undefined AUC) turned into ``None`` for JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def render_report(report: dict, title: str) -> list[str]:
+    """Lines of a people-readable table for one ``evaluate_model`` report."""
+    lines = [f"{title}: {report['rows']} rows"]
+    attributes = report["attributes"]
+    if not attributes:
+        lines.append("  no labels for any attribute of the model")
+    else:
+        header = (
+            f"  {'attribute':<16} {'rows':>6} {'pos':>6} {'ROC AUC':>7} {'AP':>6} "
+            f"{'thresh':>6} {'prec':>6} {'recall':>6} {'F1':>6} "
+            f"{'TP':>6} {'FP':>6} {'TN':>6} {'FN':>6}"
+        )
+        lines.append(header)
+        for attribute, m in attributes.items():
+            name = attribute if "label" not in m else f"{attribute}~{m['label']}"
+            c = m["confusion"]
+            lines.append(
+                f"  {name:<16} {m['rows']:>6} {m['positives']:>6} {_fmt(m['roc_auc']):>7} "
+                f"{_fmt(m['average_precision']):>6} {_fmt(m['threshold'], 2):>6} "
+                f"{_fmt(m['precision']):>6} {_fmt(m['recall']):>6} {_fmt(m['f1']):>6} "
+                f"{c['tp']:>6} {c['fp']:>6} {c['tn']:>6} {c['fn']:>6}"
+            )
+        for attribute, m in attributes.items():
+            lines.append(f"  calibration of {attribute}: predicted   count  mean pred  observed")
+            for b in m["calibration"]:
+                lines.append(
+                    f"  {'':<{len('calibration of ') + len(attribute)}}  "
+                    f"{b['low']:.2f}-{b['high']:.2f} {b['count']:>7} "
+                    f"{b['mean_predicted']:>10.3f} {b['observed_rate']:>9.3f}"
+                )
+    if report.get("unlabelled"):
+        lines.append(f"  not labelled here: {', '.join(report['unlabelled'])}")
+    return lines
+
+
+def render_evaluation(evaluation: dict) -> str:
+    """The whole ``evaluate_sources`` result as a text table."""
+    blocks = []
+    for result in evaluation["sources"]:
+        where = f" ({result['path']})" if result.get("path") else ""
+        blocks.append("\n".join(render_report(result, f"{result['source']}{where}")))
+    if "combined" in evaluation:
+        blocks.append("\n".join(render_report(evaluation["combined"], "all sources")))
+    return "\n\n".join(blocks)

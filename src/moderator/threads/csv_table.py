@@ -136,7 +136,8 @@ def _rows(source, name: str) -> Iterator[tuple[list[str], _Row | None]]:
     if not first.strip():
         raise ThreadFormatError(name, "no header row (the first line is empty)", 1)
     with source.open_text() as stream:
-        reader = csv.reader(stream, delimiter=_delimiter(first))
+        # strict: a stray quote would otherwise swallow the following rows into one cell
+        reader = csv.reader(stream, delimiter=_delimiter(first), strict=True)
         try:
             header = next(reader)
             yield header, None

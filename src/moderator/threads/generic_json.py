@@ -21,9 +21,9 @@ Comments without an id get ``c<N>``, N being their 1-based document position (ma
 against the ids the file does give). A value of the wrong type is a ``ThreadFormatError``
 naming its JSON path, e.g. ``comments[3].replies[0].text``.
 
-Python's ``json`` module recurses once per nesting level; very deep reply chains (20,000
-levels and more) are decoded in a worker thread with a large stack and a raised recursion
-limit, and flattened with the iterative ``tree.walk_nested``.
+Python's ``json`` module recurses once per nesting level; when a reply chain is too deep for
+it (about 1,000 levels) the file is decoded again by ``jsonload.loads_iterative``, and the
+tree is flattened by the iterative ``tree.walk_nested``: 20,000 levels and more are fine.
 """
 
 from __future__ import annotations
@@ -32,67 +32,18 @@ import datetime as _dt
 import json
 import logging
 import os
-import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import ThreadFormatError
 from .ids import assign_ids
+from .jsonload import loads_iterative, type_name
 from .model import Comment, Thread
 from .tree import walk_nested
 
 log = logging.getLogger("moderator")
 
-# Decoding depth budget for the big-stack worker: 2 JSON levels per reply level (object and
-# its "replies" array). Measured: CPython's decoder needs well under 1.3 KB of C stack per
-# level, so 200,000 levels fit in 512 MB of (lazily committed) thread stack.
-DEEP_RECURSION_LIMIT = 200_000
-DEEP_STACK_BYTES = 512 * 1024 * 1024
-
 SCHEMA_HINT = '{"title", "article", "comments": [{"text", "replies": [...]}]}'
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-def _loads_deep(text: str) -> Any:
-    """json.loads in a thread with room for very deep nesting."""
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, DEEP_RECURSION_LIMIT))
-        try:
-            result["value"] = json.loads(text)
-        except BaseException as exc:  # handed to the calling thread below
-            result["error"] = exc
-        finally:
-            sys.setrecursionlimit(old)
-
-    previous = threading.stack_size(DEEP_STACK_BYTES)
-    try:
-        worker = threading.Thread(target=work, name="moderator-deep-json")
-    finally:
-        threading.stack_size(previous)
-    worker.start()
-    worker.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
 
 
 def load_json(source) -> Any:
@@ -102,17 +53,12 @@ def load_json(source) -> Any:
         try:
             return json.loads(text)
         except RecursionError:
-            return _loads_deep(text)
+            return loads_iterative(text)
     except json.JSONDecodeError as exc:
         reason = "invalid JSON: " + exc.msg
         if exc.pos >= len(text.rstrip()):
             reason = "truncated JSON: " + exc.msg
         raise ThreadFormatError(source.name, reason, exc.lineno, exc.colno) from None
-    except RecursionError:
-        raise ThreadFormatError(
-            source.name,
-            f"JSON nested more than {DEEP_RECURSION_LIMIT:,} levels deep; cannot read it",
-        ) from None
 
 
 class _Node:
@@ -160,14 +106,14 @@ class _Checker:
         if allow_int and isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         wanted = "a string or an integer" if allow_int else "a string"
-        raise self.fail(where, key, f"expected {wanted}, got {_type_name(value)}")
+        raise self.fail(where, key, f"expected {wanted}, got {type_name(value)}")
 
     def optional_list(self, obj: dict, key: str, where) -> list:
         value = obj.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(where, key, f"expected a list, got {_type_name(value)}")
+            raise self.fail(where, key, f"expected an array, got {type_name(value)}")
         return value
 
     def likes(self, obj: dict, where) -> int | None:
@@ -177,7 +123,7 @@ class _Checker:
         if isinstance(value, float) and value.is_integer():
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(where, "likes", f"expected an integer, got {_type_name(value)}")
+            raise self.fail(where, "likes", f"expected an integer, got {type_name(value)}")
         return value
 
     def removed(self, obj: dict, where) -> bool:
@@ -185,7 +131,7 @@ class _Checker:
         if value is None:
             return False
         if not isinstance(value, bool):
-            raise self.fail(where, "removed", f"expected true or false, got {_type_name(value)}")
+            raise self.fail(where, "removed", f"expected true or false, got {type_name(value)}")
         return value
 
     def timestamp(self, obj: dict, where) -> str | None:
@@ -201,7 +147,7 @@ class _Checker:
             return moment.isoformat().replace("+00:00", "Z")
         raise self.fail(
             where, "timestamp",
-            f"expected an ISO 8601 string or Unix seconds, got {_type_name(value)}",
+            f"expected an ISO 8601 string or Unix seconds, got {type_name(value)}",
         )
 
 
@@ -213,7 +159,7 @@ def thread_from_object(obj: Any, source_name: str, thread_id: str, path: str = "
         return path
 
     if not isinstance(obj, dict):
-        reason = f"expected a thread object {SCHEMA_HINT}, got {_type_name(obj)}"
+        reason = f"expected a thread object {SCHEMA_HINT}, got {type_name(obj)}"
         raise check.fail(top, None, reason)
     if "comments" not in obj:
         raise check.fail(
@@ -242,10 +188,13 @@ def thread_from_object(obj: Any, source_name: str, thread_id: str, path: str = "
             return node.path(prefix)
 
         if not isinstance(value, dict):
-            raise check.fail(where, None, f"expected a comment object, got {_type_name(value)}")
+            raise check.fail(where, None, f"expected a comment object, got {type_name(value)}")
         removed = check.removed(value, where)
-        if "text" not in value and not removed:
-            raise check.fail(where, None, 'missing "text"')
+        if not removed:  # a removed comment may have lost its text; others need one
+            if "text" not in value:
+                raise check.fail(where, None, 'missing "text"')
+            if value["text"] is None:
+                raise check.fail(where, "text", "expected a string, got null")
         node.comment = Comment(
             id=check.optional_str(value, "id", where, allow_int=True) or "",
             parent_id=None,

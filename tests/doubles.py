@@ -44,3 +44,35 @@ class KeywordModel:
 
     def explain(self, text, attribute, article=None, parent=None):
         return [[s, e, w] for s, e, w in self._matches(text, attribute)]
+
+
+def write_thread(path, comments, title="Bus budget", article=None, thread_id=None):
+    """Write a generic-JSON thread file. ``comments``: (id, author, text, [replies…]) tuples."""
+    import json
+    from pathlib import Path
+
+    def node(item):
+        cid, author, text, *rest = item
+        return {"id": cid, "author": author, "text": text,
+                "replies": [node(r) for r in (rest[0] if rest else [])]}
+
+    document = {
+        "id": thread_id or Path(path).stem,
+        "title": title,
+        "article": article if article is not None else (
+            "The council met on Tuesday to discuss the bus budget for next year.\n\n"
+            "Fares will rise by ten cents and two routes will run more often."),
+        "comments": [node(c) for c in comments],
+    }
+    Path(path).write_text(json.dumps(document), encoding="utf-8")
+    return Path(path)
+
+
+BUS_THREAD = [
+    ("1", "ann", "Good point about buses, the new routes help commuters.", [
+        ("2", "bob", "You idiot, buses are a waste of money.", [
+            ("3", "ann", "No need for that, the numbers are in the report."),
+        ]),
+    ]),
+    ("4", "spammer", "Buy followers cheap at example dot com"),
+]

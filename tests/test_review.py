@@ -10,12 +10,13 @@ import pytest
 from doubles import KeywordModel
 from moderator.errors import ConfigError
 from moderator.policy_config import load_policy
-from moderator.records import RecordWriter, TableWriter, csv_columns, describe_reason
+from moderator.records import RecordWriter, csv_columns, reason_words
 from moderator.review import (
     BANNED_WORD,
     Policy,
     comment_records,
     flag_counts,
+    flag_summary,
     score_texts,
     score_thread,
 )
@@ -208,34 +209,27 @@ def test_csv_writer_one_column_per_score_and_json_reasons():
     assert json.loads(rows[0]["reasons"]) == RECORD["reasons"]
 
 
-def test_json_and_jsonl_writers():
+def test_jsonl_writer_keeps_field_order_only():
     buffer = io.StringIO()
-    writer = RecordWriter(buffer, "json", FIELDS, ["toxicity"])
-    writer.write(RECORD)
-    writer.write(RECORD)
-    writer.close()
-    assert json.loads(buffer.getvalue()) == [RECORD, RECORD]
-    buffer = io.StringIO()
-    RecordWriter(buffer, "json", FIELDS, []).close()
-    assert json.loads(buffer.getvalue()) == []
-    buffer = io.StringIO()
-    RecordWriter(buffer, "jsonl", FIELDS, []).write(RECORD)
+    RecordWriter(buffer, "jsonl", FIELDS, []).write({**RECORD, "extra": 1})
+    assert list(json.loads(buffer.getvalue())) == FIELDS
     assert json.loads(buffer.getvalue()) == RECORD
+    with pytest.raises(ValueError):
+        RecordWriter(buffer, "xml", FIELDS, [])
 
 
-def test_table_writer_indents_flags_and_summarises():
-    lines = []
-    table = TableWriter(lines.append, ["toxicity", "off_topic"])
-    table.write({**RECORD, "author": "ann"})
-    table.write({"depth": 0, "author": None, "text": "fine", "flagged": False,
-                 "scores": {"toxicity": 0.1, "off_topic": 0.2}})
-    import click
+def test_reason_words_strongest_distinct_positive_first():
+    text = "Idiot, total idiot and a moron"
+    reason = {"spans": [[0, 5, 0.5], [13, 18, 0.9], [25, 30, 0.7], [19, 22, -0.3]]}
+    assert reason_words(text, reason) == ["idiot", "moron"]
+    assert reason_words(text, {"spans": []}) == []
 
-    plain = [click.unstyle(line) for line in lines]
-    assert plain[0] == '0.90 0.10    ann: He said "idiot"'
-    assert plain[1].strip() == 'FLAG toxicity 0.90 \u2265 0.50: "idiot"'
-    assert plain[2] == "0.10 0.20  (anonymous): fine"
-    assert "\x1b[31m" in lines[0]  # flagged rows are red (stripped when not a terminal)
-    assert table.summary() == "2 comments, 1 flagged (toxicity 1)"
-    assert describe_reason("abc", {"attribute": "x", "score": 1, "threshold": 1,
-                                   "spans": []}) == "x 1.00 \u2265 1.00"
+
+def test_flag_summary_lists_attributes_in_model_order():
+    from collections import Counter
+
+    counts = Counter({"off_topic": 2, "banned_word": 1, "toxicity": 3})
+    assert flag_summary(9, 4, counts, ["toxicity", "insult", "off_topic"]) == (
+        "9 comments, 4 flagged: toxicity 3, off_topic 2, banned_word 1"
+    )
+    assert flag_summary(1, 0, Counter()) == "1 comment, 0 flagged"

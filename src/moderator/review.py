@@ -165,3 +165,15 @@ def flag_counts(records: Iterable[dict]) -> tuple[int, int, Counter]:
             for reason in record["reasons"]:
                 by_attribute[reason["attribute"]] += 1
     return comments, flagged, by_attribute
+
+
+def flag_summary(comments: int, flagged: int, by_attribute: Counter,
+                 attributes: Sequence[str] = ()) -> str:
+    """``12 comments, 3 flagged: toxicity 2, insult 1, off_topic 1`` (model order first)."""
+    order = {a: i for i, a in enumerate(attributes)}
+    ranked = sorted(by_attribute.items(), key=lambda item: (order.get(item[0], len(order)),
+                                                            item[0]))
+    text = f"{comments} comment{'s' if comments != 1 else ''}, {flagged} flagged"
+    if ranked:
+        text += ": " + ", ".join(f"{a} {n}" for a, n in ranked)
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 
 import click
 
@@ -97,35 +98,60 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
       moderator score comments.csv --format csv --id-column comment_id --output jsonl
       moderator score thread.json --config moderator.toml --fail-on-flag
     """
-    from moderator.records import RecordWriter, TableWriter
-    from moderator.review import comment_records, score_thread
+    from moderator.output import JsonListWriter
+    from moderator.records import RecordWriter
+    from moderator.review import comment_records, flag_counts, flag_summary, score_thread
     from moderator.threads import read_threads
 
     options = parse_options_from(kwargs)
     policy, model, _ = load_policy_and_model(model_path, config_path, thresholds)
     output = output or ("table" if sys.stdout.isatty() else "jsonl")
-    out = click.get_text_stream("stdout")
-
-    if output == "table":
-        writer = TableWriter(click.echo, model.attributes)
-    else:
+    out = sys.stdout
+    comments = flagged = 0
+    by_attribute: Counter = Counter()
+    if output in ("jsonl", "csv"):
         writer = RecordWriter(out, output, RECORD_FIELDS, model.attributes)
-    flagged = 0
+    elif output == "json":
+        writer = JsonListWriter(out)  # the `parse --output json` shape, comments scored
     for thread in read_threads(file, format=format_, options=options):
-        records = comment_records(thread, score_thread(model, thread, policy))
+        results = score_thread(model, thread, policy)
+        records = comment_records(thread, results)
+        counts = flag_counts(records)
+        comments, flagged = comments + counts[0], flagged + counts[1]
+        by_attribute.update(counts[2])
         if output == "table":
-            writer.thread(thread)
-        for record in records:
-            flagged += record["flagged"]
-            writer.write(record)
-        if output == "table":
-            click.echo()
+            _echo_table(thread, results)
+        elif output == "json":
+            document = thread.to_dict()
+            for comment, result in zip(document["comments"], results, strict=True):
+                comment.update(result)
+            writer.write(document)
+        else:
+            for record in records:
+                writer.write(record)
+    summary = flag_summary(comments, flagged, by_attribute, model.attributes)
     if output == "table":
-        click.echo(writer.summary())
+        click.echo(summary)
     else:
         writer.close()
+        click.echo(summary, err=True)
     if fail_on_flag and flagged:
         ctx.exit(FLAGGED_EXIT)
+
+
+def _echo_table(thread, results) -> None:
+    """The shared thread table, flagged comments (and their why: lines) in red."""
+    from moderator.output import render_table
+
+    lines = render_table(thread, annotations=results)
+    click.echo(next(lines))  # heading
+    click.echo(next(lines))  # column header
+    for result in results:
+        own = 1 + len(result["reasons"])  # the comment line, then one why: line per reason
+        for _ in range(own):
+            line = next(lines)
+            click.echo(click.style(line, fg="red", bold=True) if result["flagged"] else line)
+    click.echo()
 
 
 COMMANDS = [score]

@@ -1,0 +1,239 @@
+"""`moderator score`: every output, every policy option and error path.
+
+Policy behaviour is pinned with the keyword double (it flags exactly what a test expects);
+the command end to end also runs on a real model trained by moderator.training.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import moderator
+from doubles import BUS_THREAD, KeywordModel, write_thread
+from moderator.cli import main
+
+CONTRACT_KEYS = ["thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
+                 "likes", "removed", "text", "scores", "flagged", "reasons"]
+
+
+@pytest.fixture
+def double(monkeypatch):
+    loaded = []
+
+    def load(path=None):
+        loaded.append(path)
+        return KeywordModel()
+
+    monkeypatch.setattr(moderator, "load_model", load)
+    return loaded
+
+
+@pytest.fixture
+def thread_file(tmp_path):
+    return write_thread(tmp_path / "bus.json", BUS_THREAD)
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def test_jsonl_is_the_scoring_contract(double, thread_file):
+    result = run("score", thread_file, "--output", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [list(r) for r in rows] == [CONTRACT_KEYS] * 4
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["depth"] for r in rows] == [0, 1, 2, 0]
+    assert [r["flagged"] for r in rows] == [False, True, False, True]
+    assert rows[1]["thread_id"] == "bus"
+    assert rows[1]["scores"] == {"toxicity": 0.9, "insult": 0.85, "off_topic": 0.05}
+    assert rows[1]["reasons"] == [
+        {"attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]]},
+        {"attribute": "insult", "score": 0.85, "threshold": 0.5, "spans": [[4, 9, 0.85]]},
+    ]
+    assert result.stderr == "4 comments, 2 flagged: toxicity 1, insult 1, off_topic 1\n"
+
+
+def test_default_output_is_jsonl_when_not_a_terminal(double, thread_file):
+    result = run("score", thread_file)
+    assert json.loads(result.stdout.splitlines()[0])["id"] == "1"
+
+
+def test_csv_has_a_column_per_score_and_json_reasons(double, thread_file):
+    result = run("score", thread_file, "--output", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == [
+        "thread_id", "id", "parent_id", "depth", "position", "author", "timestamp", "likes",
+        "removed", "text", "score_toxicity", "score_insult", "score_off_topic", "flagged",
+        "reasons",
+    ]
+    assert [r["flagged"] for r in rows] == ["false", "true", "false", "true"]
+    assert rows[3]["score_off_topic"] == "0.95"
+    assert json.loads(rows[3]["reasons"])[0]["attribute"] == "off_topic"
+    assert json.loads(rows[0]["reasons"]) == []
+
+
+def test_json_is_the_parse_shape_with_scored_comments(double, thread_file):
+    result = run("score", thread_file, "--output", "json")
+    [thread] = json.loads(result.stdout)
+    assert thread["id"] == "bus" and thread["title"] == "Bus budget"
+    assert thread["source"] == {"path": str(thread_file), "format": "json"}
+    assert [c["flagged"] for c in thread["comments"]] == [False, True, False, True]
+    assert thread["comments"][3]["reasons"][0]["spans"] == [[0, 3, 0.95], [4, 13, 0.6]]
+
+
+def test_table_shows_thread_flags_reasons_and_summary(double, thread_file):
+    result = run("score", thread_file, "--output", "table")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Bus budget  [bus, 4 comments]"
+    assert "toxicit" in lines[1] and "off_top" in lines[1] and "flag" in lines[1]
+    bob = next(line for line in lines if "bob:" in line)
+    assert "FLAG" in bob and "0.90" in bob and "  \u21b3 bob: You idiot" in bob
+    assert any('why: toxicity 0.90\u22650.50 "idiot"' in line for line in lines)
+    assert any('why: off_topic 0.95\u22650.50 "Buy", "followers"' in line for line in lines)
+    reply = next(line for line in lines if "No need" in line)
+    assert "    \u21b3 ann: No need" in reply  # depth 2: two levels of indent
+    assert lines[-1] == "4 comments, 2 flagged: toxicity 1, insult 1, off_topic 1"
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal
+
+
+def test_table_colours_flagged_rows_on_a_terminal(double, thread_file):
+    result = run("score", thread_file, "--output", "table", color=True)
+    lines = result.stdout.splitlines()
+    assert next(line for line in lines if "bob:" in line).startswith("\x1b[31m")
+    assert next(line for line in lines if "why: insult" in line).startswith("\x1b[31m")
+    assert not next(line for line in lines if "No need" in line).startswith("\x1b[")
+
+
+def test_threshold_option_overrides_model(double, thread_file):
+    result = run("score", thread_file, "--threshold", "toxicity=0.95", "--threshold",
+                 "insult=0.9", "--threshold", "off_topic=1")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert not any(r["flagged"] for r in rows)
+    result = run("score", thread_file, "--threshold", "off_topic=0.0")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(r["flagged"] for r in rows)
+    assert rows[0]["reasons"] == [
+        {"attribute": "off_topic", "score": 0.05, "threshold": 0.0, "spans": []}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("toxicity", "Invalid value for '--threshold': 'toxicity' is not ATTRIBUTE=VALUE "
+                     "(e.g. toxicity=0.7)"),
+        ("=0.5", "Invalid value for '--threshold': '=0.5' is not ATTRIBUTE=VALUE"),
+        ("toxicity=high", "Invalid value for '--threshold': 'toxicity=high': 'high' is not "
+                          "a number"),
+        ("toxicity=1.5", "Invalid value for '--threshold': 'toxicity=1.5': the threshold "
+                         "must be from 0 to 1"),
+        ("toxicity=-0.1", "the threshold must be from 0 to 1"),
+        ("toxicty=0.5", "Invalid value for '--threshold': unknown attribute 'toxicty'; the "
+                        "model has toxicity, insult, off_topic"),
+    ],
+)
+def test_bad_threshold_is_a_usage_error(double, thread_file, value, message):
+    result = run("score", thread_file, "--threshold", value)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_config_policy_banned_allowed_and_attributes(double, thread_file, tmp_path):
+    config = tmp_path / "moderator.toml"
+    config.write_text(
+        '[thresholds]\ninsult = 0.9\n[attributes]\noff_topic = false\n'
+        '[words]\nbanned = ["the numbers"]\nallowed = ["idiot"]\n'
+    )
+    result = run("score", thread_file, "--config", config)
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["2"]["scores"]["toxicity"] == 0.05  # "idiot" is allowed: never counts
+    assert rows["2"]["flagged"] is False
+    assert rows["4"]["scores"]["off_topic"] == 0.95 and rows["4"]["flagged"] is False
+    assert rows["3"]["reasons"] == [
+        {"attribute": "banned_word", "score": 1.0, "threshold": 1.0, "spans": [[18, 29, 1.0]]}
+    ]
+    # --threshold wins over the config
+    result = run("score", thread_file, "--config", config, "--threshold", "insult=0.01")
+    rows = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert rows["1"]["reasons"][0]["threshold"] == 0.01
+
+
+def test_config_model_key_is_used_unless_model_given(double, thread_file, tmp_path):
+    config = tmp_path / "site.toml"
+    config.write_text('model = "m/site.joblib"\n')
+    run("score", thread_file, "--config", config)
+    run("score", thread_file, "--config", config, "--model", tmp_path / "other.joblib")
+    assert double == [str(tmp_path / "m" / "site.joblib"), str(tmp_path / "other.joblib")]
+
+
+def test_bad_config_is_one_error_line(double, thread_file, tmp_path):
+    config = tmp_path / "moderator.toml"
+    config.write_text("[thresholds]\ntoxicity = 2\n")
+    result = run("score", thread_file, "--config", config)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {config}: key 'thresholds.toxicity' must be from 0 to 1, got 2\n"
+    )
+    config.write_text("[attributes]\nspam = false\n")
+    result = run("score", thread_file, "--config", config)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {config}: key 'attributes.spam': unknown attribute 'spam'; "
+        "the model has toxicity, insult, off_topic\n"
+    )
+    result = run("score", thread_file, "--config", tmp_path / "missing.toml")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'missing.toml'}: no such file\n"
+
+
+def test_fail_on_flag_exits_3_only_when_something_is_flagged(double, thread_file, tmp_path):
+    result = run("score", thread_file, "--fail-on-flag")
+    assert result.exit_code == 3
+    assert len(result.stdout.splitlines()) == 4  # the output is still complete
+    calm = write_thread(tmp_path / "calm.json", [("1", "ann", "Lovely day for it.")])
+    assert run("score", calm, "--fail-on-flag").exit_code == 0
+    assert run("score", thread_file).exit_code == 0
+
+
+def test_csv_input_keeps_the_given_ids(double, tmp_path):
+    table = tmp_path / "comments.csv"
+    table.write_text(
+        "comment_id,body,story\n"
+        "a-17,What an idiot,The council met about buses\n"
+        "a-18,Fair enough,The council met about buses\n"
+    )
+    result = run("score", table, "--format", "csv", "--text-column", "body", "--id-column",
+                 "comment_id", "--article-column", "story")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a-17", "a-18"]
+    assert [r["flagged"] for r in rows] == [True, False]
+    assert rows[0]["text"] == "What an idiot"
+
+
+def test_unreadable_thread_file_is_one_error_line(double, tmp_path):
+    result = run("score", tmp_path / "nope.json")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'nope.json'}: no such file\n"
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"comments": [{"text": 3}]}')
+    result = run("score", broken, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {broken}")
+    assert "comments[0].text" in result.stderr
+
+
+def test_help_has_an_example():
+    result = run("score", "--help")
+    assert "moderator score examples/thread.txt" in result.output
+    assert "--fail-on-flag" in result.output and "--threshold ATTR=VALUE" in result.output

@@ -191,7 +191,7 @@ def render_table(
             line += " FLAG" if note.get("flagged") else "     "
         body = _first_line(comment.text)
         if comment.removed:
-            body = "[removed] " + body
+            body = ("[removed] " + body).rstrip()
         who = f"{comment.author}: " if comment.author else ""
         prefix = "  " * comment.depth + ("↳ " if comment.depth else "")
         yield _clip(f"{line}  {prefix}{who}{body}", width)

@@ -1,0 +1,504 @@
+"""The scoring model: features -> one logistic regression per attribute, saved with a card.
+
+``Model`` is what ``moderator.load_model()`` returns::
+
+    model.attributes                       # ["toxicity", ..., "off_topic"]
+    model.thresholds                       # {attribute: threshold chosen at a target precision}
+    model.card                             # the model card (dict), also beside the file as JSON
+    model.predict(texts, articles=None, parents=None, groups=None)  # ndarray (n, n_attributes)
+    model.explain(text, attribute, article=None, parent=None)        # [[start, end, weight], ...]
+    model.score_texts(texts, articles=None, parents=None, policy=None)  # scoring contract dicts
+    model.score_thread(thread, policy=None)
+
+``model.pipeline`` is a scikit-learn ``Pipeline([("features", CommentFeatures),
+("classifier", AttributeClassifiers)])``: all attributes share one sparse feature matrix and
+one stacked coefficient matrix, so scoring a batch is one sparse matrix product.
+
+On disk: ``models/moderator.joblib`` and its card ``models/moderator.card.json``. The card
+records the format version, library versions and the model file's SHA-256; ``load_model``
+checks all three before unpickling anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import __version__
+from .errors import ModelError
+from .features import (
+    CUE_CLIP,
+    SPAN_PATTERNS,
+    TEXT_FEATURES,
+    CommentBatch,
+    CommentFeatures,
+    normalise_with_offsets,
+    sentence_windows,
+    text_cues,
+    token_spans,
+)
+
+FORMAT = "moderator-model"
+FORMAT_VERSION = 1
+DEFAULT_MODEL = Path("models") / "moderator.joblib"
+MODEL_ENV = "MODERATOR_MODEL"
+#: Attributes that see the context columns (article/parent/thread similarity).
+CONTEXT_ATTRIBUTES = ("off_topic",)
+RETRAIN = "retrain with `python train.py`"
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
+
+
+class AttributeClassifiers(ClassifierMixin, BaseEstimator):
+    """One logistic regression per column of ``y``; ``-1`` in ``y`` means unknown.
+
+    Rows with an unknown label for an attribute are left out of that attribute's fit. The
+    last ``n_extra_features`` columns of X (text cues and context similarities) are used only
+    by ``context_attributes``; the others get zero coefficients there.
+    ``C`` is one value or ``{attribute: C}``. Fitted: ``estimators_``, ``coef_`` (stacked,
+    shape (n_features, n_attributes)), ``intercept_``.
+    """
+
+    def __init__(
+        self,
+        attributes=None,
+        context_attributes=CONTEXT_ATTRIBUTES,
+        n_extra_features=0,
+        C=4.0,
+        max_iter=1000,
+        tol=1e-4,
+    ):
+        self.attributes = attributes
+        self.context_attributes = context_attributes
+        self.n_extra_features = n_extra_features
+        self.C = C
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _C_for(self, attribute):
+        return self.C.get(attribute, 4.0) if isinstance(self.C, dict) else self.C
+
+    def _columns(self, attribute, n_features):
+        if attribute in (self.context_attributes or ()) or not self.n_extra_features:
+            return n_features
+        return n_features - self.n_extra_features
+
+    def fit(self, X, y):
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64,
+            y_numeric=True,
+        )
+        y = np.asarray(y)
+        if y.ndim == 1:
+            y = y[:, None]
+        names = list(self.attributes) if self.attributes is not None else [
+            f"y{j}" for j in range(y.shape[1])
+        ]
+        if len(names) != y.shape[1]:
+            raise ValueError(f"{len(names)} attributes for {y.shape[1]} label columns")
+        self.estimators_, coefs, intercepts = [], [], []
+        for j, attribute in enumerate(names):
+            known = y[:, j] >= 0
+            labels = y[known, j].astype(int)
+            if len(np.unique(labels)) < 2:
+                raise ValueError(f"attribute {attribute!r} needs both classes, got {labels[:1]}")
+            width = self._columns(attribute, X.shape[1])
+            estimator = fit_logistic(X[known][:, :width], labels, self._C_for(attribute),
+                                     self.max_iter, self.tol)
+            self.estimators_.append(estimator)
+            coef = np.zeros(X.shape[1])
+            coef[:width] = estimator.coef_.ravel()
+            coefs.append(coef)
+            intercepts.append(float(estimator.intercept_[0]))
+        self.attributes_ = names
+        self.coef_ = np.column_stack(coefs)
+        self.intercept_ = np.asarray(intercepts)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
+        scores = X @ self.coef_ + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """(n, n_attributes) probabilities of the positive class (one column per attribute)."""
+        return _sigmoid(self.decision_function(X))
+
+    def predict(self, X):
+        return (self.decision_function(X) >= 0).astype(int)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+def fit_logistic(X, y, C: float, max_iter: int = 1000, tol: float = 1e-4) -> LogisticRegression:
+    """The one place a per-attribute logistic regression is configured.
+
+    liblinear is the fastest exact solver for sparse TF-IDF with n << n_features, and it
+    converges on it well within ``max_iter`` (no ConvergenceWarning).
+    """
+    return LogisticRegression(C=C, solver="liblinear", max_iter=max_iter, tol=tol).fit(X, y)
+
+
+class Model:
+    """A trained moderator model; see the module docstring for the API."""
+
+    def __init__(self, pipeline: Pipeline, thresholds: dict, card: dict | None = None,
+                 windows: bool = True):
+        self.pipeline = pipeline
+        self.thresholds = dict(thresholds)
+        self.card = dict(card or {})
+        self.windows = windows
+
+    # -- parts --
+    @property
+    def features(self) -> CommentFeatures:
+        return self.pipeline.named_steps["features"]
+
+    @property
+    def classifier(self) -> AttributeClassifiers:
+        return self.pipeline.named_steps["classifier"]
+
+    @property
+    def attributes(self) -> list[str]:
+        return list(self.classifier.attributes_)
+
+    def _windowed(self) -> np.ndarray:
+        """Column indices of the attributes scored as max(whole comment, its sentences)."""
+        context = set(self.classifier.context_attributes or ())
+        return np.array([j for j, a in enumerate(self.attributes) if a not in context], int)
+
+    # -- scoring --
+    def predict(
+        self,
+        texts: Sequence[str],
+        articles: Sequence[str] | None = None,
+        parents: Sequence[str] | None = None,
+        groups: Sequence | None = None,
+    ) -> np.ndarray:
+        """Probabilities, shape (len(texts), len(attributes)), columns in ``attributes`` order."""
+        texts = ["" if t is None else str(t) for t in texts]
+        for name, column in (("articles", articles), ("parents", parents), ("groups", groups)):
+            if column is not None and len(column) != len(texts):
+                raise ValueError(f"{len(column)} {name} for {len(texts)} texts")
+        if not texts:
+            return np.zeros((0, len(self.attributes)))
+        batch = CommentBatch(
+            texts=texts,
+            articles=None if articles is None else ["" if a is None else a for a in articles],
+            parents=None if parents is None else ["" if p is None else p for p in parents],
+            groups=groups,
+        )
+        features = self.features.transform(batch)
+        probabilities = self.classifier.predict_proba(features).reshape(len(texts), -1)
+        if self.windows:
+            probabilities = self._max_over_windows(texts, probabilities)
+        return probabilities
+
+    def _max_over_windows(self, texts, probabilities):
+        columns = self._windowed()
+        windows, owner = sentence_windows(texts)
+        if not windows or not len(columns):
+            return probabilities
+        window_probabilities = self.classifier.predict_proba(
+            self.features.transform(CommentBatch(texts=windows))
+        ).reshape(len(windows), -1)[:, columns]
+        best = np.zeros((len(texts), len(columns)))
+        np.maximum.at(best, owner, window_probabilities)
+        probabilities[:, columns] = np.maximum(probabilities[:, columns], best)
+        return probabilities
+
+    def score_texts(self, texts, articles=None, parents=None, groups=None, policy=None,
+                    explain=True) -> list[dict]:
+        """The scoring contract per text (see ``moderator.review.score_texts``)."""
+        from .review import score_texts
+
+        return score_texts(self, texts, articles, parents, groups, policy=policy, explain=explain)
+
+    def score_thread(self, thread, policy=None, explain=True) -> list[dict]:
+        """Score every comment of a ``Thread`` with its article, parent and thread as context."""
+        from .review import score_thread
+
+        return score_thread(self, thread, policy=policy, explain=explain)
+
+    # -- explanations --
+    def explain(self, text: str, attribute: str, article: str | None = None,
+                parent: str | None = None, top_k: int = 5) -> list[list]:
+        """Spans of ``text`` that pushed ``attribute`` up: ``[[start, end, weight], ...]``.
+
+        Offsets are into ``text`` as given; weight is the span's contribution to the
+        attribute's log-odds (word n-grams, character n-grams and pattern cues such as URLs),
+        strongest first. Context (similarity to article/parent) has no span and is not listed.
+        """
+        try:
+            column = self.attributes.index(attribute)
+        except ValueError:
+            raise ModelError(
+                f"unknown attribute {attribute!r}; this model has {', '.join(self.attributes)}"
+            ) from None
+        text = text or ""
+        norm, offsets = normalise_with_offsets(text)
+        if not norm:
+            return []
+        features = self.features
+        coef = self.classifier.coef_[:, column]
+        weights = np.zeros(len(norm) + 1)
+        self._word_weights(norm, coef[features.slices_["word"]], weights)
+        self._char_weights(norm, coef[features.slices_["char"]], weights)
+        self._cue_weights(text, norm, offsets, coef[features.slices_["text"]], weights)
+        tokens = [(s, e, float(weights[s:e].sum())) for s, e in token_spans(norm)]
+        strongest = max((w for _, _, w in tokens), default=0.0)
+        if strongest <= 1e-6:
+            return []
+        # A token drives the score when it carries a tenth of the strongest token's weight;
+        # driving tokens separated only by spaces/punctuation read as one phrase.
+        spans: list[list] = []
+        joined = False
+        for start, end, weight in tokens:
+            if weight < 0.1 * strongest:
+                joined = False
+                continue
+            if joined and not any(ch.isalnum() for ch in norm[spans[-1][1] : start]):
+                spans[-1][1] = end
+                spans[-1][2] += weight
+            else:
+                spans.append([start, end, weight])
+            joined = True
+        result = [[offsets[s], offsets[e - 1] + 1, round(w, 4)] for s, e, w in spans]
+        result.sort(key=lambda span: -span[2])
+        return result[:top_k]
+
+    def _word_weights(self, norm, coef, weights):
+        vectorizer = self.features.word_vectorizer_
+        row = vectorizer.transform([norm])
+        values = dict(zip(row.indices, row.data, strict=True))
+        spans = token_spans(norm)
+        tokens = [norm[s:e] for s, e in spans]
+        occurrences: dict[int, list[tuple[int, int]]] = {}
+        vocabulary = vectorizer.vocabulary_
+        for i, token in enumerate(tokens):
+            index = vocabulary.get(token)
+            if index is not None:
+                occurrences.setdefault(index, []).append(spans[i])
+            if i + 1 < len(tokens):
+                index = vocabulary.get(f"{token} {tokens[i + 1]}")
+                if index is not None:
+                    occurrences.setdefault(index, []).append((spans[i][0], spans[i + 1][1]))
+        for index, places in occurrences.items():
+            contribution = coef[index] * values.get(index, 0.0) / len(places)
+            for start, end in places:
+                weights[start:end] += contribution / (end - start)
+
+    def _char_weights(self, norm, coef, weights):
+        vectorizer = self.features.char_vectorizer_
+        row = vectorizer.transform([norm])
+        values = dict(zip(row.indices, row.data, strict=True))
+        vocabulary = vectorizer.vocabulary_
+        low, high = vectorizer.ngram_range
+        occurrences: dict[int, list[tuple[int, int]]] = {}
+        for match in _NONSPACE_RE.finditer(norm):
+            word_start, word = match.start(), " " + match.group(0) + " "
+            for n in range(low, high + 1):
+                last = max(len(word) - n, 0)
+                for i in range(last + 1):
+                    index = vocabulary.get(word[i : i + n])
+                    if index is None:
+                        continue
+                    # padded position i covers text positions word_start + i - 1 ...
+                    start = max(word_start + i - 1, word_start)
+                    end = min(word_start + i - 1 + n, match.end())
+                    if end > start:
+                        occurrences.setdefault(index, []).append((start, end))
+        for index, places in occurrences.items():
+            contribution = coef[index] * values.get(index, 0.0) / len(places)
+            for start, end in places:
+                weights[start:end] += contribution / (end - start)
+
+    def _cue_weights(self, text, norm, offsets, coef, weights):
+        """URLs, e-mail, phone numbers, money: their cue's contribution over their matches."""
+        features = self.features
+        value = (np.asarray(text_cues(text)) - features.cue_mean_) / features.cue_scale_
+        zero = (0.0 - features.cue_mean_) / features.cue_scale_
+        position = {o: i for i, o in reversed(list(enumerate(offsets)))}
+        for name, pattern in SPAN_PATTERNS.items():
+            k = TEXT_FEATURES.index(name)
+            shown = np.clip(value[k], -CUE_CLIP, CUE_CLIP) - np.clip(zero[k], -CUE_CLIP, CUE_CLIP)
+            delta = coef[k] * shown
+            matches = list(pattern.finditer(text))
+            if not matches or delta <= 0:
+                continue
+            for match in matches:
+                start = position.get(match.start())
+                end = position.get(match.end() - 1)
+                if start is None or end is None or end < start:
+                    continue
+                weights[start : end + 1] += delta / len(matches) / (end + 1 - start)
+
+    # -- persistence --
+    def save(self, path: str | Path) -> Path:
+        """Write the model and its card (``<stem>.card.json``) atomically; returns card path."""
+        return save_model(self, path)
+
+
+_NONSPACE_RE = re.compile(r"\S+")
+
+
+# --- persistence -------------------------------------------------------------------------------
+
+
+def card_path(model_path: str | Path) -> Path:
+    """``models/moderator.joblib`` -> ``models/moderator.card.json``."""
+    model_path = Path(model_path)
+    return model_path.with_name(model_path.stem + ".card.json")
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    if path is None:
+        path = os.environ.get(MODEL_ENV) or DEFAULT_MODEL
+    return Path(path)
+
+
+def _sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+def versions() -> dict:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "moderator_version": __version__,
+        "sklearn_version": _sklearn_version(),
+        "python_version": platform.python_version(),
+    }
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model: Model, path: str | Path) -> Path:
+    import joblib
+
+    from .training import file_sha256
+
+    path = Path(path)
+    payload = {**versions(), "model": model}
+    _atomic_write(path, lambda handle: joblib.dump(payload, handle, compress=3))
+    card = {**model.card, **versions()}
+    card["attributes"] = model.attributes
+    card["thresholds"] = model.thresholds
+    card["model_file"] = path.name
+    card["model_sha256"] = file_sha256(path)
+    model.card = card
+    target = card_path(path)
+    text = json.dumps(card, indent=2, sort_keys=False) + "\n"
+    _atomic_write(target, lambda handle: handle.write(text.encode("utf-8")))
+    return target
+
+
+def _check_versions(found: dict, where: str) -> None:
+    if found.get("format") != FORMAT:
+        raise ModelError(f"{where} is not a moderator model; {RETRAIN}")
+    if found.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{where} was saved in model format {found.get('format_version')!r}; this "
+            f"moderator {__version__} reads format {FORMAT_VERSION}: {RETRAIN}"
+        )
+    if found.get("sklearn_version") != _sklearn_version():
+        raise ModelError(
+            f"{where} was saved with scikit-learn {found.get('sklearn_version')}; this is "
+            f"scikit-learn {_sklearn_version()}: {RETRAIN}"
+        )
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model; default ``$MODERATOR_MODEL`` or ``models/moderator.joblib``.
+
+    Checks, before unpickling: the card beside it exists, has this format version and
+    scikit-learn version, and its SHA-256 matches the file. Any failure is a ``ModelError``.
+    """
+    from .training import file_sha256
+
+    path = resolve_path(path)
+    if not path.is_file():
+        raise ModelError(f"no model at {path}; train one with `python train.py`")
+    card_file = card_path(path)
+    try:
+        card = json.loads(card_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: its model card {card_file} is missing; {RETRAIN}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{card_file}: unreadable model card ({exc}); {RETRAIN}") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_file}: not a model card; {RETRAIN}")
+    _check_versions(card, str(path))
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read model ({exc.strerror or exc})") from None
+    if digest != card.get("model_sha256"):
+        raise ModelError(
+            f"{path}: SHA-256 {digest[:12]}… does not match its card {card_file} "
+            f"({str(card.get('model_sha256'))[:12]}…); refusing to load a model that was "
+            f"changed after training; {RETRAIN}"
+        )
+    import joblib
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", InconsistentVersionWarning)
+            payload = joblib.load(path)
+    except InconsistentVersionWarning as exc:
+        raise ModelError(f"{path}: {exc}; {RETRAIN}") from None
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means an unusable file
+        raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc}); "
+                         f"{RETRAIN}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("model"), Model):
+        raise ModelError(f"{path} is not a moderator model; {RETRAIN}")
+    _check_versions(payload, str(path))
+    model = payload["model"]
+    model.card = card
+    return model
+
+
+__all__ = [
+    "AttributeClassifiers",
+    "CONTEXT_ATTRIBUTES",
+    "DEFAULT_MODEL",
+    "FORMAT_VERSION",
+    "Model",
+    "card_path",
+    "load_model",
+    "save_model",
+]

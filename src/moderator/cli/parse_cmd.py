@@ -46,7 +46,7 @@ def parse_command(file: str, output: str | None, format_: str | None, **kwargs) 
     options = parse_options_from(kwargs)
     if output is None:
         output = "table" if sys.stdout.isatty() else "jsonl"
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     summary = Summary()
     threads = read_threads(file, format=format_, options=options)
     if output == "json":

@@ -22,3 +22,15 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def trained_model_path(tmp_path_factory) -> Path:
+    """A real model trained once per session by moderator.training on labels_small.csv."""
+    from moderator.model import save_model
+    from moderator.training import load_labels_csv, train
+
+    path = tmp_path_factory.mktemp("model") / "small.joblib"
+    save_model(train([load_labels_csv(FIXTURES / "labels_small.csv")], folds=3), path)
+    return path
+

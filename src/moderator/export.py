@@ -1,0 +1,416 @@
+"""The batch export: many thread files -> one review queue (CSV or JSON Lines).
+
+The pieces, so another engine (Dask, see issue 6) can reuse them:
+
+- ``expand_inputs(paths)``: files, folders (recursive) and globs -> sorted, de-duplicated files.
+- ``score_file(path, format, options, model, policy, include_all) -> FileResult``: the
+  per-file work unit. Picklable arguments (``model`` may be a path, loaded once per process
+  and cached), never raises for a bad input file: the failure is in ``FileResult.error``.
+- ``QueueWriter(out, attributes)``: atomic writer (temp file beside ``out``, ``os.replace`` on
+  ``commit()``, removed on ``discard()``); ``with`` does either.
+- ``ExportSummary``: counts folded from each ``FileResult`` and the closing summary lines.
+- ``run_export(...)``: the local engine, joblib across processes, results in input order.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError, ModeratorError, ThreadFormatError
+from .records import RecordWriter
+from .review import Policy, comment_records, score_thread
+
+log = logging.getLogger("moderator")
+
+#: Columns of the review queue, in order (``scores`` becomes ``score_<attribute>`` in CSV).
+QUEUE_FIELDS = (
+    "source",
+    "thread_id",
+    "thread_title",
+    "id",
+    "parent_id",
+    "depth",
+    "position",
+    "author",
+    "timestamp",
+    "likes",
+    "removed",
+    "text",
+    "scores",
+    "flagged",
+    "reasons",
+    "parent_text",
+    "decision",
+    "article",  # context for `moderator train --feedback` (off-topic needs the article)
+)
+QUEUE_KINDS = {".csv": "csv", ".jsonl": "jsonl"}
+GLOB_CHARS = set("*?[")
+TOP_OFFENDERS = 5
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+def _visible_files(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Files, folders (recursively, hidden entries skipped) and globs -> sorted unique files.
+
+    A path that does not exist and matches nothing as a glob is a ``ThreadFormatError``.
+    """
+    found: set[str] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.update(str(p) for p in _visible_files(path))
+        elif path.exists():
+            found.add(str(path))
+        elif GLOB_CHARS & set(str(raw)):
+            matches = sorted(glob.glob(str(raw), recursive=True))
+            if not matches:
+                raise ThreadFormatError(str(raw), "no file matches this pattern")
+            for match in matches:
+                match_path = Path(match)
+                if match_path.is_dir():
+                    found.update(str(p) for p in _visible_files(match_path))
+                else:
+                    found.add(match)
+        else:
+            raise ThreadFormatError(str(raw), "no such file or directory")
+    return sorted(found)
+
+
+def queue_kind(out: str | os.PathLike) -> str:
+    """``csv`` or ``jsonl`` from OUT's extension; ConfigError for anything else."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in QUEUE_KINDS:
+        raise ConfigError(
+            f"{out}: the review queue is written as .csv or .jsonl; "
+            f"cannot tell the format from {suffix or 'no extension'!r}"
+        )
+    return QUEUE_KINDS[suffix]
+
+
+# --- the per-file work unit ----------------------------------------------------------------
+
+_MODELS: dict[tuple, object] = {}
+
+
+def resolve_model(model):
+    """A model object, or a path loaded once per process (cached by path, size and mtime)."""
+    if model is not None and not isinstance(model, str | os.PathLike):
+        return model
+    from . import load_model
+
+    key: tuple = (None,)
+    if model is not None:
+        stat = os.stat(model)
+        key = (os.path.abspath(model), stat.st_size, stat.st_mtime_ns)
+    if key not in _MODELS:
+        _MODELS.clear()  # one model per worker process is enough
+        _MODELS[key] = load_model(model)
+    return _MODELS[key]
+
+
+@dataclass
+class FileResult:
+    """What one input file contributed: queue rows (thread order) and counts, or an error."""
+
+    path: str
+    rows: list[dict] = field(default_factory=list)
+    threads: int = 0
+    comments: int = 0
+    flagged: int = 0
+    by_attribute: Counter = field(default_factory=Counter)
+    authors: Counter = field(default_factory=Counter)  # author -> flagged comments
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def score_file(
+    path: str,
+    format: str | None = None,
+    options=None,
+    model=None,
+    policy: Policy | None = None,
+    include_all: bool = False,
+) -> FileResult:
+    """Parse and score one file; every problem with the file ends up in ``.error``.
+
+    ``model`` is a loaded model or a path to one (``None`` = the default model). Rows hold
+    the ``QUEUE_FIELDS``; only flagged comments unless ``include_all``.
+    """
+    from .threads import read_threads
+
+    started = time.perf_counter()
+    result = FileResult(path=str(path))
+    model = resolve_model(model)
+    try:
+        for thread in read_threads(path, format=format, options=options):
+            result.threads += 1
+            if not thread.comments:
+                continue
+            by_id = thread.by_id()
+            records = comment_records(thread, score_thread(model, thread, policy))
+            for record in records:
+                result.comments += 1
+                if record["flagged"]:
+                    result.flagged += 1
+                    result.by_attribute.update(r["attribute"] for r in record["reasons"])
+                    if record.get("author"):
+                        result.authors[record["author"]] += 1
+                elif not include_all:
+                    continue
+                parent = by_id.get(record["parent_id"]) if record["parent_id"] else None
+                record.update(
+                    source=str(path),
+                    thread_title=thread.title,
+                    parent_text=parent.text if parent is not None else "",
+                    decision="",
+                    article=thread.article,
+                )
+                result.rows.append({name: record[name] for name in QUEUE_FIELDS})
+    except ThreadFormatError as exc:
+        return _failed(result, _format_error_reason(exc, str(path)), started)
+    except ModeratorError as exc:
+        return _failed(result, str(exc), started)
+    except OSError as exc:
+        return _failed(result, exc.strerror or str(exc), started)
+    except UnicodeError as exc:
+        return _failed(result, f"cannot decode: {exc}", started)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _format_error_reason(exc: ThreadFormatError, path: str) -> str:
+    """The reason with its position but without the path the summary already names."""
+    if exc.path != path:
+        return str(exc)
+    if exc.line is None:
+        return exc.reason
+    where = f"line {exc.line}" + (f", column {exc.column}" if exc.column is not None else "")
+    return f"{where}: {exc.reason}"
+
+
+def _failed(result: FileResult, reason: str, started: float) -> FileResult:
+    # A file is in the queue whole or not at all: rows of threads read before the error go.
+    return FileResult(path=result.path, error=reason, seconds=time.perf_counter() - started)
+
+
+def score_files(paths: Sequence[str], *args, **kwargs) -> list[FileResult]:
+    """``score_file`` over a batch (one joblib task: fewer round trips than one per file)."""
+    return [score_file(path, *args, **kwargs) for path in paths]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+class QueueWriter:
+    """The review queue, written to a temp file beside ``out`` and renamed on ``commit``."""
+
+    def __init__(self, out: str | os.PathLike, attributes: Sequence[str]):
+        self.out = Path(out)
+        self.kind = queue_kind(out)
+        directory = self.out.parent
+        if not directory.is_dir():
+            raise ConfigError(f"{out}: folder {str(directory)!r} does not exist")
+        fd, self.temp_path = tempfile.mkstemp(
+            dir=directory, prefix=f".{self.out.name}.", suffix=".tmp"
+        )
+        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.writer = RecordWriter(self.fh, self.kind, QUEUE_FIELDS, attributes)
+        self.rows = 0
+
+    def write(self, row: dict) -> None:
+        self.writer.write(row)
+        self.rows += 1
+
+    def commit(self) -> None:
+        self.writer.close()
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.chmod(self.temp_path, 0o644)  # mkstemp makes it 0600; a queue is a normal file
+        os.replace(self.temp_path, self.out)
+
+    def discard(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        try:
+            os.unlink(self.temp_path)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> QueueWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+@dataclass
+class ExportSummary:
+    """Totals over the batch, folded in from each FileResult in order."""
+
+    files: int = 0
+    threads: int = 0
+    comments: int = 0
+    flagged: int = 0
+    rows: int = 0
+    by_attribute: Counter = field(default_factory=Counter)
+    authors: Counter = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        if result.error is not None:
+            self.failures.append((result.path, result.error))
+            return
+        self.threads += result.threads
+        self.comments += result.comments
+        self.flagged += result.flagged
+        self.rows += len(result.rows)
+        self.by_attribute.update(result.by_attribute)
+        self.authors.update(result.authors)
+
+    def repeat_offenders(self, top: int = TOP_OFFENDERS) -> list[tuple[str, int]]:
+        """Authors with 2+ flagged comments, most first (ties by name)."""
+        repeat = [(a, n) for a, n in self.authors.items() if n >= 2]
+        return sorted(repeat, key=lambda item: (-item[1], item[0]))[:top]
+
+    def lines(self, out: str) -> list[str]:
+        rate = self.comments / self.seconds if self.seconds > 0 else 0.0
+        lines = [
+            f"Wrote {self.rows} rows to {out}: {self.files} files, {self.threads} threads, "
+            f"{self.comments} comments, {self.flagged} flagged "
+            f"({self.seconds:.1f} s, {rate:,.0f} comments/s)"
+        ]
+        if self.by_attribute:
+            parts = ", ".join(f"{a} {n}" for a, n in sorted(self.by_attribute.items()))
+            lines.append(f"Flagged by attribute: {parts}")
+        offenders = self.repeat_offenders()
+        if offenders:
+            lines.append(
+                "Repeat offenders: " + ", ".join(f"{a} ({n} flagged)" for a, n in offenders)
+            )
+        if self.failures:
+            count = len(self.failures)
+            lines.append(f"Failed: {count} file{'s' if count != 1 else ''}")
+            lines.extend(f"  {path}: {reason}" for path, reason in self.failures)
+        return lines
+
+
+# --- the local engine ----------------------------------------------------------------------
+
+
+def _batches(files: Sequence[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(files), size):
+        yield list(files[i : i + size])
+
+
+def batch_size_for(n_files: int, jobs: int) -> int:
+    """Files per task: a few tasks per worker for balance, at most 16 to bound memory."""
+    return max(1, min(16, n_files // (jobs * 4) or 1))
+
+
+def iter_results(
+    files: Sequence[str],
+    *,
+    format: str | None = None,
+    options=None,
+    model=None,
+    policy: Policy | None = None,
+    include_all: bool = False,
+    jobs: int = 1,
+) -> Iterator[FileResult]:
+    """FileResults in the order of ``files``, scored by ``jobs`` processes (joblib)."""
+    kwargs = dict(format=format, options=options, policy=policy, include_all=include_all)
+    if jobs == 1 or len(files) <= 1:
+        loaded = resolve_model(model)
+        for path in files:
+            yield score_file(path, model=loaded, **kwargs)
+        return
+    from joblib import Parallel, delayed
+
+    size = batch_size_for(len(files), jobs)
+    # return_as="generator" keeps input order and at most pre_dispatch batches in flight,
+    # so memory stays bounded however many files there are.
+    parallel = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+    tasks = (delayed(score_files)(batch, model=model, **kwargs)
+             for batch in _batches(files, size))
+    for batch_results in parallel(tasks):
+        yield from batch_results
+
+
+def write_queue(
+    out: str | os.PathLike,
+    attributes: Sequence[str],
+    results: Iterable[FileResult],
+    summary: ExportSummary | None = None,
+    on_result: Callable[[FileResult, ExportSummary], None] | None = None,
+) -> ExportSummary:
+    """Write the rows of ``results`` as they arrive; atomic (nothing at OUT unless complete)."""
+    summary = summary or ExportSummary()
+    started = time.perf_counter()
+    with QueueWriter(out, attributes) as writer:
+        for result in results:
+            for row in result.rows:
+                writer.write(row)
+            summary.add(result)
+            summary.seconds = time.perf_counter() - started
+            if on_result is not None:
+                on_result(result, summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def run_export(
+    paths: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    format: str | None = None,
+    options=None,
+    model=None,
+    policy: Policy | None = None,
+    include_all: bool = False,
+    jobs: int | None = None,
+    on_result: Callable[[FileResult, ExportSummary], None] | None = None,
+) -> ExportSummary:
+    """Export the review queue of ``paths`` to ``out`` and return the summary.
+
+    ``model`` is a loaded model or a path (``None`` = default). With ``jobs`` > 1 a path is
+    shipped to the worker processes, each loading the model once.
+    """
+    files = expand_inputs(paths)
+    queue_kind(out)
+    jobs = jobs or default_jobs()
+    loaded = resolve_model(model)
+    policy = policy or Policy()
+    policy.validate(loaded.attributes)
+    # Several processes get the path (each loads it once); one process uses the loaded model.
+    ship = model if jobs > 1 else loaded
+    results = iter_results(files, format=format, options=options, model=ship, policy=policy,
+                           include_all=include_all, jobs=jobs)
+    return write_queue(out, loaded.attributes, results, on_result=on_result)

@@ -1,0 +1,669 @@
+"""Build data/labels.csv, the project's own labelled news-comment set.
+
+Run:  python data/build_labels.py [--output data/labels.csv] [--seed N]
+
+Every text is composed from the hand-written inventories in data/_articles.py and
+data/_inventory.py (invented for this project; nothing is taken from ../shared). The output is
+deterministic: the same seed writes the same bytes. It is written atomically.
+
+Columns: text, toxic, off_topic, article, parent, insult, profanity, threat, identity_attack,
+severe_toxicity.  Labels are "1", "0" or "" (unknown).
+
+Labelling guide (applied consistently by the generator):
+
+* toxic = 1 when a comment attacks a person or group: insults / name-calling (of commenters,
+  public figures, anyone), threats of violence or harm, identity attacks (hateful
+  generalisations about a religion, nationality, ethnicity, sexuality, gender identity or
+  disability). toxic = 0 for everything else, including:
+    - harsh but legitimate criticism of public figures, parties, governments, companies and
+      states about their conduct, honesty, competence or policy ("the minister's plan is a
+      disaster and she should resign"). Name-calling a public figure ("the mayor is a moron")
+      IS an insult;
+    - neutral or positive mentions of identities ("As a gay man I support this");
+    - counter-speech, including quoting an insult or slur-free hateful phrase to condemn it
+      ("Calling her an 'idiot' is not an argument");
+    - profanity that attacks nobody ("holy shit this is great news"): profanity = 1, toxic = 0;
+    - spam, gibberish and off-topic rants (unless they also attack someone).
+* insult = 1 for name-calling or demeaning a person or group; identity attacks that use
+  dehumanising or name-calling language ("vermin", "scum", "thieves") carry insult = 1 too,
+  bare hateful generalisations ("X should be deported") carry insult = 0.
+* profanity = 1 when the text contains a swear word (fuck, shit, crap, damn, arse/ass, bitch,
+  bastard, dick, piss, prick, twat, bellend, tosser, bollocks, goddamn...), plain or obfuscated
+  (f*ck, sh1t, a$$hole, fuuuck, f u c k), whether or not anyone is attacked. Quoted profanity in
+  counter-speech also counts as profanity (the words are there) while toxic stays 0.
+* threat = 1 for wishes or statements of violence or harm against a person or group, including
+  veiled intimidation ("I know where you live").
+* identity_attack = 1 for hateful generalisations or calls for exclusion or violence aimed at a
+  protected identity. Criticising a government or religious institution is not one.
+* severe_toxicity = 1 for threats or wishes of killing/serious violence, calls to eliminate or
+  dehumanise a group ("vermin", "wiped out"), and the most extreme abuse; 0 otherwise.
+* Obfuscated spellings (f*ck, idi0t, stoopid, i d i o t, fuuuck) carry the labels of the plain
+  spelling.
+* off_topic = 1 when a comment ignores the article it is attached to: spam and self-promotion,
+  gibberish, rants about something else, and comments clearly about a different story.
+  off_topic = 0 for comments about the article (including replies about it, criticism of it,
+  and insults that are about its subject). Every row with off_topic labelled has the article
+  column filled, except a small share of spam/gibberish rows left without context on purpose
+  (spam is off-topic anywhere). off_topic is left empty (unknown) for generic insults and
+  threats whose relation to the article is undetermined.
+* parent is the comment replied to, when the row is a reply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import random
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import _inventory as inv  # noqa: E402
+from _articles import parse_articles  # noqa: E402
+
+SEED = 20261124
+COLUMNS = ["text", "toxic", "off_topic", "article", "parent", "insult", "profanity", "threat",
+           "identity_attack", "severe_toxicity"]
+ATTRS = ["insult", "profanity", "threat", "identity_attack", "severe_toxicity"]
+
+PROFANE_RE = re.compile(
+    r"\b(fuck\w*|f\*+ck\w*|shit\w*|bullshit|crap\w*|damn\w*|goddamn\w*|arse\w*|ass|asshole\w*|"
+    r"dumbass|bitch\w*|bastard\w*|dick\w*|piss\w*|prick\w*|twat\w*|bellend\w*|tosser\w*|"
+    r"bollocks|wank\w*|stfu)\b",
+    re.IGNORECASE,
+)
+
+EMOJI = ["😂", "🙄", "👍", "😡", "🤔", "😢", "👏", "😤", "💯", "❤️", "😮", "🙏", "😬", "🤷"]
+
+# ------------------------------------------------------------------------- obfuscation
+LEET = {"a": ["@", "4"], "e": ["3"], "i": ["1", "!"], "o": ["0"], "s": ["$", "5"], "t": ["7"],
+        "u": ["v"], "l": ["1"]}
+MISSPELL = {
+    "stupid": ["stoopid", "stupud", "stooopid", "stuppid"], "idiot": ["idjit", "idiiot", "idoit"],
+    "moron": ["moran", "morron", "mor0n"], "fuck": ["fuk", "phuck", "fook", "fcuk"],
+    "fucking": ["fkn", "fuckin", "fookin", "fcking"], "shit": ["shite", "shiit", "sht"],
+    "asshole": ["a$$hole", "azzhole", "arsehole", "a-hole"], "bitch": ["biatch", "b1tch", "bytch"],
+    "loser": ["looser", "l0ser", "luser"], "pathetic": ["pathetik", "pathedic"],
+    "bastard": ["basterd", "b@stard"], "clown": ["klown", "cl0wn"], "dumb": ["dum", "dumm"],
+    "scum": ["skum", "scumm"], "kill": ["kil", "k1ll"], "vermin": ["vermim", "v3rmin"],
+}
+OBF_TARGETS = {
+    "idiot", "idiots", "moron", "morons", "stupid", "clown", "loser", "pathetic", "fuck",
+    "fucking", "shit", "asshole", "bitch", "bastard", "dumb", "dumbass", "imbecile", "cretin",
+    "scum", "prick", "dickhead", "twat", "kill", "shoot", "shot", "bullet", "die", "vermin",
+    "parasites", "filthy", "disgusting", "animals", "crap", "damn", "muppet", "halfwit",
+    "worthless", "useless", "brainless", "thick", "fool", "ignorant", "beating", "hanged",
+    "burn", "subhuman", "plague", "rats", "savages", "criminals", "thieves", "hell",
+}
+
+
+def obfuscate_word(word: str, rng: random.Random) -> str:
+    """Disguise one word the way commenters dodge filters (labels follow the plain word)."""
+    low = word.lower()
+    method = rng.choice(["leet", "leet", "star", "star", "vowels", "elong", "elong", "space",
+                         "dots", "misspell", "misspell", "mixcase"])
+    if method == "misspell" and low in MISSPELL:
+        return rng.choice(MISSPELL[low])
+    if method == "leet" or (method == "misspell" and low not in MISSPELL):
+        chars = list(word)
+        idx = [i for i, c in enumerate(chars) if c.lower() in LEET]
+        for i in rng.sample(idx, min(len(idx), rng.choice([1, 1, 2]))):
+            chars[i] = rng.choice(LEET[chars[i].lower()])
+        return "".join(chars)
+    if method == "star":
+        chars = list(word)
+        inner = [i for i in range(1, len(chars) - 1) if chars[i].lower() in "aeiou"]
+        if not inner:
+            inner = list(range(1, max(2, len(chars) - 1)))
+        for i in inner[: rng.choice([1, 2])]:
+            chars[i] = "*"
+        return "".join(chars)
+    if method == "vowels":
+        stripped = word[0] + re.sub(r"[aeiouAEIOU]", "", word[1:])
+        return stripped if len(stripped) >= 2 else word + word[-1] * 3
+    if method == "elong":
+        vowels = [i for i, c in enumerate(word) if c.lower() in "aeiou"]
+        i = rng.choice(vowels) if vowels else len(word) - 1
+        return word[: i + 1] + word[i] * rng.randint(2, 5) + word[i + 1:]
+    if method == "space":
+        return " ".join(word)
+    if method == "dots":
+        return rng.choice([".", "-", "_"]).join(word)
+    return "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in word)
+
+
+def obfuscate(text: str, rng: random.Random) -> str | None:
+    """Obfuscate one or two target words in ``text``; None when it has none."""
+    tokens = re.split(r"(\W+)", text)
+    spots = [i for i, t in enumerate(tokens) if t.lower() in OBF_TARGETS]
+    if not spots:
+        return None
+    for i in rng.sample(spots, min(len(spots), rng.choice([1, 1, 2]))):
+        tokens[i] = obfuscate_word(tokens[i], rng)
+    return "".join(tokens)
+
+
+# ------------------------------------------------------------------------- decoration
+def typo(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    idx = [i for i, w in enumerate(words) if len(w) > 4 and w.isalpha()]
+    if not idx:
+        return text
+    i = rng.choice(idx)
+    w = words[i]
+    j = rng.randrange(1, len(w) - 2)
+    if rng.random() < 0.5:
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    else:
+        w = w[:j] + w[j + 1:]
+    words[i] = w
+    return " ".join(words)
+
+
+def decorate(text: str, rng: random.Random, *, reply: bool = False) -> str:
+    """Add the surface noise of real comments: typos, caps, emoji, handles, lower case."""
+    r = rng.random()
+    if r < 0.07:
+        text = typo(text, rng)
+    elif r < 0.10:
+        text = text.upper()
+    elif r < 0.15:
+        text = text.lower().rstrip(".")
+    if rng.random() < 0.08:
+        text = f"{text} {rng.choice(EMOJI)}"
+    if reply and rng.random() < 0.25:
+        text = f"{rng.choice(inv.HANDLES)} {text}"
+    return text
+
+
+def cap_first(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def fill(template: str, art: dict | None = None, **kw: str) -> str:
+    values = dict(kw)
+    if art is not None:
+        values.setdefault("thing", art["thing"])
+        values.setdefault("who", art["who"])
+    out = template
+    for key, val in values.items():
+        out = out.replace("{" + key + "}", val)
+    # a sentence that starts with a placeholder starts with a capital
+    return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
+
+
+# ------------------------------------------------------------------------- the builder
+class Builder:
+    """Collects rows, deduplicating texts (first wins) and counting categories."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.rows: list[dict] = []
+        self.seen: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.articles = parse_articles()
+        self.by_key = {a["key"]: a for a in self.articles}
+        # a few hand-written comments per article are kept back to be misplaced elsewhere
+        self.misplace_pool: list[tuple[dict, str]] = []
+        self.civil_pool: dict[str, list[str]] = {}
+        for art in self.articles:
+            comments = list(art["comments"])
+            self.rng.shuffle(comments)
+            self.misplace_pool += [(art, c) for c in comments[:3]]
+            self.civil_pool[art["key"]] = comments[3:]
+
+    def add(self, category: str, text: str, *, toxic: int, off_topic: int | None = None,
+            article: str = "", parent: str = "", insult: int | None = 0,
+            profanity: int | None = None, threat: int | None = 0,
+            identity_attack: int | None = 0, severe: int | None = 0,
+            plain: str | None = None) -> bool:
+        text = re.sub(r"\s+", " ", text).strip()
+        key = text.casefold()
+        if not text or key in self.seen:
+            return False
+        if profanity is None:
+            profanity = int(bool(PROFANE_RE.search(plain if plain is not None else text)))
+
+        def lab(v: int | None) -> str:
+            return "" if v is None else str(int(v))
+
+        self.seen.add(key)
+        self.rows.append({
+            "text": text, "toxic": lab(toxic), "off_topic": lab(off_topic), "article": article,
+            "parent": parent, "insult": lab(insult), "profanity": lab(profanity),
+            "threat": lab(threat), "identity_attack": lab(identity_attack),
+            "severe_toxicity": lab(severe),
+        })
+        self.counts[category] = self.counts.get(category, 0) + 1
+        return True
+
+    # helpers -----------------------------------------------------------------------------
+    def art(self) -> dict:
+        return self.rng.choice(self.articles)
+
+    def other_art(self, art: dict) -> dict:
+        """An article on a different subject (no shared domain)."""
+        doms = inv.ARTICLE_DOMAINS.get(art["key"], set())
+        while True:
+            other = self.rng.choice(self.articles)
+            if other is not art and not (inv.ARTICLE_DOMAINS.get(other["key"], set()) & doms):
+                return other
+
+    def parent_for(self, art: dict | None, p: float) -> str:
+        if art is None or self.rng.random() >= p:
+            return ""
+        return self.rng.choice(self.civil_pool[art["key"]] or art["comments"])
+
+    def until(self, category: str, quota: int, make, max_tries: int | None = None) -> None:
+        """Call ``make()`` until ``quota`` new rows landed in ``category`` (or tries run out)."""
+        tries = 0
+        limit = max_tries or quota * 30
+        while self.counts.get(category, 0) < quota and tries < limit:
+            make()
+            tries += 1
+
+    # categories --------------------------------------------------------------------------
+    def civil_handwritten(self) -> None:
+        for art in self.articles:
+            for text in self.civil_pool[art["key"]]:
+                parent = self.parent_for(art, 0.35)
+                if parent == text:
+                    parent = ""
+                self.add("civil_on_topic", decorate(text, self.rng, reply=bool(parent)),
+                         toxic=0, off_topic=0, article=art["article"], parent=parent)
+
+    def civil_templated(self, quota: int) -> None:
+        pools = [(inv.AGREE, "civil_agree", 0.2), (inv.DISAGREE, "civil_disagree", 0.3),
+                 (inv.QUESTIONS, "question", 0.15), (inv.CORRECTIONS, "correction", 0.4),
+                 (inv.REPLY_DISAGREE, "civil_reply", 1.0)]
+
+        def make() -> None:
+            templates, cat, p_parent = self.rng.choice(pools)
+            art = self.art()
+            text = fill(self.rng.choice(templates), art, url=self.rng.choice(inv.URL_SOURCES))
+            text = cap_first(text)
+            if self.rng.random() < 0.25:  # a longer, multi-sentence comment
+                extra = self.rng.sample(self.civil_pool[art["key"]], self.rng.choice([1, 2, 3]))
+                text = " ".join([text, *extra])
+            parent = self.parent_for(art, p_parent)
+            self.add(cat, decorate(text, self.rng, reply=bool(parent)), toxic=0, off_topic=0,
+                     article=art["article"], parent=parent)
+
+        cats = ("civil_agree", "civil_disagree", "question", "correction", "civil_reply")
+        target = sum(self.counts.get(c, 0) for c in cats) + quota
+        tries = 0
+        while tries < quota * 30 and sum(self.counts.get(c, 0) for c in cats) < target:
+            make()
+            tries += 1
+
+    def criticism(self, quota: int) -> None:
+        for text in inv.CRITICISM_FIXED:
+            self.add("criticism", decorate(text, self.rng), toxic=0,
+                     off_topic=None, article="", parent="")
+
+        def make() -> None:
+            art = self.art()
+            text = cap_first(fill(self.rng.choice(inv.CRITICISM), art))
+            if self.rng.random() < 0.3:
+                text += " " + self.rng.choice(self.civil_pool[art["key"]])
+            self.add("criticism", decorate(text, self.rng), toxic=0, off_topic=0,
+                     article=art["article"], parent=self.parent_for(art, 0.2))
+
+        self.until("criticism", quota, make)
+
+    def identity(self, quota: int) -> None:
+        for text in inv.IDENTITY_FIXED:
+            self.add("identity_civil", decorate(text, self.rng), toxic=0, off_topic=None,
+                     article="")
+
+        def make() -> None:
+            plural, adj = self.rng.choice(inv.GROUPS)
+            art = self.art()
+            kind = self.rng.random()
+            if kind < 0.4:
+                cont = fill(self.rng.choice(inv.IDENTITY_CONT), art)
+                tmpl = self.rng.choice(inv.IDENTITY_SELF)
+                noun = self.rng.choice(inv.IDENTITY_NOUNS)
+                text = tmpl.replace("{A}", adj).replace("{n}", noun)
+                text = text.replace("{Cont}", cap_first(cont)).replace("{cont}", cont)
+                text = re.sub(r"\ba ([AEIOUaeiou])", r"an \1", text)
+                text = text.replace("an Uk", "a Uk")
+            elif kind < 0.65:
+                tmpl = self.rng.choice(inv.IDENTITY_OTHER)
+                act, act_s = self.rng.choice(inv.IDENTITY_ACTS)
+                text = tmpl.replace("{A}", adj).replace("{act_s}", act_s).replace("{act}", act)
+                text = re.sub(r"\bA ([AEIOU])", r"An \1", text).replace("An Uk", "A Uk")
+            else:
+                text = fill(self.rng.choice(inv.IDENTITY_PLURAL_POSITIVE), art, P=plural, A=adj)
+                text = re.sub(r"\bis ([AEIOU])", r"is \1", text)
+            text = cap_first(text)
+            if self.rng.random() < 0.2:
+                text += " " + self.rng.choice(self.civil_pool[art["key"]])
+            self.add("identity_civil", decorate(text, self.rng), toxic=0, off_topic=0,
+                     article=art["article"], parent=self.parent_for(art, 0.2))
+
+        self.until("identity_civil", quota, make)
+
+    def counter_speech(self, quota: int) -> None:
+        for text in inv.COUNTER_FIXED:
+            self.add("counter_speech", decorate(text, self.rng), toxic=0, off_topic=None)
+
+        def make() -> None:
+            art = self.art()
+            if self.rng.random() < 0.65:
+                q = self.rng.choice(inv.QUOTED_INSULTS)
+                text = fill(self.rng.choice(inv.COUNTER_FRAMES), art, q=q,
+                            t=self.rng.choice(inv.COUNTER_TARGETS))
+            else:
+                q = self.rng.choice(inv.QUOTED_HATE)
+                text = fill(self.rng.choice(inv.COUNTER_HATE_FRAMES), art, q=q)
+            # the parent is often the abusive comment being answered
+            parent = ""
+            if self.rng.random() < 0.4 and self.insult_texts:
+                parent = self.rng.choice(self.insult_texts)
+            self.add("counter_speech", decorate(cap_first(text), self.rng), toxic=0,
+                     off_topic=0, article=art["article"], parent=parent)
+
+        self.until("counter_speech", quota, make)
+
+    def profanity_civil(self, quota: int) -> None:
+        for text in inv.PROFANITY_FIXED:
+            self.add("profanity_civil", decorate(text, self.rng), toxic=0, off_topic=None,
+                     profanity=1)
+
+        def make() -> None:
+            art = self.art()
+            text = cap_first(fill(self.rng.choice(inv.PROFANITY_TEMPLATES), art))
+            if self.rng.random() < 0.3:
+                text += " " + self.rng.choice(self.civil_pool[art["key"]])
+            self.add("profanity_civil", decorate(text, self.rng), toxic=0, off_topic=0,
+                     article=art["article"], profanity=1, plain=text)
+
+        self.until("profanity_civil", quota, make)
+
+    def insults(self, quota: int) -> None:
+        self.insult_texts: list[str] = []
+        for text in inv.INSULT_FIXED:
+            art = self.art() if self.rng.random() < 0.4 else None
+            if self.add("insult", decorate(text, self.rng), toxic=1, insult=1,
+                        parent=self.parent_for(art, 0.8), article=""):
+                self.insult_texts.append(text)
+
+        def make() -> None:
+            core = self.rng.choice(inv.INSULT_CORES)
+            opener = self.rng.choice(inv.INSULT_OPENERS).replace(
+                "{u}", self.rng.choice(inv.HANDLES))
+            closer = self.rng.choice(inv.INSULT_CLOSERS)
+            text = cap_first(opener + core) + closer
+            if self.rng.random() < 0.12:
+                art = self.art()
+                text = self.rng.choice(self.civil_pool[art["key"]]) + " " + text
+            art = self.art() if self.rng.random() < 0.5 else None
+            severe = 1 if ("worthless" in core and "fuck" in text) else 0
+            if self.add("insult", decorate(text, self.rng), toxic=1, insult=1, severe=severe,
+                        parent=self.parent_for(art, 0.9)):
+                self.insult_texts.append(text)
+
+        self.until("insult", quota, make)
+
+        def make_topic() -> None:
+            art = self.art()
+            text = cap_first(fill(self.rng.choice(inv.INSULT_ON_TOPIC), art))
+            self.add("insult_on_topic", decorate(text, self.rng), toxic=1, insult=1,
+                     off_topic=0, article=art["article"], parent=self.parent_for(art, 0.3))
+
+        self.until("insult_on_topic", quota // 4, make_topic)
+
+    def threats(self, quota: int) -> None:
+        for text, severe in inv.THREAT_FIXED:
+            self.add("threat", decorate(text, self.rng), toxic=1, threat=1, severe=severe,
+                     insult=0)
+
+        def make() -> None:
+            art = self.art()
+            if self.rng.random() < 0.6:
+                tmpl, severe = self.rng.choice(inv.THREAT_TEMPLATES)
+                text = cap_first(fill(tmpl, art))
+                self.add("threat", decorate(text, self.rng), toxic=1, threat=1, severe=severe,
+                         off_topic=0, article=art["article"])
+            else:
+                tmpl, severe = self.rng.choice(inv.THREAT_REPLY)
+                text = cap_first(fill(tmpl, art, u=self.rng.choice(inv.HANDLES)))
+                self.add("threat", decorate(text, self.rng), toxic=1, threat=1, severe=severe,
+                         parent=self.rng.choice(self.civil_pool[art["key"]]))
+
+        self.until("threat", quota, make)
+
+    def identity_attacks(self, quota: int) -> None:
+        for text, insult, severe in inv.ATTACK_FIXED:
+            self.add("identity_attack", decorate(text, self.rng), toxic=1, identity_attack=1,
+                     insult=insult, severe=severe, threat=int(severe and "should" not in text))
+
+        def make() -> None:
+            plural, adj = self.rng.choice(inv.GROUPS)
+            art = self.art()
+            if self.rng.random() < 0.85:
+                tmpl, insult, severe = self.rng.choice(inv.ATTACK_TEMPLATES)
+                text = cap_first(fill(tmpl, None, P=plural, A=adj))
+                off, article = None, ""
+                if self.rng.random() < 0.12:  # a civil sentence about the story, then the attack
+                    text = self.rng.choice(self.civil_pool[art["key"]]) + " " + text
+                    off, article = 0, art["article"]
+            else:
+                tmpl, insult, severe = self.rng.choice(inv.ATTACK_ON_TOPIC)
+                text = cap_first(fill(tmpl, art, P=plural, A=adj))
+                off, article = 0, art["article"]
+            threat = 1 if any(w in tmpl for w in ("wiped out", "Round up", "ship them")) else 0
+            self.add("identity_attack", decorate(text, self.rng), toxic=1, identity_attack=1,
+                     insult=insult, severe=severe, threat=threat, off_topic=off,
+                     article=article)
+
+        self.until("identity_attack", quota, make)
+
+    def obfuscated(self, quota: int) -> None:
+        """Obfuscated copies of toxic and profane rows, with the plain row's labels."""
+        sources = [r for r in self.rows if r["toxic"] == "1" or r["profanity"] == "1"]
+
+        def make() -> None:
+            src = self.rng.choice(sources)
+            text = obfuscate(src["text"], self.rng)
+            if text is None:
+                return
+            cat = "obfuscated_toxic" if src["toxic"] == "1" else "obfuscated_profanity"
+            self.add(cat, text, toxic=int(src["toxic"]),
+                     off_topic=None if src["off_topic"] == "" else int(src["off_topic"]),
+                     article=src["article"], parent=src["parent"],
+                     **{a: (None if src[a] == "" else int(src[a]))
+                        for a in ("insult", "profanity", "threat", "identity_attack")},
+                     severe=None if src["severe_toxicity"] == "" else int(src["severe_toxicity"]))
+
+        tries = 0
+        while (self.counts.get("obfuscated_toxic", 0) + self.counts.get("obfuscated_profanity", 0)
+               < quota and tries < quota * 30):
+            make()
+            tries += 1
+
+    def long_with_vile_sentence(self, quota: int) -> None:
+        """Long civil comments where one sentence is abusive: the sentence carries the row."""
+        vile = ([(t, dict(insult=1)) for t in inv.INSULT_FIXED[:40]]
+                + [(t, dict(threat=1, severe=s, insult=0)) for t, s in inv.THREAT_FIXED[:30]])
+
+        def make() -> None:
+            art = self.art()
+            civil = self.rng.sample(self.civil_pool[art["key"]], 3)
+            bad, labels = self.rng.choice(vile)
+            pos = self.rng.randrange(0, 4)
+            sentences = civil[:pos] + [bad] + civil[pos:]
+            self.add("long_vile", " ".join(sentences), toxic=1, off_topic=0,
+                     article=art["article"], **labels)
+
+        self.until("long_vile", quota, make)
+
+    def spam(self, quota: int) -> None:
+        def make() -> None:
+            tmpl = self.rng.choice(inv.SPAM_TEMPLATES)
+            text = tmpl
+            for key, pool in (("site", inv.SPAM_SITES), ("phone", inv.SPAM_PHONES),
+                              ("product", inv.SPAM_PRODUCTS), ("coin", inv.SPAM_COINS),
+                              ("handle", inv.SPAM_HANDLES), ("email", inv.SPAM_EMAILS)):
+                while "{" + key + "}" in text:
+                    text = text.replace("{" + key + "}", self.rng.choice(pool), 1)
+            text = text.replace("{n}", str(self.rng.choice([87, 250, 300, 450, 500, 750, 1200,
+                                                            3500, 5000, 8000, 10000])))
+            if self.rng.random() < 0.15:
+                text = text.upper()
+            with_article = self.rng.random() < 0.9
+            art = self.art()
+            self.add("spam", text, toxic=0, off_topic=1,
+                     article=art["article"] if with_article else "",
+                     parent=self.parent_for(art, 0.15) if with_article else "")
+
+        self.until("spam", quota, make)
+
+    def gibberish(self, quota: int) -> None:
+        rows = ["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890"]
+
+        def mash() -> str:
+            kind = self.rng.random()
+            if kind < 0.35:
+                words = []
+                for _ in range(self.rng.randint(1, 6)):
+                    row = self.rng.choice(rows)
+                    start = self.rng.randrange(0, len(row) - 3)
+                    words.append(row[start:start + self.rng.randint(3, 7)])
+                return " ".join(words)
+            if kind < 0.6:
+                letters = "abcdefghijklmnopqrstuvwxyz"
+                return " ".join("".join(self.rng.choice(letters)
+                                        for _ in range(self.rng.randint(2, 9)))
+                                for _ in range(self.rng.randint(1, 7)))
+            if kind < 0.75:
+                return self.rng.choice(["lol", "haha", "hmm", "ok", "test", "bump", "xd",
+                                        "?", "!!!", "..."]) * self.rng.randint(1, 4) + " " + \
+                    "".join(self.rng.choice("jfkdlsa;") for _ in range(self.rng.randint(3, 12)))
+            if kind < 0.85:
+                return self.rng.choice(["test test 123", "testing", "first", "bump",
+                                        "hello??", "can anyone see this", "ignore this",
+                                        "aaaaaaaaaa", "zzzzzzz", "mmmmmmm ok"]) + " " + \
+                    str(self.rng.randint(1, 999))
+            return "".join(self.rng.choice("asdfghjkl;'qwertyuiop[]zxcvbnm,./ ")
+                           for _ in range(self.rng.randint(8, 40)))
+
+        def make() -> None:
+            art = self.art()
+            with_article = self.rng.random() < 0.9
+            self.add("gibberish", mash(), toxic=0, off_topic=1,
+                     article=art["article"] if with_article else "")
+
+        self.until("gibberish", quota, make)
+
+    def rants(self, quota: int) -> None:
+        prefixes = ["", "", "", "Off topic, but ", "Sorry to hijack the thread. ",
+                    "Unrelated: ", "Random question. ", "Nothing to do with this but ",
+                    "OT: ", "Slightly off topic - "]
+
+        def make() -> None:
+            domain, text = self.rng.choice(inv.RANTS)
+            while True:
+                art = self.art()
+                if domain not in inv.ARTICLE_DOMAINS.get(art["key"], set()):
+                    break
+            prefix = self.rng.choice(prefixes)
+            body = text[0].lower() + text[1:] if prefix and not prefix.endswith(". ") else text
+            self.add("rant", decorate(prefix + body, self.rng), toxic=0, off_topic=1,
+                     article=art["article"], parent=self.parent_for(art, 0.1))
+
+        self.until("rant", quota, make)
+
+    def misplaced(self, quota: int) -> None:
+        """Comments clearly about another story, attached to this article."""
+        for src, text in self.misplace_pool:
+            art = self.other_art(src)
+            self.add("misplaced", decorate(text, self.rng), toxic=0, off_topic=1,
+                     article=art["article"])
+        pools = inv.AGREE + inv.DISAGREE + inv.QUESTIONS + inv.CRITICISM
+
+        def make() -> None:
+            src = self.art()
+            art = self.other_art(src)
+            text = cap_first(fill(self.rng.choice(pools), src))
+            if self.rng.random() < 0.3:
+                text += " " + self.rng.choice(src["comments"])
+            self.add("misplaced", decorate(text, self.rng), toxic=0, off_topic=1,
+                     article=art["article"])
+
+        self.until("misplaced", quota, make)
+
+    def build(self) -> list[dict]:
+        self.civil_handwritten()
+        self.insults(620)
+        self.civil_templated(1050)
+        self.criticism(380)
+        self.identity(850)
+        self.counter_speech(380)
+        self.profanity_civil(230)
+        self.threats(230)
+        self.identity_attacks(330)
+        self.long_with_vile_sentence(90)
+        self.obfuscated(380)
+        self.spam(420)
+        self.gibberish(170)
+        self.rants(230)
+        self.misplaced(520)
+        rows = list(self.rows)
+        self.rng.shuffle(rows)
+        return rows
+
+
+def render(rows: list[dict]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def build(path: Path = HERE / "labels.csv", seed: int = SEED) -> dict[str, int]:
+    """Generate the labelled set and write it atomically to ``path``; return category counts."""
+    builder = Builder(seed)
+    rows = builder.build()
+    write_atomic(Path(path), render(rows))
+    return dict(builder.counts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=HERE / "labels.csv")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args(argv)
+    counts = build(args.output, args.seed)
+    total = sum(counts.values())
+    for cat, n in sorted(counts.items()):
+        if n:
+            print(f"{cat:22s} {n:5d}", file=sys.stderr)
+    print(f"{'total':22s} {total:5d} -> {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

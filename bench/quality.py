@@ -1,0 +1,235 @@
+"""Quality on real data the model never trained on (``make bench``; never run by the tests).
+
+Every corpus in ../shared/data is split once, 80/20, stratified on the label it is judged
+on, with a fixed seed (threads stay on one side). Then, for each dev split, ROC AUC and
+average precision of:
+
+  (a) a model trained on all the train splits together (``moderator.training.train``),
+  (b) the default model, models/moderator.joblib (trained from data/labels.csv),
+  (c) alt-profanity-check (``profanity_check.predict_prob``; n/a for off-topic).
+
+The table goes to stdout and to bench/out/quality.json; model (a) is kept as
+bench/out/shared-data.joblib for the other benchmarks.
+
+    python bench/quality.py                    # or: make bench
+    python bench/quality.py --corpora jigsaw,olid --data-dir ../shared/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "bench" / "out"
+DATA = Path(os.environ.get("MODERATOR_SHARED_DATA", REPO.parent / "shared" / "data"))
+DEFAULT_MODEL = REPO / "models" / "moderator.joblib"
+SEED = 20240601
+DEV_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class DevSplit:
+    """A corpus and how its dev split is judged: the model's ``attribute`` on ``label``."""
+
+    corpus: str
+    folder: str
+    attribute: str
+    label: str
+    target: float | None = None  # ROC AUC target for model (a)
+
+
+SPLITS = [
+    DevSplit("jigsaw", "jigsaw", "toxicity", "toxicity", 0.975),
+    DevSplit("olid", "olid", "toxicity", "toxicity", 0.90),
+    # the Impermium label is "insults a participant": the toxicity output is judged on it
+    DevSplit("kaggle-insults", "kaggle_insults", "toxicity", "insult", 0.90),
+    DevSplit("civil-spans", "civil_comments_toxic_spans", "toxicity", "toxicity"),
+    DevSplit("semeval-cqa", "semeval2015_task3_cqa", "off_topic", "off_topic", 0.85),
+    DevSplit("youtube-spam", "youtube_spam", "off_topic", "off_topic"),
+    DevSplit("fox-news", "fox_news_comments", "toxicity", "identity_attack"),
+    DevSplit("context-toxicity", "context_toxicity", "toxicity", "toxicity"),
+    DevSplit("sfu-ctc", "sfu_ctc", "toxicity", "toxicity"),
+    DevSplit("ruddit", "ruddit", "toxicity", "toxicity"),
+    DevSplit("davidson", "davidson", "toxicity", "toxicity"),
+]
+
+
+def say(message: str) -> None:
+    print(f"[quality] {message}", file=sys.stderr, flush=True)
+
+
+def load_splits(data_dir: Path, names: list[str] | None):
+    """{split: (DevSplit, train LabelledSource, dev rows)} for the corpora present."""
+    from moderator.corpora import load_corpus, split_rows
+    from moderator.training import LabelledSource
+
+    out = {}
+    for split in SPLITS:
+        if names and split.corpus not in names:
+            continue
+        path = data_dir / split.folder
+        if not path.exists():
+            say(f"{split.corpus}: {path} absent, skipped")
+            continue
+        source = load_corpus(split.corpus, path)
+        train_rows, dev_rows = split_rows(source.rows, split.label, DEV_FRACTION, seed=SEED)
+        train_source = LabelledSource(
+            name=f"{source.name} (train split)",
+            path=source.path,
+            rows=train_rows,
+            sha256=source.sha256,
+            license=source.license,
+            kind="corpus",
+        )
+        out[split.corpus] = (split, train_source, dev_rows)
+        say(f"{split.corpus}: {len(train_rows)} train / {len(dev_rows)} dev rows")
+    return out
+
+
+def judged(rows, label: str):
+    """The rows whose ``label`` is known, and their 0/1 labels."""
+    kept = [r for r in rows if r.labels.get(label) in (0, 1)]
+    return kept, [r.labels[label] for r in kept]
+
+
+def model_scores(model, rows, attribute: str):
+    if model is None or attribute not in model.attributes:
+        return None
+    probabilities = model.predict(
+        [r.text for r in rows],
+        articles=[r.article for r in rows] if any(r.article for r in rows) else None,
+        parents=[r.parent for r in rows] if any(r.parent for r in rows) else None,
+        groups=[r.group for r in rows] if any(r.group for r in rows) else None,
+    )
+    return probabilities[:, list(model.attributes).index(attribute)]
+
+
+def profanity_check_scores(rows, attribute: str):
+    if attribute == "off_topic":
+        return None
+    try:
+        from profanity_check import predict_prob
+    except ImportError:
+        say("alt-profanity-check is not installed (pip install -e '.[bench]'): column (c) n/a")
+        return None
+    return predict_prob([r.text for r in rows])
+
+
+def write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+        encoding="utf-8",
+    )  # fmt: skip
+    try:
+        with handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+
+
+def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None) -> list[dict]:
+    import moderator
+    from moderator.errors import ModeratorError
+    from moderator.metrics import average_precision, json_ready, roc_auc
+    from moderator.training import train
+
+    splits = load_splits(data_dir, names)
+    if not splits:
+        raise SystemExit(f"no corpus found under {data_dir}")
+
+    started = time.perf_counter()
+    trained = train(
+        [s for _, s, _ in splits.values()],
+        seed=0,
+        progress=say,
+        **(train_kwargs or {}),
+    )
+    train_seconds = time.perf_counter() - started
+    say(f"model (a) trained in {train_seconds:.0f} s")
+    try:
+        trained.save(OUT / "shared-data.joblib")
+    except (ModeratorError, OSError) as exc:
+        say(f"could not keep model (a): {exc}")
+
+    try:
+        default = moderator.load_model(DEFAULT_MODEL)
+    except ModeratorError as exc:
+        say(f"default model unavailable ({exc}); run `make model`: column (b) n/a")
+        default = None
+
+    rows_out = []
+    for split, _, dev in splits.values():
+        rows, y = judged(dev, split.label)
+        scores = {
+            "a": model_scores(trained, rows, split.attribute),
+            "b": model_scores(default, rows, split.attribute),
+            "c": profanity_check_scores(rows, split.attribute),
+        }
+        row = {
+            "dev split": split.corpus,
+            "judged": split.attribute
+            if split.label == split.attribute
+            else f"{split.attribute}~{split.label}",
+            "rows": len(rows),
+            "pos": sum(y),
+        }
+        for key, s in scores.items():
+            row[f"({key}) AUC"] = roc_auc(y, s) if s is not None else None
+            row[f"({key}) AP"] = average_precision(y, s) if s is not None else None
+        auc_a, auc_c = row["(a) AUC"], row["(c) AUC"]
+        goals = []
+        met = True
+        if split.target is not None:
+            goals.append(f">={split.target}")
+            met = met and auc_a is not None and auc_a >= split.target
+        if split.attribute != "off_topic" and auc_c is not None:
+            goals.append(">(c)")
+            met = met and auc_a is not None and auc_a > auc_c
+        row["target"] = " & ".join(goals) or "-"
+        row["met"] = met if goals else None
+        rows_out.append(row)
+        say(f"{split.corpus}: (a) {row['(a) AUC']}, (b) {row['(b) AUC']}, (c) {row['(c) AUC']}")
+
+    summary = {
+        "data_dir": str(data_dir),
+        "seed": SEED,
+        "dev_fraction": DEV_FRACTION,
+        "train_seconds": round(train_seconds, 1),
+        "train_rows": sum(len(s.rows) for _, s, _ in splits.values()),
+        "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
+        "rows": rows_out,
+    }
+    write_json_atomic(OUT / "quality.json", json_ready(summary))
+    return rows_out
+
+
+def main() -> list[dict]:
+    """The bench/run.py section: the quality table rows."""
+    logging.getLogger("moderator").setLevel(logging.WARNING)
+    return run()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DATA)
+    parser.add_argument("--corpora", help="comma-separated corpus names (default: all present)")
+    args = parser.parse_args()
+    from run import format_table  # bench/run.py, beside this file
+
+    table = run(args.data_dir, args.corpora.split(",") if args.corpora else None)
+    print(format_table(table))
+    if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
+        say("n/a: a dev split with one class")

@@ -105,6 +105,18 @@ def security_error(name: str, exc: DefusedXmlException, line: int | None = None)
     return ThreadFormatError(name, reason, line)
 
 
+class _GuardedParser(DefusedXMLParser):
+    """defusedxml with every entity declaration refused, and a DOCTYPE refused when it
+    names an external DTD (expat would not fetch it, but no export has a reason to)."""
+
+    def __init__(self):
+        super().__init__(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+
+    def defused_start_doctype_decl(self, name, sysid, pubid, has_internal_subset):
+        if sysid or pubid:
+            raise ExternalReferenceForbidden(None, None, sysid, pubid)
+
+
 class RecordStream:
     """Iterate the ``records`` elements found at ``depth`` (root = 0) of ``source``.
 
@@ -136,11 +148,7 @@ class RecordStream:
         name = self.source.name
         with self.source.open_text() as stream:
             head, has_dtd = _read_prolog(stream)
-            parser: Any = (
-                DefusedXMLParser(forbid_dtd=False, forbid_entities=True, forbid_external=True)
-                if has_dtd
-                else ET.XMLParser()
-            )
+            parser: Any = _GuardedParser() if has_dtd else ET.XMLParser()
             pull = ET.XMLPullParser(events=("start", "end"), _parser=parser)
             stack: list[ET.Element] = []
             data = head

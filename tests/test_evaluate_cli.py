@@ -148,3 +148,54 @@ def test_help_has_an_example():
     result = CliRunner().invoke(main, ["evaluate", "--help"])
     assert result.exit_code == 0
     assert "moderator evaluate --labels data/labels.csv" in result.output
+
+
+def test_real_model_numbers_match_its_own_predictions(trained_model_path):
+    """A model trained by moderator.training: evaluate reports what scikit-learn computes
+    from the model's own predictions, at the model's own thresholds."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from moderator.model import load_model
+    from moderator.training import load_labels_csv
+
+    labels = FIXTURES / "labels_small.csv"
+    semeval = FIXTURES / "corpora" / "semeval_cqa"
+    result = run(
+        "--labels", labels, "--data", f"semeval-cqa={semeval}",
+        "--model", trained_model_path, "-o", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    model = load_model(trained_model_path)
+    rows = load_labels_csv(labels).rows
+    scores = model.predict(
+        [r.text for r in rows],
+        articles=[r.article or None for r in rows],
+        parents=[r.parent or None for r in rows],
+        groups=[r.group for r in rows],
+    )
+    first = report["sources"][0]
+    assert first["rows"] == len(rows)
+    for j, attribute in enumerate(model.attributes):
+        known = [i for i, r in enumerate(rows) if attribute in r.labels]
+        if not known:
+            assert attribute in first["unlabelled"]
+            continue
+        y = [rows[i].labels[attribute] for i in known]
+        s = scores[known, j]
+        m = first["attributes"][attribute]
+        assert m["rows"] == len(known) and m["positives"] == sum(y)
+        assert m["threshold"] == pytest.approx(model.thresholds[attribute])
+        if 0 < sum(y) < len(y):
+            assert m["roc_auc"] == pytest.approx(roc_auc_score(y, s))
+            assert m["average_precision"] == pytest.approx(average_precision_score(y, s))
+        flagged = s >= model.thresholds[attribute]
+        assert m["confusion"]["tp"] == sum(1 for f, t in zip(flagged, y, strict=True) if f and t)
+        assert sum(b["count"] for b in m["calibration"]) == len(known)
+    # the corpus: 4 off-topic-labelled comments (2 Bad) judged on off_topic only
+    corpus = report["sources"][1]
+    assert corpus["source"] == "semeval-cqa"
+    assert corpus["attributes"]["off_topic"]["rows"] == 4
+    assert corpus["attributes"]["off_topic"]["positives"] == 2
+    assert set(corpus["attributes"]) == {"off_topic"}
+    assert report["combined"]["rows"] == len(rows) + 4

@@ -53,7 +53,7 @@ def parse(source, options) -> Iterator[Thread]:
     for index, listing in enumerate(listings):
         children = _listing_children(name, listing, f"listing {index + 1}")
         if post is None and children and _kind(children[0]) == "t3":
-            post = children[0]["data"]
+            post = children[0].get("data")
             if not isinstance(post, dict):
                 raise ThreadFormatError(name, f"listing {index + 1}: the post's \"data\" should "
                                               f"be an object, got {type_name(post)}")

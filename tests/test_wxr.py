@@ -217,3 +217,28 @@ def test_encodings_utf16_and_bom(tmp_path):
         path = tmp_path / name
         path.write_bytes(data)
         assert [t.to_dict()["comments"] for t in threads_of(path)] == expected
+
+
+@pytest.mark.slow
+def test_large_export_streams_in_bounded_memory(tmp_path):
+    """A 15 MB export parses in a fresh process without its memory growing with the file
+    (loading it whole would take several times its size)."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    big = tmp_path / "big.xml"
+    subprocess.run([sys.executable, str(repo / "bench" / "make_big_wxr.py"), "15", str(big)],
+                   check=True, capture_output=True)
+    code = (
+        "import resource, sys\n"
+        "from moderator.threads import read_threads\n"
+        "n = sum(len(t.comments) + sum(t.skipped.values())"
+        " for t in read_threads(sys.argv[1], format='wxr'))\n"
+        "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(big)], check=True,
+                          capture_output=True, text=True)
+    comments, peak_mb = map(int, done.stdout.split())
+    assert comments == big.read_text(encoding="utf-8").count("<wp:comment>")
+    assert peak_mb < 50, f"peak RSS {peak_mb} MB for a 15 MB export"

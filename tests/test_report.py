@@ -1,0 +1,143 @@
+"""`moderator report`: one self-contained, escaped HTML page with marks, reasons and filters."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+import moderator
+from doubles import BUS_THREAD, KeywordModel, write_thread
+from moderator.cli import main
+from moderator.report import first_paragraph, marked_text, render_report
+from moderator.review import comment_records, score_thread
+from moderator.threads import read_threads
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text per tag."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags_of(page: str) -> list[tuple[str, dict]]:
+    parser = Tags()
+    parser.feed(page)
+    return parser.tags
+
+
+def render(path, model=None, **policy):
+    model = model or KeywordModel()
+    threads = [(t, comment_records(t, score_thread(model, t))) for t in read_threads(path)]
+    return render_report(threads, model.attributes, source=str(path))
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    comments = BUS_THREAD + [("5", XSS, f"idiot {XSS} & more", [("6", "ann", XSS)])]
+    return write_thread(tmp_path / "x.json", comments, title=f"Bus {XSS}",
+                        article=f"First {XSS} paragraph.\n\nSecond paragraph, not shown.")
+
+
+def test_everything_from_the_input_is_escaped(hostile):
+    page = render(hostile)
+    tags = tags_of(page)
+    assert [t for t, _ in tags].count("script") == 1  # only the page's own filter script
+    assert "img" not in [t for t, _ in tags]
+    assert not any("onerror" in attrs for _, attrs in tags)
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&amp; more" in page
+
+
+def test_self_contained_no_external_resources(hostile):
+    page = render(hostile)
+    for tag, attrs in tags_of(page):
+        assert "src" not in attrs and "href" not in attrs, (tag, attrs)
+        assert tag not in ("link", "iframe", "object", "embed")
+    assert "@import" not in page and "url(" not in page and "@font-face" not in page
+
+
+def test_title_first_paragraph_and_summary(hostile):
+    page = render(hostile)
+    assert "<h2>Bus &lt;script&gt;" in page
+    assert '<p class="article">First &lt;script&gt;' in page
+    assert "Second paragraph" not in page
+    assert "6 comments, 3 flagged: toxicity 2, insult 2, off_topic 1" in page
+    assert first_paragraph("\n\n  One\nline.\n\nTwo") == "One line."
+
+
+def test_comments_indented_flagged_marked_with_reasons(hostile):
+    page = render(hostile)
+    articles = [a for t, a in tags_of(page) if t == "article"]
+    assert [a["data-depth"] for a in articles] == ["0", "1", "2", "0", "0", "1"]
+    assert [a["style"] for a in articles[:3]] == [
+        "margin-left: 0px", "margin-left: 28px", "margin-left: 56px"
+    ]
+    assert [a["class"] for a in articles] == [
+        "comment", "comment flagged", "comment", "comment flagged", "comment flagged",
+        "comment",
+    ]
+    assert articles[1]["data-attributes"] == "toxicity insult"
+    marks = [a for t, a in tags_of(page) if t == "mark"]
+    assert marks[0] == {"data-attribute": "toxicity", "data-attributes": "toxicity insult",
+                        "title": "toxicity weight 0.900; insult weight 0.850"}
+    assert '<b>FLAG insult</b> 0.85 &ge; 0.50 <q>idiot</q>' in page
+
+
+def test_filters_one_checkbox_per_flagged_attribute(hostile):
+    page = render(hostile)
+    boxes = [a["data-filter"] for t, a in tags_of(page) if t == "input"]
+    assert boxes == ["toxicity", "insult", "off_topic", "unflagged"]
+    assert "not flagged (3)" in page
+
+
+def test_marked_text_splits_overlaps_and_escapes():
+    text = "a <b> c"
+    html = marked_text(text, [
+        {"attribute": "toxicity", "spans": [[0, 5, 0.5], [2, 5, -0.2]]},
+        {"attribute": "insult", "spans": [[2, 7, 0.9]]},
+    ])
+    assert html == (
+        '<mark data-attribute="toxicity" data-attributes="toxicity" '
+        'title="toxicity weight 0.500">a</mark> '
+        '<mark data-attribute="insult" data-attributes="insult toxicity" '
+        'title="insult weight 0.900; toxicity weight 0.500">&lt;b&gt;</mark> '
+        '<mark data-attribute="insult" data-attributes="insult" '
+        'title="insult weight 0.900">c</mark>'
+    )
+    assert marked_text("x < y", []) == "x &lt; y"
+
+
+def test_cli_writes_the_page_atomically_with_a_real_model(trained_model_path, hostile,
+                                                          tmp_path):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", str(hostile), "-o", str(out), "--model",
+                                       str(trained_model_path), "--threshold", "insult=0.5"])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert re.search(r"Wrote .*report.html: 1 threads, 6 comments, \d+ flagged", result.stderr)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert '<article class="comment flagged"' in page and "<mark " in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "x.json"]
+
+
+def test_cli_errors(monkeypatch, tmp_path):
+    monkeypatch.setattr(moderator, "load_model", lambda path=None: KeywordModel())
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "no.json"), "-o",
+                                       str(tmp_path / "r.html")])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path / 'no.json'}: no such file\n"
+    assert not (tmp_path / "r.html").exists()
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "no.json")])
+    assert result.exit_code == 2 and "Missing option '-o' / '--output'" in result.stderr
+    result = CliRunner().invoke(main, ["report", "--help"])
+    assert "moderator report examples/thread.txt -o report.html" in result.output

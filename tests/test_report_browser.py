@@ -107,6 +107,17 @@ def test_dom_after_scripts_ran(chromium, page, tmp_path):
     assert "&lt;script&gt;document.title" in done.stdout
 
 
+def test_attribute_filter_hides_other_comments(chromium, page, tmp_path):
+    done = browse(chromium, tmp_path, "--dump-dom", page.as_uri() + "#only=insult")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = Dom()
+    dom.feed(done.stdout)
+    shown = [a["id"] for t, a in dom.tags
+             if t == "article" and "hidden" not in a["class"].split()]
+    assert shown == ["comment-2"]
+    assert "showing 1 of 6 comments" in done.stdout
+
+
 def test_screenshot(chromium, page, tmp_path):
     shot = tmp_path / "report.png"
     done = browse(chromium, tmp_path, f"--screenshot={shot}", "--window-size=1200,1600",

@@ -31,11 +31,18 @@ def _check_out(ctx, param, value):
 @click.option("--all", "include_all", is_flag=True,
               help="One row per comment, not only the flagged ones.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores).")
+              help="Worker processes (default: all cores); with --engine dask, the local "
+                   "cluster's workers.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
+              help="local: processes on this machine (default); dask: a Dask cluster, "
+                   "started on this machine unless --scheduler is given.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Run on the Dask cluster of this scheduler (implies --engine dask; "
+                   "needs pip install 'moderator[dask]').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jobs, quiet,
-           format_, **kwargs):
+def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jobs, engine,
+           scheduler, quiet, format_, **kwargs):
     """Score many thread files and write the comments to review into one queue.
 
     PATHS are files, folders (read recursively) and globs, in any mix of formats.
@@ -49,9 +56,19 @@ def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jo
       moderator export exports/ -o queue.csv
       moderator export 'archive/**/*.xml' reddit/*.json -o queue.jsonl --jobs 2
       moderator export site.xml --format wxr --all --config moderator.toml -o all.csv
+      moderator export archive/ -o queue.csv --scheduler tcp://10.0.0.5:8786
     """
+    from contextlib import nullcontext
+
     from moderator.export import default_jobs, expand_inputs, iter_results, write_queue
     from moderator.progress import Progress
+
+    engine = engine or ("dask" if scheduler else "local")
+    if scheduler and engine == "local":
+        raise click.BadParameter("a scheduler means --engine dask", param_hint="'--scheduler'")
+    if scheduler and jobs:
+        raise click.BadParameter("the cluster of --scheduler has its own workers; "
+                                 "--jobs sets those of a local run", param_hint="'--jobs'")
 
     options = parse_options_from(kwargs)
     files = expand_inputs(paths)
@@ -67,11 +84,19 @@ def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jo
             click.echo(f"Failed: {result.path}: {result.error}", err=True)
         progress.update(summary.files, summary.comments, force=summary.files == len(files))
 
-    results = iter_results(files, format=format_, options=options,
-                           model=model_path if jobs > 1 else model, policy=policy,
-                           include_all=include_all, jobs=jobs)
+    if engine == "dask":
+        from moderator.dask_engine import dask_results
+
+        engine_results = dask_results(files, scheduler=scheduler, n_workers=jobs,
+                                      format=format_, options=options, model=model,
+                                      policy=policy, include_all=include_all)
+    else:
+        engine_results = nullcontext(iter_results(
+            files, format=format_, options=options, model=model_path if jobs > 1 else model,
+            policy=policy, include_all=include_all, jobs=jobs))
     try:
-        summary = write_queue(out, model.attributes, results, on_result=on_result)
+        with engine_results as results:
+            summary = write_queue(out, model.attributes, results, on_result=on_result)
     finally:
         progress.close()
     for line in summary.lines(out):

@@ -26,7 +26,7 @@ C: I live on Marlow Road and honestly the construction noise worries me more tha
 C: Every city that built light rail saw property values go up around the stops. Eastfield renters should be worried about that.
 C: Good news for people who can't drive. My mum is partially sighted and the bus changes every year confuse her; a fixed tram line is much easier.
 
-== school | the music and art cuts | the Riverside school board
+== school | the school budget cut | the Riverside school board
 T: Riverside school board cuts music and art to close budget gap
 B: The Riverside school board has approved a 3.2 million cut that ends music and art classes at four primary schools from September. Board chair Paul Ndiaye said the district faced rising energy bills and a fall in state funding. Parents packed Monday's meeting, and a petition to reverse the decision has passed 5,000 signatures.
 C: Cutting music and art first is always the easy option. Those are the classes that kept my son going to school at all.
@@ -41,7 +41,7 @@ C: Could local businesses sponsor the art classes? It's been done in other distr
 C: The meeting on Monday was standing room only. I've never seen parents this angry.
 C: Small correction: the cut is 3.2 million over two years, so about 1.6 million a year according to the board papers.
 
-== transfer | the Alvarez transfer | Harbour City FC's owners
+== transfer | the Alvarez transfer | the Harbour City FC board
 T: Harbour City FC sign striker Mateo Alvarez for a club-record fee
 B: Harbour City FC have signed Argentine striker Mateo Alvarez from Porto for a reported 40 million on a five-year contract. The 24-year-old scored 27 goals last season and will wear the number nine shirt. Manager Ellen Brandt called him the final piece of the squad.
 C: 40 million for a player who scored most of his goals against bottom-half teams. I hope I'm wrong.
@@ -83,7 +83,7 @@ C: I'd support it if the money was ring-fenced. Last time the revenue disappeare
 C: Pensioners on fixed incomes can't afford heating bills going up in January of all months.
 C: Correction: the levy starts at 45 and rises to 80 by 2030, according to the budget document.
 
-== phone | the Nimbus X launch | Nimbus Technologies
+== phone | the Nimbus X phone | Nimbus Technologies
 T: Nimbus launches X phone with on-device AI assistant
 B: Nimbus Technologies unveiled the Nimbus X on Wednesday, its first phone with an AI assistant that runs entirely on the device. The phone starts at 999 and ships in October. The company says no voice data leaves the handset, a claim privacy groups say they want to verify.
 C: 999 for a phone is absurd. My three-year-old phone does everything I need.
@@ -139,7 +139,7 @@ C: Correction: the ruling was 5-2, but one of the majority judges only agreed on
 C: Does this affect protests outside schools and clinics, which have their own rules?
 C: The law was badly drafted from the start, lawyers warned about exactly this.
 
-== wildfire | the Pine Ridge wildfire | the state fire service
+== wildfire | the Pine Ridge evacuation plan | the state fire service
 T: Evacuations ordered as wildfire spreads near Pine Ridge
 B: About 3,000 residents of Pine Ridge were ordered to evacuate on Sunday as a wildfire burned more than 12,000 acres. Strong winds and dry conditions pushed the fire toward the highway overnight. The state fire service said it was 15% contained.
 C: Stay safe everyone in Pine Ridge. The community centre on Elm Street is taking in pets.
@@ -195,7 +195,7 @@ C: The island scenes were filmed in the Faroe Islands, which explains the landsc
 C: Saw it twice. The ending made the whole cinema go silent.
 C: I found it pretentious, but the acting was excellent.
 
-== recipe | the lemon chicken traybake | the food column
+== recipe | the lemon chicken traybake | the food editor
 T: Recipe: one-tray lemon chicken with potatoes and olives
 B: This week's column is a one-tray dinner of chicken thighs roasted with lemon, garlic, new potatoes and green olives. It takes ten minutes to prepare and forty-five in the oven. Swap the chicken for chickpeas for a vegetarian version.
 C: Made this last night and my kids ate everything. The olives make it.
@@ -237,7 +237,7 @@ C: Correction: 60 spaces are being removed but 35 are being added on Church Lane
 C: I'm 70 and I'd cycle more if I felt safe. Good decision.
 C: Consultation only had 300 responses. Hardly a mandate.
 
-== library | the library opening hours | the county library service
+== library | the library closure plan | the county library service
 T: County libraries to close on Mondays and Wednesdays
 B: Twelve county libraries will close two days a week from June to save 600,000 a year. The county library service said visits had fallen by 30% since 2015. Campaigners said libraries provide warm spaces, internet access and help for job seekers.
 C: Libraries are the only free warm place in town. Closing them in winter would be cruel, even two days.
@@ -307,7 +307,7 @@ C: Correction: the road closures start at 10am for set-up, according to the coun
 C: Will there be quiet zones for people who find crowds overwhelming?
 C: Best weekend of the year for the local cafés and pubs.
 
-== marathon | the city marathon | the race organisers
+== marathon | the city marathon | the marathon committee
 T: Record 18,000 runners sign up for city marathon
 B: A record 18,000 runners will take part in Sunday's city marathon, which raises money for local charities. The course has been changed to avoid the tram works on Station Road. Organisers have added extra water stations after last year's heat.
 C: Running my first marathon on Sunday, wish me luck!
@@ -321,7 +321,7 @@ C: Raising money for local charities is great. Which charities this year?
 C: Good luck to everyone running. The crowds near the cathedral are amazing.
 C: Can you still enter as a relay team?
 
-== womensfootball | the women's World Cup squad | national coach Hannah Lind
+== womensfootball | the World Cup squad | national coach Hannah Lind
 T: Lind names 23-player squad for the Women's World Cup
 B: Coach Hannah Lind has named her 23-player squad for the Women's World Cup, with three uncapped players. Veteran captain Jo Mensah, 35, leads the team in her fourth tournament. The team's first game is against Japan on 14 July.
 C: Great squad. Mensah in her fourth World Cup is remarkable.
@@ -349,7 +349,7 @@ C: Cutting taxes while borrowing goes up seems irresponsible.
 C: I'd rather keep the 2% and have a working NHS.
 C: Will the threshold freeze continue? If so the cut is partly cancelled out.
 
-== police | the police budget and crime figures | Chief Constable Alan Forde
+== police | the police funding plan | Chief Constable Alan Forde
 T: Burglaries up 14% as police force loses 200 officers
 B: Burglaries in the county rose 14% last year, according to figures published on Monday. The force has 200 fewer officers than in 2015. Chief Constable Alan Forde said officers were stretched by mental health calls that should be handled by other services.
 C: Our shed was broken into twice and nobody came either time. This explains it.
@@ -391,7 +391,7 @@ C: Correction: the offer is 4% this year and 3% next year, so 7% over two years.
 C: My sister is a nurse. She works 13-hour shifts and pays to park at the hospital.
 C: The government should go to arbitration.
 
-== drought | the crop failures | the Farmers' Union
+== drought | the drought support scheme | the agriculture minister
 T: Drought cuts wheat harvest by a quarter
 B: The national wheat harvest is expected to fall by 25% after the driest summer on record. The Farmers' Union warned that bread and animal feed prices would rise. Some farmers say they are considering selling land.
 C: My family has farmed for four generations and this is the worst year I've seen.
@@ -405,7 +405,7 @@ C: Will this affect beer prices? Serious question, barley was hit too.
 C: Climate change is making this normal, not exceptional.
 C: Buy local, support the farmers who are struggling.
 
-== breach | the ShopWave data breach | ShopWave
+== breach | ShopWave's response to the data breach | ShopWave
 T: ShopWave admits data breach affecting 3 million customers
 B: Online retailer ShopWave said hackers accessed names, addresses and partial card numbers of 3 million customers. The breach happened in March but was only disclosed this week. The data regulator has opened an investigation.
 C: March! And they only tell us now. That's unacceptable.
@@ -433,7 +433,7 @@ C: I wish they explained more about Viking trade with the Islamic world, there's
 C: Great to see a detectorist get credit. Most of them do things properly.
 C: The gift shop is dangerous. I came out with three books.
 
-== flood | the flood defences | the Environment Agency
+== flood | the flood defence scheme | the Environment Agency
 T: Flood defences fail as river bursts banks in Weirton
 B: More than 200 homes in Weirton were flooded on Thursday night after the River Wend overtopped defences built in 2011. The Environment Agency said rainfall was beyond the design standard. Residents said they had warned about the low section near the bridge for years.
 C: We warned them about that section for years. Nobody listened.
@@ -447,7 +447,7 @@ C: Insurance for houses in Weirton is already impossible to get.
 C: The volunteers with boats saved lives that night.
 C: When will the defences be raised? We need a date, not another review.
 
-== aischools | AI tools in schools | Education Secretary Naomi Fell
+== aischools | the AI marking plan | Education Secretary Naomi Fell
 T: Schools told they can use AI tools for marking homework
 B: Education Secretary Naomi Fell said schools in England may use AI tools to mark homework and draft lesson plans. Guidance says teachers must check all marks and pupils' data must not be used for training. Teaching unions gave a cautious welcome.
 C: Anything that reduces marking is welcome. I spend ten hours a week on it.
@@ -475,7 +475,7 @@ C: My dad worked until 66 on building sites and his knees are ruined.
 C: Gradual change with plenty of notice is fair enough.
 C: Why not let people take a reduced pension earlier?
 
-== buses | the accessible bus rules | the transport regulator
+== buses | the bus announcement rule | the transport regulator
 T: All buses must have audio and visual stop announcements by 2026
 B: New rules require every local bus to announce the next stop both on screen and by audio from October 2026. Disability charities have campaigned for the change for a decade. Operators say fitting older buses will cost about 4,000 each.
 C: As a blind person this is massive. I currently count stops on my fingers.
@@ -517,7 +517,7 @@ C: Will they deliver to cafés? Our café would love to stock their bread.
 C: Friendly staff, great coffee, and dog friendly too.
 C: Went back three days in a row. Send help.
 
-== festival | the Summer Sounds noise complaints | the licensing committee
+== festival | the Summer Sounds licence review | the licensing committee
 T: Noise complaints threaten future of Summer Sounds festival
 B: The licensing committee will review Summer Sounds after 140 noise complaints from residents in Hillside. The three-day festival in Greenway Park draws 25,000 people. Organisers say they will lower volumes and move the main stage.
 C: It's three days a year. People can put up with some noise.
@@ -531,7 +531,7 @@ C: I live in Hillside and I love the festival. Some neighbours just hate anythin
 C: The litter in Greenway Park afterwards is the real problem.
 C: Give residents free tickets, that usually helps.
 
-== sanctions | the new trade sanctions | Foreign Secretary Helen Ward
+== sanctions | the sanctions package | Foreign Secretary Helen Ward
 T: Government announces new sanctions over border incursions
 B: Foreign Secretary Helen Ward announced sanctions on 40 officials and three state-owned banks after troops crossed the border into a neighbouring country. Exports of machine parts will also be banned. The ambassador was summoned to the Foreign Office.
 C: Sanctions on officials never change anything. They just move their money elsewhere.

@@ -725,37 +725,37 @@ THREAT_REPLY = [
 # (template, insult, severe). Needed as training data; no slurs, generalisations only.
 ATTACK_TEMPLATES = [
     ("{P} are all criminals and should be deported.", 0, 0),
-    ("{P} are ruining this country.", 0, 0),
+    ("{A} people are ruining this country.", 0, 0),
     ("{P} are vermin.", 1, 1),
-    ("{P} are filthy animals.", 1, 1),
+    ("Every {A} person I have met was a filthy animal.", 1, 1),
     ("{P} are subhuman and don't deserve rights.", 1, 1),
-    ("{P} should be banned from this town.", 0, 0),
+    ("Anyone {A} should be banned from this town.", 0, 0),
     ("Get the {P} out of our neighbourhood.", 0, 0),
     ("Typical {P}, lazy and dishonest like the rest of them.", 1, 0),
-    ("I would never hire {P}, they're all thieves.", 1, 0),
+    ("I would never hire anyone {A}, they're all thieves.", 1, 0),
     ("{P} are a disease on this country.", 1, 1),
-    ("{P} breed like rats.", 1, 1),
-    ("No {P} should be allowed near our schools.", 0, 0),
+    ("{A} families breed like rats.", 1, 1),
+    ("Nobody {A} should be allowed near our schools.", 0, 0),
     ("{P} are too stupid to run anything.", 1, 0),
-    ("This town was fine before the {P} came.", 0, 0),
+    ("This town was fine before the {A} lot came.", 0, 0),
     ("Every {A} I've met was a liar. They're all the same.", 1, 0),
     ("{P} should go back where they came from.", 0, 0),
     ("Round up the {P} and ship them out.", 0, 1),
-    ("{P} are a plague.", 1, 1),
+    ("The {A} are a plague on this town.", 1, 1),
     ("{P} are parasites living off our taxes.", 1, 0),
     ("{A} people are disgusting.", 1, 0),
-    ("{P} are inferior, it's just a fact.", 1, 0),
+    ("{A} people are inferior, it's just a fact.", 1, 0),
     ("{P} should be wiped out.", 0, 1),
-    ("Keep the {P} away from our children.", 0, 0),
-    ("{P} can't be trusted, ever.", 0, 0),
+    ("Keep {A} people away from our children.", 0, 0),
+    ("Never trust anyone {A}.", 0, 0),
     ("The only good {A} is one who leaves.", 0, 0),
     ("{P} are why this country is going down the drain.", 0, 0),
-    ("Why do we let {P} vote? They don't belong here.", 0, 0),
+    ("Why do we let {A} people vote? They don't belong here.", 0, 0),
     ("{A} scum, the lot of them.", 1, 0),
-    ("{P} are dirty and smell.", 1, 0),
+    ("{A} people are dirty and smell.", 1, 0),
     ("{P} are a cancer.", 1, 1),
     ("Of course it was {P}. It's always {P}.", 0, 0),
-    ("I'm sick of {P} everywhere, they're destroying our culture.", 0, 0),
+    ("I'm sick of {A} people everywhere, they're destroying our culture.", 0, 0),
 ]
 ATTACK_ON_TOPIC = [
     ("{thing} is just another giveaway to {P}. They're leeches.", 1, 0),
@@ -963,3 +963,112 @@ ARTICLE_DOMAINS = {
 HANDLES = ["@dave_r", "@MarlowMum", "@old_git_61", "@sarah.k", "@CityFan1987", "@jt_writes",
            "@green_thinker", "@NotARobot", "@pete", "@Hillside_Resident", "@linda.m",
            "@truthseeker99", "@BusDriverBob", "@amira_h", "@northern_lad", "@k8e"]
+
+# short composed insults: "{frame}" with an adjective and a noun
+INSULT_SHORT_FRAMES = ["What a {adj} {noun}.", "You {adj} {noun}.", "Such a {adj} {noun}.",
+                       "You're a {adj} {noun}.", "What an absolute {noun}.", "Shut up, {noun}.",
+                       "{adj} {noun}.", "Go away, you {adj} {noun}.", "Listen here, you {noun}.",
+                       "Typical {adj} {noun}.", "Nobody asked, {noun}.", "Sit down, {noun}."]
+INSULT_ADJS = ["stupid", "pathetic", "dumb", "useless", "ignorant", "brainless", "clueless",
+               "worthless", "miserable", "disgusting", "sad", "whiny", "thick", "smug", "nasty",
+               "lying", "gutless", "spineless", "moronic", "deluded"]
+INSULT_NOUNS = ["idiot", "moron", "clown", "loser", "fool", "imbecile", "cretin", "muppet",
+                "halfwit", "dimwit", "troll", "jerk", "creep", "buffoon", "numpty", "twit",
+                "dope", "prat", "git", "weirdo", "freak", "nitwit"]
+
+# name-calling aimed at a third person (a commenter, a public figure, a writer): still insults
+INSULT_THIRD_FRAMES = ["{T} is a {adj} {noun}.", "{T} is such a {noun}.",
+                       "{T} is an absolute {noun}.", "{T} is a {noun}, end of story.",
+                       "Honestly, {t} is a {adj} {noun}.", "{T} is nothing but a {adj} {noun}.",
+                       "{T}? What a {adj} {noun}.", "{T} is the biggest {noun} in this town."]
+INSULT_THIRD_TARGETS = ["she", "he", "the reporter", "the mayor", "that councillor",
+                        "the guy above", "whoever wrote this", "this writer", "the referee",
+                        "the minister", "your husband", "the manager", "the chef",
+                        "the commenter above", "the headteacher", "that woman", "that man",
+                        "the Chancellor", "the new mayor", "the spokesman", "the critic"]
+INSULT_THIRD_NOUNS = INSULT_NOUNS + ["cow", "pig", "rat", "snake", "scumbag", "slob", "hag",
+                                     "parasite", "liar", "disgrace", "joke", "coward"]
+
+COUNTER_FRAMES_MORE = [
+    "{T} got called '{q}' in the comments for asking a question. Really?",
+    "Whoever keeps calling {t} '{q}' needs to take a break from the internet.",
+    "The comment calling {t} '{q}' is still up after two days. Moderators?",
+    "I see we've reached the '{q}' stage of the discussion. Shame.",
+    "Resorting to '{q}' tells me you have no counterargument.",
+    "Labelling {t} '{q}' is lazy. Engage with what was actually said.",
+    "Funny how the '{q}' crowd never cite a single source.",
+    "Words like '{q}' get comments removed here, and rightly so.",
+    "Not a fan of {t} myself, but calling {t} '{q}' crosses a line.",
+    "Why does every thread about {thing} end up with someone calling {t} '{q}'?",
+    "There is a difference between criticism and calling {t} '{q}'.",
+    "I'd rather read ten bad arguments than one more '{q}'.",
+    "Kids read these comments. '{q}' is not how adults should talk.",
+    "Just saw someone call {t} '{q}' and it got likes. Depressing.",
+    "Apologise for calling {t} '{q}'. It was out of order.",
+    "\"{q}\"? That's your contribution to a debate about {thing}?",
+    "Reminder that '{q}' is a personal attack and against the house rules.",
+    "Ignore the '{q}' reply, it's a troll account created yesterday.",
+]
+
+# "{A} {X}" plural phrases: "Deaf voters", "Muslim families"
+IDENTITY_PLURAL_NOUNS = ["voters", "residents", "families", "students", "workers", "pensioners",
+                         "patients", "parents", "commuters", "customers", "teenagers", "nurses"]
+IDENTITY_ADJ_PLURAL = [
+    "{A} {X} should be consulted on {thing}.",
+    "{A} {X} should have the same say on {thing} as anyone else.",
+    "{A} {X} deserve a fair hearing on {thing}.",
+    "Many {A} {X} I know support {thing}.",
+    "{A} {X} have been asking for this for years.",
+    "{A} {X} should be able to get around town without barriers.",
+    "The council should ask {A} {X} what they think about {thing}.",
+    "{A} {X} are part of the story too, and the article covers that well.",
+    "Lots of {A} {X} will be at the meeting on {thing} on Thursday.",
+    "{A} {X} should not have to fight this hard for basic things.",
+]
+# everyday statements after a self-introduction ("I'm a Sikh dad and ...")
+IDENTITY_LIFE = [
+    "I take the bus to work every day.", "I've lived on this street for ten years.",
+    "I volunteer at the food bank on Saturdays.", "I coach a kids' football team.",
+    "I pay my taxes like everyone else.", "I love this town.",
+    "I read this paper every morning.", "I work nights at the hospital.",
+    "I just want decent public transport.", "I run a small shop on the high street.",
+    "my kids go to the local primary school.", "I'm on the parish council.",
+    "I was at the meeting last night.", "I've never felt anything but welcome here.",
+]
+
+# reporting an insult someone else used, without quotation marks (still counter-speech)
+COUNTER_REPORTED = [
+    "Someone called {t} a {q} earlier in this thread. Not okay.",
+    "A commenter called {t} a {q}, which is disgraceful. Please remove it.",
+    "I can't believe someone called {t} a {q} just for disagreeing.",
+    "Being called a {q} for asking a question is exactly why people leave these threads.",
+    "Somebody called {t} a {q} below. That says more about them than about {t}.",
+    "The person who called {t} a {q} should apologise.",
+    "Calling {t} a {q} doesn't add anything to a discussion about {thing}.",
+    "Whoever called {t} a {q} needs to read the comment rules.",
+    "My neighbour was called a {q} on this site last week. This needs better moderation.",
+    "Nobody deserves to be called a {q} for sharing an opinion about {thing}.",
+]
+
+IDENTITY_PLURAL_MORE = [
+    "{P} I've met through work have been nothing but kind.",
+    "{P} are just people getting on with their lives like everyone else.",
+    "{P} have a long history in this region that most people don't know about.",
+    "{P} were among the volunteers filling sandbags in Weirton.",
+    "Plenty of {P} will be affected by {thing}, and the article could have asked them.",
+    "{P} are represented on the council for the first time this year, which is good news.",
+    "{P} run some of the best small businesses in town.",
+    "There are {P} on both sides of this debate, obviously.",
+    "{P} have been contributing to this community for decades.",
+    "{P} organised a clean-up of the park on Sunday. Thank you!",
+    "A lot of {P} work in the care sector and will be affected by {thing}.",
+    "Some of my closest friends are {P}, and they're as split on {thing} as anyone.",
+    "{P} were welcomed at the town hall meeting, as they should be.",
+    "The exhibition includes a section on how {P} shaped the town's history.",
+    "{P} face real discrimination in housing, according to the council's report.",
+    "Local {P} have set up a mentoring scheme for teenagers.",
+    "{P} are not a monolith; the people quoted in the article disagree with each other.",
+    "Glad the article mentions {P}; they're often left out of these stories.",
+    "{P} make up a large part of the NHS workforce.",
+    "{P} I know are excited about {thing}.",
+]

@@ -71,6 +71,7 @@ from _articles import parse_articles  # noqa: E402
 SEED = 20261124
 COLUMNS = ["text", "toxic", "off_topic", "article", "parent", "insult", "profanity", "threat",
            "identity_attack", "severe_toxicity"]
+NON_POLITICAL = {"diwali", "iftar", "pride", "recipe", "bakery", "museum", "film", "marathon"}
 ATTRS = ["insult", "profanity", "threat", "identity_attack", "severe_toxicity"]
 
 PROFANE_RE = re.compile(
@@ -210,6 +211,9 @@ class Builder:
         self.counts: dict[str, int] = {}
         self.articles = parse_articles()
         self.by_key = {a["key"]: a for a in self.articles}
+        # stories whose {who} is a public figure, body or company that can be criticised,
+        # threatened or insulted by name (not a festival committee or a mosque)
+        self.political = [a for a in self.articles if a["key"] not in NON_POLITICAL]
         # a few hand-written comments per article are kept back to be misplaced elsewhere
         self.misplace_pool: list[tuple[dict, str]] = []
         self.civil_pool: dict[str, list[str]] = {}
@@ -245,7 +249,10 @@ class Builder:
         return True
 
     # helpers -----------------------------------------------------------------------------
-    def art(self) -> dict:
+    def art(self, template: str = "") -> dict:
+        """A random article; one with a public figure or body when ``template`` names {who}."""
+        if "{who}" in template:
+            return self.rng.choice(self.political)
         return self.rng.choice(self.articles)
 
     def other_art(self, art: dict) -> dict:
@@ -309,8 +316,9 @@ class Builder:
                      off_topic=None, article="", parent="")
 
         def make() -> None:
-            art = self.art()
-            text = cap_first(fill(self.rng.choice(inv.CRITICISM), art))
+            tmpl = self.rng.choice(inv.CRITICISM)
+            art = self.art(tmpl)
+            text = cap_first(fill(tmpl, art))
             if self.rng.random() < 0.3:
                 text += " " + self.rng.choice(self.civil_pool[art["key"]])
             self.add("criticism", decorate(text, self.rng), toxic=0, off_topic=0,
@@ -323,26 +331,33 @@ class Builder:
             self.add("identity_civil", decorate(text, self.rng), toxic=0, off_topic=None,
                      article="")
 
+        cycle = {"i": 0}
+
         def make() -> None:
-            plural, adj = self.rng.choice(inv.GROUPS)
+            # groups in turn, so every identity gets its share of civil rows (plural forms too)
+            plural, adj = inv.GROUPS[cycle["i"] % len(inv.GROUPS)]
+            cycle["i"] += 1
             art = self.art()
             kind = self.rng.random()
-            if kind < 0.4:
-                cont = fill(self.rng.choice(inv.IDENTITY_CONT), art)
+            if kind < 0.25:
+                cont = fill(self.rng.choice(inv.IDENTITY_CONT + inv.IDENTITY_LIFE), art)
                 tmpl = self.rng.choice(inv.IDENTITY_SELF)
                 noun = self.rng.choice(inv.IDENTITY_NOUNS)
                 text = tmpl.replace("{A}", adj).replace("{n}", noun)
                 text = text.replace("{Cont}", cap_first(cont)).replace("{cont}", cont)
                 text = re.sub(r"\ba ([AEIOUaeiou])", r"an \1", text)
                 text = text.replace("an Uk", "a Uk")
-            elif kind < 0.65:
+            elif kind < 0.37:
                 tmpl = self.rng.choice(inv.IDENTITY_OTHER)
                 act, act_s = self.rng.choice(inv.IDENTITY_ACTS)
                 text = tmpl.replace("{A}", adj).replace("{act_s}", act_s).replace("{act}", act)
                 text = re.sub(r"\bA ([AEIOU])", r"An \1", text).replace("An Uk", "A Uk")
+            elif kind < 0.87:
+                tmpl = self.rng.choice(inv.IDENTITY_PLURAL_POSITIVE + inv.IDENTITY_PLURAL_MORE)
+                text = fill(tmpl, art, P=plural, A=adj)
             else:
-                text = fill(self.rng.choice(inv.IDENTITY_PLURAL_POSITIVE), art, P=plural, A=adj)
-                text = re.sub(r"\bis ([AEIOU])", r"is \1", text)
+                text = fill(self.rng.choice(inv.IDENTITY_ADJ_PLURAL), art, A=adj,
+                            X=self.rng.choice(inv.IDENTITY_PLURAL_NOUNS))
             text = cap_first(text)
             if self.rng.random() < 0.2:
                 text += " " + self.rng.choice(self.civil_pool[art["key"]])
@@ -357,10 +372,19 @@ class Builder:
 
         def make() -> None:
             art = self.art()
-            if self.rng.random() < 0.65:
+            if self.rng.random() < 0.7:
                 q = self.rng.choice(inv.QUOTED_INSULTS)
-                text = fill(self.rng.choice(inv.COUNTER_FRAMES), art, q=q,
-                            t=self.rng.choice(inv.COUNTER_TARGETS))
+                if self.rng.random() < 0.4:  # a composed quote: "pathetic clown", "stupid cow"
+                    q = (f"{self.rng.choice(inv.INSULT_ADJS)} "
+                         f"{self.rng.choice(inv.INSULT_THIRD_NOUNS)}")
+                t = self.rng.choice(inv.COUNTER_TARGETS)
+                text = fill(self.rng.choice(inv.COUNTER_FRAMES + inv.COUNTER_FRAMES_MORE), art,
+                            q=q, t=t, T=cap_first(t))
+            elif self.rng.random() < 0.5:
+                q = f"{self.rng.choice(inv.INSULT_ADJS)} {self.rng.choice(inv.INSULT_THIRD_NOUNS)}"
+                t = self.rng.choice(inv.COUNTER_TARGETS)
+                text = fill(self.rng.choice(inv.COUNTER_REPORTED), art, q=q, t=t)
+                text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", text)
             else:
                 q = self.rng.choice(inv.QUOTED_HATE)
                 text = fill(self.rng.choice(inv.COUNTER_HATE_FRAMES), art, q=q)
@@ -413,9 +437,36 @@ class Builder:
 
         self.until("insult", quota, make)
 
+        def make_short() -> None:
+            tmpl = self.rng.choice(inv.INSULT_SHORT_FRAMES)
+            text = tmpl.replace("{adj}", self.rng.choice(inv.INSULT_ADJS))
+            text = text.replace("{noun}", self.rng.choice(inv.INSULT_NOUNS))
+            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            art = self.art() if self.rng.random() < 0.5 else None
+            if self.add("insult_short", decorate(text, self.rng), toxic=1, insult=1,
+                        parent=self.parent_for(art, 0.9)):
+                self.insult_texts.append(text)
+
+        self.until("insult_short", quota // 3, make_short)
+
+        def make_third() -> None:
+            tmpl = self.rng.choice(inv.INSULT_THIRD_FRAMES)
+            target = self.rng.choice(inv.INSULT_THIRD_TARGETS)
+            text = tmpl.replace("{T}", cap_first(target)).replace("{t}", target)
+            text = text.replace("{adj}", self.rng.choice(inv.INSULT_ADJS))
+            text = text.replace("{noun}", self.rng.choice(inv.INSULT_THIRD_NOUNS))
+            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            art = self.art() if self.rng.random() < 0.5 else None
+            if self.add("insult_third_person", decorate(text, self.rng), toxic=1, insult=1,
+                        parent=self.parent_for(art, 0.6)):
+                self.insult_texts.append(text)
+
+        self.until("insult_third_person", quota // 3, make_third)
+
         def make_topic() -> None:
-            art = self.art()
-            text = cap_first(fill(self.rng.choice(inv.INSULT_ON_TOPIC), art))
+            tmpl = self.rng.choice(inv.INSULT_ON_TOPIC)
+            art = self.art(tmpl)
+            text = cap_first(fill(tmpl, art))
             self.add("insult_on_topic", decorate(text, self.rng), toxic=1, insult=1,
                      off_topic=0, article=art["article"], parent=self.parent_for(art, 0.3))
 
@@ -427,7 +478,7 @@ class Builder:
                      insult=0)
 
         def make() -> None:
-            art = self.art()
+            art = self.rng.choice(self.political)
             if self.rng.random() < 0.6:
                 tmpl, severe = self.rng.choice(inv.THREAT_TEMPLATES)
                 text = cap_first(fill(tmpl, art))
@@ -446,8 +497,11 @@ class Builder:
             self.add("identity_attack", decorate(text, self.rng), toxic=1, identity_attack=1,
                      insult=insult, severe=severe, threat=int(severe and "should" not in text))
 
+        cycle = {"i": 0}
+
         def make() -> None:
-            plural, adj = self.rng.choice(inv.GROUPS)
+            plural, adj = inv.GROUPS[cycle["i"] % len(inv.GROUPS)]
+            cycle["i"] += 1
             art = self.art()
             if self.rng.random() < 0.85:
                 tmpl, insult, severe = self.rng.choice(inv.ATTACK_TEMPLATES)
@@ -469,10 +523,11 @@ class Builder:
 
     def obfuscated(self, quota: int) -> None:
         """Obfuscated copies of toxic and profane rows, with the plain row's labels."""
+        insults = [r for r in self.rows if r["insult"] == "1" and len(r["text"]) < 90]
         sources = [r for r in self.rows if r["toxic"] == "1" or r["profanity"] == "1"]
 
         def make() -> None:
-            src = self.rng.choice(sources)
+            src = self.rng.choice(insults if self.rng.random() < 0.5 else sources)
             text = obfuscate(src["text"], self.rng)
             if text is None:
                 return
@@ -591,9 +646,10 @@ class Builder:
         pools = inv.AGREE + inv.DISAGREE + inv.QUESTIONS + inv.CRITICISM
 
         def make() -> None:
-            src = self.art()
+            tmpl = self.rng.choice(pools)
+            src = self.art(tmpl)
             art = self.other_art(src)
-            text = cap_first(fill(self.rng.choice(pools), src))
+            text = cap_first(fill(tmpl, src))
             if self.rng.random() < 0.3:
                 text += " " + self.rng.choice(src["comments"])
             self.add("misplaced", decorate(text, self.rng), toxic=0, off_topic=1,
@@ -603,16 +659,16 @@ class Builder:
 
     def build(self) -> list[dict]:
         self.civil_handwritten()
-        self.insults(620)
+        self.insults(520)
         self.civil_templated(1050)
         self.criticism(380)
-        self.identity(850)
-        self.counter_speech(380)
+        self.identity(1250)
+        self.counter_speech(560)
         self.profanity_civil(230)
         self.threats(230)
-        self.identity_attacks(330)
+        self.identity_attacks(300)
         self.long_with_vile_sentence(90)
-        self.obfuscated(380)
+        self.obfuscated(480)
         self.spam(420)
         self.gibberish(170)
         self.rants(230)

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
 from sklearn.metrics import precision_recall_curve, roc_auc_score
+from sklearn.model_selection import cross_val_predict
 
 INSULTS = [
     "You are a complete idiot and nobody wants your opinion.",
@@ -90,6 +90,12 @@ ON_TOPIC = [
     "Opening in 2028 is too late, the old baths closed in 2015.",
     "I disagree, the money should go to the library instead of a pool.",
 ]
+MISPLACED = [
+    "The striker they signed is useless in the air, waste of money.",
+    "My heat pump bill went down after we insulated the loft.",
+    "Which roads close for the parade on Sunday?",
+    "The nurses deserve a proper pay rise, not 4%.",
+]
 
 
 def load(path):
@@ -150,6 +156,8 @@ def main(path: str) -> int:
     i = score([b for _, b in COUNTER_PAIRS])
     bad = [(p, a, b) for p, a, b in zip(COUNTER_PAIRS, c, i, strict=True) if a >= b]
     failures += len(bad)
+    for (a_, b_), sa, sb in zip(COUNTER_PAIRS, c, i, strict=True):
+        print(f"    {sa:.3f} {a_}  |  {sb:.3f} {b_}")
     print(f"(c) counter-speech below its insult: {len(c) - len(bad)}/{len(c)} "
           f"(counter mean {c.mean():.3f}, above thr {int((c >= thr).sum())}; insult mean "
           f"{i.mean():.3f})", *[f"\n    {a:.3f} >= {b:.3f} {p[0]}" for p, a, b in bad])
@@ -165,16 +173,44 @@ def main(path: str) -> int:
 
     off = [r for r in rows if r["off_topic"] in ("0", "1")]
     ot, oy = [r["text"] for r in off], np.array([int(r["off_topic"]) for r in off])
-    oscore, ox, _ = fit(ot, oy)
+    oa = [r["article"] for r in off]
+    word, char = vectorizers()
+    # hashed word + character n-grams: similarity also works for words never seen in training
+    ctx_w = HashingVectorizer(stop_words="english", n_features=2**18, alternate_sign=False,
+                              norm="l2")
+    ctx_c = HashingVectorizer(analyzer="char_wb", ngram_range=(4, 5), n_features=2**18,
+                              alternate_sign=False, norm="l2")
+
+    def sims(texts, articles):
+        out = []
+        for vec in (ctx_w, ctx_c):
+            out.append(np.asarray(vec.transform(texts).multiply(vec.transform(articles))
+                                  .sum(axis=1)))
+        return np.hstack(out)
+
+    def ofeatures(texts, articles, fit_=False):
+        w = word.fit_transform(texts) if fit_ else word.transform(texts)
+        c = char.fit_transform(texts) if fit_ else char.transform(texts)
+        sim = sims(texts, articles)
+        has = np.array([[1.0 if a else 0.0] for a in articles])
+        return hstack([w, c, csr_matrix(np.hstack([sim * 5, has]))]).tocsr()
+
+    ox = ofeatures(ot, oa, fit_=True)
     ocv = cross_val_predict(LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced"),
                             ox, oy, cv=5, method="predict_proba")[:, 1]
+    oclf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(ox, oy)
     othr = threshold_at_precision(oy, ocv, 0.9)
-    sp, on = oscore(SPAM), oscore(ON_TOPIC)
+    sp = oclf.predict_proba(ofeatures(SPAM, [ARTICLE] * len(SPAM)))[:, 1]
+    on = oclf.predict_proba(ofeatures(ON_TOPIC, [ARTICLE] * len(ON_TOPIC)))[:, 1]
+    mis = oclf.predict_proba(ofeatures(MISPLACED, [ARTICLE] * len(MISPLACED)))[:, 1]
     failures += int((sp < othr).sum()) + int((on >= othr).sum())
-    print(f"(e) off_topic text-only: n={len(oy)} pos={oy.mean():.1%} cv AUC="
+    for t, v in zip(ON_TOPIC + MISPLACED, list(on) + list(mis), strict=True):
+        print(f"    {v:.3f} {t}")
+    print(f"(e) off_topic text+article similarity: n={len(oy)} pos={oy.mean():.1%} cv AUC="
           f"{roc_auc_score(oy, ocv):.3f} thr={othr:.3f}; spam flagged {int((sp >= othr).sum())}/"
           f"{len(sp)} (min {sp.min():.3f}); on-topic clear {int((on < othr).sum())}/{len(on)} "
-          f"(max {on.max():.3f})")
+          f"(max {on.max():.3f}); other-story comments flagged {int((mis >= othr).sum())}/"
+          f"{len(mis)} (info only)")
     print("FAILURES:", failures)
     return 1 if failures else 0
 

@@ -102,6 +102,15 @@ def test_policy_validate_names_the_unknown_attribute_and_file():
         Policy(disabled={"spam"}, source="x").validate(["toxicity"])
 
 
+def test_policy_for_an_attribute_this_model_lacks_is_ignored_with_a_warning(caplog):
+    policy = Policy(thresholds={"profanity": 0.5}, disabled={"threat"}, source="site.toml")
+    policy.validate(["toxicity", "off_topic"])
+    assert "site.toml: key 'attributes.threat': this model has no 'threat' attribute" in (
+        caplog.text
+    )
+    assert "key 'thresholds.profanity'" in caplog.text
+
+
 # --- moderator.toml ---------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ into the scoring contract::
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import ConfigError
+
+log = logging.getLogger("moderator")
 
 BANNED_WORD = "banned_word"
 
@@ -51,16 +54,25 @@ class Policy:
         return _compile_words(tuple(w for w in words if w))
 
     def validate(self, attributes: Iterable[str]) -> None:
-        """ConfigError when the policy names an attribute the model does not have."""
+        """ConfigError for an attribute name no model has (a typo); a real attribute that
+        this model was not trained for is ignored with a warning, so one site policy serves
+        several models."""
+        from .training import ATTRIBUTES
+
         known = list(attributes)
+        where = f"{self.source}: " if self.source else ""
         for section, names in (("thresholds", self.thresholds), ("attributes", self.disabled)):
             for name in sorted(names):
-                if name not in known:
-                    where = f"{self.source}: " if self.source else ""
-                    raise ConfigError(
-                        f"{where}key '{section}.{name}': unknown attribute {name!r}; "
-                        f"the model has {', '.join(known)}"
-                    )
+                if name in known:
+                    continue
+                if name in ATTRIBUTES:
+                    log.warning("%skey '%s.%s': this model has no %r attribute; ignored",
+                                where, section, name, name)
+                    continue
+                raise ConfigError(
+                    f"{where}key '{section}.{name}': unknown attribute {name!r}; "
+                    f"the model has {', '.join(known)}"
+                )
 
     def mask_allowed(self, text: str) -> str:
         """Blank out allowed words (same length, so character offsets stay valid)."""

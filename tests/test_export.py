@@ -142,6 +142,20 @@ def test_work_unit_arguments_and_result_pickle(tree):
     assert again.rows[3]["reasons"][-1]["attribute"] == "banned_word"
 
 
+def test_results_stream_without_reading_ahead(tmp_path):
+    """Memory stays bounded: a result is handed over before later files are scored."""
+    from moderator.export import iter_results
+
+    files = [str(write_thread(tmp_path / f"t{i}.json", BUS_THREAD)) for i in range(50)]
+    model = KeywordModel()
+    results = iter_results(files, model=model, jobs=1)
+    first = next(results)
+    assert first.path == files[0] and model.predict_calls == 1
+    next(results)
+    assert model.predict_calls == 2
+    results.close()
+
+
 def test_batch_size_bounds():
     assert batch_size_for(1, 2) == 1
     assert batch_size_for(40, 2) == 5
@@ -370,15 +384,19 @@ def test_cli_real_model_byte_identical_across_jobs(trained_model_path, many_thre
 
 
 @pytest.mark.slow
-def test_cli_real_model_ctrl_c_leaves_nothing_and_exits_130(trained_model_path, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_real_model_ctrl_c_leaves_nothing_and_exits_130(trained_model_path, tmp_path,
+                                                           jobs):
     root = tmp_path / "big"
     root.mkdir()
+    comments = [(f"{k}", f"user{k % 7}", text) for k, text in enumerate(
+        ["Good point about the buses", "You idiot", "Buy followers cheap"] * 7)]
     for i in range(400):
-        write_thread(root / f"t{i:03}.json", BUS_THREAD * 5, thread_id=f"t{i}")
+        write_thread(root / f"t{i:03}.json", comments, thread_id=f"t{i}")
     out = tmp_path / "queue.csv"
     process = subprocess.Popen(
         [sys.executable, "-c", "from moderator.cli import main; main()", "export", str(root),
-         "-o", str(out), "--model", str(trained_model_path), "--jobs", "1", "--all"],
+         "-o", str(out), "--model", str(trained_model_path), "--jobs", jobs, "--all"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60

@@ -11,18 +11,21 @@ The same work unit as the local engine (``export.score_files``), spread over Das
 - batches of files are submitted with a bounded window and written in input order as they
   arrive: only out-of-order completions wait on the client, so memory stays bounded;
 - a worker that dies is Dask's to handle: its tasks run again elsewhere. A batch that keeps
-  killing workers (``KilledWorker``) is retried file by file, and a file that still kills
-  its worker is reported as a failed file, like a file that does not parse.
+  killing workers (``KilledWorker``) is retried file by file, each alone on the cluster,
+  and a file that still kills workers is reported as a failed file, like a file that does
+  not parse.
 
 ``distributed`` is an optional extra (``pip install 'moderator[dask]'``), imported only here.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import pickle
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -52,6 +55,9 @@ EXTRA_MESSAGE = "the dask engine needs the optional extra: pip install 'moderato
 CONNECT_TIMEOUT = 30.0
 #: Tasks in flight (or finished but waiting for an earlier one) per worker.
 WINDOW_PER_WORKER = 3
+#: The scheduler of a local cluster hands a worker one task at a time (Dask's default 1.1
+#: queues a second one): when a file crashes its worker, only its own task is blamed.
+LOCAL_SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
 
 
 class DaskEngineError(ModeratorError):
@@ -74,7 +80,7 @@ def import_distributed():
 def dask_client(
     scheduler: str | None = None,
     n_workers: int | None = None,
-    connect_timeout: float = CONNECT_TIMEOUT,
+    connect_timeout: float | None = None,
 ):
     """A ``distributed.Client``: on the scheduler at ``scheduler``, or on a LocalCluster.
 
@@ -82,6 +88,9 @@ def dask_client(
     single-threaded worker processes, and is closed on exit.
     """
     distributed = import_distributed()
+    import dask
+
+    connect_timeout = connect_timeout or CONNECT_TIMEOUT
     if scheduler:
         try:
             client = distributed.Client(scheduler, timeout=connect_timeout)
@@ -103,15 +112,16 @@ def dask_client(
             client.close()
         return
     n_workers = n_workers or default_jobs()
-    cluster = distributed.LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        # Port 0: a busy 8787 (another cluster) would otherwise be a warning on every run.
-        dashboard_address="127.0.0.1:0",
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set(LOCAL_SCHEDULER_CONFIG):
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            # Port 0: a busy 8787 (another cluster) would otherwise be a warning on every run.
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,
+        )
     try:
         client = distributed.Client(cluster)
         try:
@@ -203,45 +213,57 @@ def iter_results_dask(
     kwargs = dict(format=format, options=options, policy=policy, include_all=include_all)
     names = list(files)
     batches = [names[i : i + batch_size] for i in range(0, len(names), batch_size)]
-    pending: dict = {}  # future -> (batch index, part index, the names it scores)
+    pending: dict = {}  # future -> (batch index, part index, its names, ran alone)
     parts: dict[int, list] = {}  # batch index -> results per part (None until it arrives)
+    suspects: deque[tuple[int, int, str]] = deque()  # files to run again, alone
     completed = distributed.as_completed()
 
-    def submit(index: int, part: int, batch_names: list[str]) -> None:
+    tries = itertools.count()
+
+    def submit(index: int, part: int, batch_names: list[str], alone: bool = False) -> None:
+        # A fresh key per try: the scheduler may still hold the failed try under the old one.
+        key = f"moderator-score-{run_id}-{index}-{part}-{next(tries)}"
         future = client.submit(
             score_batch_at, [os.path.abspath(n) for n in batch_names], batch_names,
-            plugin.name, key=f"moderator-score-{run_id}-{index}-{part}", pure=False, **kwargs,
+            plugin.name, key=key, pure=False, **kwargs,
         )
-        pending[future] = (index, part, batch_names)
+        pending[future] = (index, part, batch_names, alone)
         completed.add(future)
 
     next_submit = next_yield = 0
     client.register_plugin(plugin)  # once per worker: the model is not shipped per task
     try:
         while next_yield < len(batches):
-            while next_submit < len(batches) and next_submit - next_yield < window:
-                parts[next_submit] = [None]
-                submit(next_submit, 0, batches[next_submit])
-                next_submit += 1
+            if suspects:
+                # A task that was on a worker when it died may only have been queued beside
+                # the culprit: each of its files runs again with nothing else in flight,
+                # and only a file that kills workers on its own is reported.
+                if not pending:
+                    index, part, name = suspects.popleft()
+                    submit(index, part, [name], alone=True)
+            else:
+                while next_submit < len(batches) and next_submit - next_yield < window:
+                    parts[next_submit] = [None]
+                    submit(next_submit, 0, batches[next_submit])
+                    next_submit += 1
             future = next(completed)
-            index, part, batch_names = pending.pop(future)
+            index, part, batch_names, alone = pending.pop(future)
             try:
                 parts[index][part] = future.result()
             except distributed.KilledWorker as exc:
-                if len(batch_names) > 1:
-                    # One of these files may crash its worker (a huge file, out of memory):
-                    # retry them one by one so the others still make it into the queue.
-                    log.warning("%d files: their Dask task killed workers; retrying them one "
-                                "by one", len(batch_names))
-                    parts[index] = [None] * len(batch_names)
-                    for i, name in enumerate(batch_names):
-                        submit(index, i, [name])
-                else:
+                if alone:
                     parts[index][part] = [FileResult(
                         path=batch_names[0],
                         error=f"{exc.allowed_failures + 1} Dask workers died while reading it "
                         "(too large for a worker's memory?)",
                     )]
+                elif len(batch_names) > 1:
+                    log.warning("Dask workers died running a task of %d files; trying them "
+                                "one by one", len(batch_names))
+                    parts[index] = [None] * len(batch_names)
+                    suspects.extend((index, i, name) for i, name in enumerate(batch_names))
+                else:
+                    suspects.append((index, part, batch_names[0]))
             except distributed.CancelledError:
                 raise DaskEngineError(
                     "the Dask cluster lost the run (scheduler gone or all workers died)"

@@ -237,3 +237,44 @@ def test_help_has_an_example():
     result = run("score", "--help")
     assert "moderator score examples/thread.txt" in result.output
     assert "--fail-on-flag" in result.output and "--threshold ATTR=VALUE" in result.output
+
+
+def test_reads_standard_input(double, thread_file):
+    result = run("score", "-", "--format", "json", input=thread_file.read_text())
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["1", "2", "3", "4"]
+
+
+@pytest.mark.slow
+def test_real_model_every_output(trained_model_path, tmp_path):
+    """The command end to end on a model trained by moderator.training."""
+    from conftest import REPO
+
+    thread = REPO / "examples" / "thread.json"
+    result = run("score", thread, "--model", trained_model_path, "--output", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 8 and [list(r) for r in rows] == [CONTRACT_KEYS] * 8
+    model = moderator.load_model(trained_model_path)
+    assert all(list(r["scores"]) == model.attributes for r in rows)
+    assert all(0.0 <= v <= 1.0 for r in rows for v in r["scores"].values())
+    for row in rows:
+        assert row["flagged"] == bool(row["reasons"])
+        for reason in row["reasons"]:
+            assert reason["score"] >= reason["threshold"] == model.thresholds[
+                reason["attribute"]]
+            for start, end, _ in reason["spans"]:
+                assert 0 <= start < end <= len(row["text"])
+    # thresholds of 1 flag nothing, so --fail-on-flag passes; 0 flags everything
+    names = [a + "=1" for a in model.attributes]
+    calm = run("score", thread, "--model", trained_model_path, "--fail-on-flag",
+               *[x for n in names for x in ("--threshold", n)])
+    assert calm.exit_code == 0 and "0 flagged" in calm.stderr
+    loud = run("score", thread, "--model", trained_model_path, "--fail-on-flag",
+               "--threshold", "toxicity=0", "--output", "table")
+    assert loud.exit_code == 3
+    assert loud.stdout.splitlines()[-1].startswith("8 comments, 8 flagged: toxicity 8")
+    table = run("score", thread, "--model", trained_model_path, "--output", "csv")
+    header = table.stdout.splitlines()[0].split(",")
+    assert [h for h in header if h.startswith("score_")] == [
+        "score_" + a for a in model.attributes]

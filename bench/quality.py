@@ -45,13 +45,19 @@ class DevSplit:
     attribute: str
     label: str
     target: float | None = None  # ROC AUC target for model (a)
+    note: str = ""
+    train: bool = True  # False: a second judgement of a corpus already listed
+
+
+CONTAMINATED = "(c) was trained on this corpus: it has seen these rows"
 
 
 SPLITS = [
-    DevSplit("jigsaw", "jigsaw", "toxicity", "toxicity", 0.975),
+    DevSplit("jigsaw", "jigsaw", "toxicity", "toxicity", 0.975, CONTAMINATED),
     DevSplit("olid", "olid", "toxicity", "toxicity", 0.90),
     # the Impermium label is "insults a participant": the toxicity output is judged on it
     DevSplit("kaggle-insults", "kaggle_insults", "toxicity", "insult", 0.90),
+    DevSplit("kaggle-insults", "kaggle_insults", "insult", "insult", train=False),
     DevSplit("civil-spans", "civil_comments_toxic_spans", "toxicity", "toxicity"),
     DevSplit("semeval-cqa", "semeval2015_task3_cqa", "off_topic", "off_topic", 0.85),
     DevSplit("youtube-spam", "youtube_spam", "off_topic", "off_topic"),
@@ -59,7 +65,7 @@ SPLITS = [
     DevSplit("context-toxicity", "context_toxicity", "toxicity", "toxicity"),
     DevSplit("sfu-ctc", "sfu_ctc", "toxicity", "toxicity"),
     DevSplit("ruddit", "ruddit", "toxicity", "toxicity"),
-    DevSplit("davidson", "davidson", "toxicity", "toxicity"),
+    DevSplit("davidson", "davidson", "toxicity", "toxicity", None, CONTAMINATED),
 ]
 
 
@@ -68,13 +74,18 @@ def say(message: str) -> None:
 
 
 def load_splits(data_dir: Path, names: list[str] | None):
-    """{split: (DevSplit, train LabelledSource, dev rows)} for the corpora present."""
+    """[(DevSplit, train LabelledSource, dev rows)] for the corpora present; a corpus judged
+    twice is loaded and split once (on the label of its first judgement)."""
     from moderator.corpora import load_corpus, split_rows
     from moderator.training import LabelledSource
 
-    out = {}
+    out = []
+    done: dict[str, tuple] = {}
     for split in SPLITS:
         if names and split.corpus not in names:
+            continue
+        if split.corpus in done:
+            out.append((split, *done[split.corpus]))
             continue
         path = data_dir / split.folder
         if not path.exists():
@@ -90,7 +101,8 @@ def load_splits(data_dir: Path, names: list[str] | None):
             license=source.license,
             kind="corpus",
         )
-        out[split.corpus] = (split, train_source, dev_rows)
+        done[split.corpus] = (train_source, dev_rows)
+        out.append((split, train_source, dev_rows))
         say(f"{split.corpus}: {len(train_rows)} train / {len(dev_rows)} dev rows")
     return out
 
@@ -111,6 +123,15 @@ def model_scores(model, rows, attribute: str):
         groups=[r.group for r in rows] if any(r.group for r in rows) else None,
     )
     return probabilities[:, list(model.attributes).index(attribute)]
+
+
+def default_scores(model, rows, attribute: str):
+    """Model (b): a stale or half-built default model must not hide the other columns."""
+    try:
+        return model_scores(model, rows, attribute)
+    except Exception as exc:  # noqa: BLE001 - reported, the column becomes n/a
+        say(f"default model failed ({type(exc).__name__}: {exc}); `make model`: (b) n/a")
+        return None
 
 
 def profanity_check_scores(rows, attribute: str):
@@ -140,7 +161,12 @@ def write_json_atomic(path: Path, data) -> None:
         raise
 
 
-def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None) -> list[dict]:
+def run(
+    data_dir: Path = DATA,
+    names: list[str] | None = None,
+    train_kwargs=None,
+    reuse: bool = False,
+) -> list[dict]:
     import moderator
     from moderator.errors import ModeratorError
     from moderator.metrics import average_precision, json_ready, roc_auc
@@ -151,18 +177,24 @@ def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None
         raise SystemExit(f"no corpus found under {data_dir}")
 
     started = time.perf_counter()
-    trained = train(
-        [s for _, s, _ in splits.values()],
-        seed=0,
-        progress=say,
-        **(train_kwargs or {}),
-    )
+    # only a model of every corpus is kept under the name other benchmarks look for
+    kept = OUT / ("shared-data.joblib" if not names else f"shared-data-{'+'.join(names)}.joblib")
+    if reuse:
+        trained = moderator.load_model(kept)  # the splits are fixed, so it saw the same rows
+        say(f"model (a) reused from {kept}")
+    else:
+        trained = train(
+            [s for split, s, _ in splits if split.train],
+            seed=0,
+            progress=say,
+            **(train_kwargs or {}),
+        )
+        say(f"model (a) trained in {time.perf_counter() - started:.0f} s")
+        try:
+            trained.save(kept)
+        except (ModeratorError, OSError) as exc:
+            say(f"could not keep model (a): {exc}")
     train_seconds = time.perf_counter() - started
-    say(f"model (a) trained in {train_seconds:.0f} s")
-    try:
-        trained.save(OUT / "shared-data.joblib")
-    except (ModeratorError, OSError) as exc:
-        say(f"could not keep model (a): {exc}")
 
     try:
         default = moderator.load_model(DEFAULT_MODEL)
@@ -171,11 +203,11 @@ def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None
         default = None
 
     rows_out = []
-    for split, _, dev in splits.values():
+    for split, _, dev in splits:
         rows, y = judged(dev, split.label)
         scores = {
             "a": model_scores(trained, rows, split.attribute),
-            "b": model_scores(default, rows, split.attribute),
+            "b": default_scores(default, rows, split.attribute),
             "c": profanity_check_scores(rows, split.attribute),
         }
         row = {
@@ -200,6 +232,7 @@ def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None
             met = met and auc_a is not None and auc_a > auc_c
         row["target"] = " & ".join(goals) or "-"
         row["met"] = met if goals else None
+        row["note"] = split.note
         rows_out.append(row)
         say(f"{split.corpus}: (a) {row['(a) AUC']}, (b) {row['(b) AUC']}, (c) {row['(c) AUC']}")
 
@@ -208,7 +241,7 @@ def run(data_dir: Path = DATA, names: list[str] | None = None, train_kwargs=None
         "seed": SEED,
         "dev_fraction": DEV_FRACTION,
         "train_seconds": round(train_seconds, 1),
-        "train_rows": sum(len(s.rows) for _, s, _ in splits.values()),
+        "train_rows": sum(len(s.rows) for split, s, _ in splits if split.train),
         "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
         "rows": rows_out,
     }
@@ -226,10 +259,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--corpora", help="comma-separated corpus names (default: all present)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="evaluate the model kept by the last run on the same corpora, no training"
+    )
     args = parser.parse_args()
     from run import format_table  # bench/run.py, beside this file
 
-    table = run(args.data_dir, args.corpora.split(",") if args.corpora else None)
+    table = run(args.data_dir, args.corpora.split(",") if args.corpora else None, reuse=args.reuse)
     print(format_table(table))
     if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
         say("n/a: a dev split with one class")

@@ -260,7 +260,9 @@ if __name__ == "__main__":
     parser.add_argument("--data-dir", type=Path, default=DATA)
     parser.add_argument("--corpora", help="comma-separated corpus names (default: all present)")
     parser.add_argument(
-        "--reuse", action="store_true", help="evaluate the model kept by the last run on the same corpora, no training"
+        "--reuse",
+        action="store_true",
+        help="evaluate the model the last run on the same corpora kept (no training)",
     )
     args = parser.parse_args()
     from run import format_table  # bench/run.py, beside this file

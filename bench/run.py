@@ -63,6 +63,7 @@ def load_section(name: str):
         sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
     spec.loader.exec_module(module)
     return module
 
@@ -76,12 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
     failed = 0
     for name in args.sections or SECTIONS:
-        module = load_section(name)
-        if module is None:
-            print(f"[bench] {name}: not written yet, skipped", file=sys.stderr)
-            continue
         started = time.perf_counter()
         try:
+            module = load_section(name)
+            if module is None:
+                print(f"[bench] {name}: not written yet, skipped", file=sys.stderr)
+                continue
             rows = module.main()
         except Exception as exc:  # one broken section must not hide the others' figures
             failed += 1

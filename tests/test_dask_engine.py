@@ -16,6 +16,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -181,6 +183,49 @@ def test_cli_bad_file_is_named_and_exit_1_after_writing_the_rest(cluster, site,
     assert outputs["--jobs"] == outputs["--scheduler"]  # same rows, summary and offenders
     assert outputs["--jobs"][1].startswith("Wrote ")
     assert "45 files, 44 threads, 166 comments, " in outputs["--jobs"][1]
+
+
+def test_ctrl_c_on_the_local_cluster_leaves_nothing_and_exits_130(trained_model_path,
+                                                                  tmp_path):
+    """Ctrl-C as a terminal sends it: to the whole process group, workers included."""
+    root = tmp_path / "big"
+    root.mkdir()
+    for i in range(200):
+        write_thread(root / f"t{i:03}.json", BUS_THREAD * 5, thread_id=f"t{i}")
+    out = tmp_path / "queue.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from moderator.cli import main; main()", "export", str(root),
+         "-o", str(out), "--model", str(trained_model_path), "--engine", "dask", "--jobs",
+         "2", "--all"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the run is under way: rows in the temp
+            temps = [p for p in tmp_path.iterdir() if p.name.startswith(".queue.csv.")]
+            if temps and temps[0].exists() and temps[0].stat().st_size > 2_000:
+                break
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        else:
+            pytest.fail("export never started writing")
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert stderr.endswith("Interrupted.\n") and "Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]  # no OUT, no temp file
+    # and no worker outlives the command (exited ones may wait as zombies for init to reap)
+    assert live_processes_in_session(process.pid) == []
+
+
+def live_processes_in_session(sid: int) -> list[str]:
+    ps = subprocess.run(["ps", "-o", "stat=,args=", "-s", str(sid)], capture_output=True,
+                        text=True)
+    return [line for line in ps.stdout.splitlines() if not line.startswith("Z")]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ import itertools
 import logging
 import os
 import pickle
+import signal
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -125,12 +127,24 @@ def dask_client(
     try:
         client = distributed.Client(cluster)
         try:
+            client.register_plugin(IgnoreInterrupts())
             log.info("Local Dask cluster %s: %d workers", cluster.scheduler_address, n_workers)
             yield client
         finally:
             client.close()
     finally:
         cluster.close()
+
+
+class IgnoreInterrupts(WorkerPlugin):
+    """Ctrl-C reaches the whole process group, our local workers included: they ignore it
+    and let the client stop the run and close them (else each prints a traceback)."""
+
+    name = "moderator-ignore-interrupts"
+
+    def setup(self, worker=None) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_count(client) -> int:

@@ -156,6 +156,14 @@ def test_results_stream_without_reading_ahead(tmp_path):
     results.close()
 
 
+def test_default_jobs_never_more_processes_than_files_can_use(monkeypatch):
+    from moderator.export import default_jobs
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert default_jobs() == 8
+    assert [default_jobs(n) for n in (0, 5, 31, 32, 100, 10_000)] == [1, 1, 1, 2, 6, 8]
+
+
 def test_batch_size_bounds():
     assert batch_size_for(1, 2) == 1
     assert batch_size_for(40, 2) == 5

@@ -382,8 +382,17 @@ def write_queue(
     return summary
 
 
-def default_jobs() -> int:
-    return os.cpu_count() or 1
+#: Files per extra process before a default run goes parallel: each process pays for
+#: loading the model (seconds), which a handful of files never earns back.
+FILES_PER_PROCESS = 16
+
+
+def default_jobs(n_files: int | None = None) -> int:
+    """All cores; for ``n_files`` known, no more processes than the files can keep busy."""
+    cores = os.cpu_count() or 1
+    if n_files is None:
+        return cores
+    return max(1, min(cores, n_files // FILES_PER_PROCESS))
 
 
 def run_export(
@@ -405,7 +414,7 @@ def run_export(
     """
     files = expand_inputs(paths)
     queue_kind(out)
-    jobs = jobs or default_jobs()
+    jobs = jobs or default_jobs(len(files))
     loaded = resolve_model(model)
     policy = policy or Policy()
     policy.validate(loaded.attributes)

@@ -31,8 +31,8 @@ def _check_out(ctx, param, value):
 @click.option("--all", "include_all", is_flag=True,
               help="One row per comment, not only the flagged ones.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: all cores); with --engine dask, the local "
-                   "cluster's workers.")
+              help="Worker processes (default: all cores, but one per 16 files at most); "
+                   "with --engine dask, the local cluster's workers.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
               help="local: processes on this machine (default); dask: a Dask cluster, "
                    "started on this machine unless --scheduler is given.")
@@ -73,7 +73,7 @@ def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jo
     options = parse_options_from(kwargs)
     files = expand_inputs(paths)
     policy, model, model_path = load_policy_and_model(model_path, config_path, thresholds)
-    jobs = jobs or default_jobs()
+    jobs = jobs or default_jobs(len(files) if engine == "local" else None)
     progress = Progress(len(files), stream=sys.stderr, quiet=quiet)
 
     def on_result(result, summary):

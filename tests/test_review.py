@@ -232,6 +232,9 @@ def test_reason_words_strongest_distinct_positive_first():
     reason = {"spans": [[0, 5, 0.5], [13, 18, 0.9], [25, 30, 0.7], [19, 22, -0.3]]}
     assert reason_words(text, reason) == ["idiot", "moron"]
     assert reason_words(text, {"spans": []}) == []
+    # sentence punctuation at the edges goes; spans under a quarter of the strongest go
+    spans = {"spans": [[4, 15, 2.0], [0, 3, 0.4]]}
+    assert reason_words("Hi. You idiot! ok", spans) == ["You idiot"]
 
 
 def test_flag_summary_lists_attributes_in_model_order():

@@ -65,12 +65,28 @@ class RecordWriter:
         """Nothing to finish for CSV and JSON Lines (kept for symmetry with other writers)."""
 
 
-def reason_words(text: str, reason: dict, limit: int = 3) -> list[str]:
-    """The distinct words of the strongest positive spans of a reason, strongest first."""
+EDGE_PUNCTUATION = " \t\r\n.,;:!?\u2026"
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past whitespace and sentence punctuation at its edges."""
+    while start < end and text[start] in EDGE_PUNCTUATION:
+        start += 1
+    while end > start and text[end - 1] in EDGE_PUNCTUATION:
+        end -= 1
+    return start, end
+
+
+def reason_words(text: str, reason: dict, limit: int = 3, fraction: float = 0.25) -> list[str]:
+    """The distinct words of the strongest positive spans of a reason, strongest first
+    (spans weaker than ``fraction`` of the strongest are left out)."""
     words: list[str] = []
     spans = sorted(reason.get("spans") or [], key=lambda s: -s[2])
+    strongest = spans[0][2] if spans else 0.0
     for start, end, weight in spans:
-        word = text[start:end].strip()
+        word = text[slice(*trim_span(text, int(start), int(end)))]
+        if weight < fraction * strongest:
+            break
         if weight > 0 and word and word.lower() not in (w.lower() for w in words):
             words.append(word)
         if len(words) == limit:

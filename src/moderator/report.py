@@ -19,13 +19,17 @@ from pathlib import Path
 from string import Template
 
 from . import __version__
-from .records import reason_words
+from .records import reason_words, trim_span
 
 # Distinct, readable on white; attributes beyond the list reuse it.
 PALETTE = ("#d32f2f", "#7b1fa2", "#ef6c00", "#c2185b", "#5d4037", "#00838f", "#2e7d32",
            "#455a64")
 MARK_PALETTE = ("#ffcdd2", "#e1bee7", "#ffe0b2", "#f8bbd0", "#d7ccc8", "#b2ebf2", "#c8e6c9",
                 "#cfd8dc")
+
+
+#: A span is marked when its weight is at least this fraction of its reason's strongest span.
+MARK_FRACTION = 0.25
 
 
 def _template() -> Template:
@@ -49,9 +53,14 @@ def marked_text(text: str, reasons: Sequence[dict]) -> str:
     """
     spans = []
     for reason in reasons:
-        for start, end, weight in reason.get("spans") or []:
-            start, end = max(0, int(start)), min(len(text), int(end))
-            if weight > 0 and end > start:
+        given = reason.get("spans") or []
+        strongest = max((float(w) for _, _, w in given), default=0.0)
+        for start, end, weight in given:
+            # Mark what drove the score, not every faint contribution the model listed.
+            if weight <= 0 or weight < MARK_FRACTION * strongest:
+                continue
+            start, end = trim_span(text, max(0, int(start)), min(len(text), int(end)))
+            if end > start:
                 spans.append((start, end, reason["attribute"], float(weight)))
     if not spans:
         return escape(text)

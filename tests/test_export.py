@@ -245,6 +245,12 @@ def test_summary_lines_and_repeat_offenders():
         "Failed: 1 file",
         "  bad.xml: line 3, column 1: not XML",
     ]
+    once = ExportSummary()
+    once.add(FileResult(path="a.json", threads=1, comments=3, flagged=2, rows=[{}] * 2,
+                        by_attribute={"insult": 2}, authors={"ann": 1, "bob": 1}))
+    assert once.lines("q.csv")[-1] == (
+        "Repeat offenders: none (no author has 2 or more flagged comments)"
+    )
 
 
 # --- progress ----------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_cli_writes_the_page_atomically_with_a_real_model(trained_model_path, ho
                                        str(trained_model_path), "--threshold", "insult=0.5"])
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
-    assert re.search(r"Wrote .*report.html: 1 threads, 6 comments, \d+ flagged", result.stderr)
+    assert re.search(r"Wrote .*report.html: 1 thread, 6 comments, \d+ flagged", result.stderr)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert '<article class="comment flagged"' in page and "<mark " in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "x.json"]

@@ -311,6 +311,8 @@ class ExportSummary:
             lines.append(
                 "Repeat offenders: " + ", ".join(f"{a} ({n} flagged)" for a, n in offenders)
             )
+        elif self.flagged:
+            lines.append("Repeat offenders: none (no author has 2 or more flagged comments)")
         if self.failures:
             count = len(self.failures)
             lines.append(f"Failed: {count} file{'s' if count != 1 else ''}")

@@ -42,8 +42,9 @@ def report(ctx, file, out, model_path, config_path, thresholds, format_, **kwarg
         flagged += sum(r["flagged"] for r in records)
         threads.append((thread, records))
     write_text_atomic(out, render_report(threads, model.attributes, source=file))
-    click.echo(f"Wrote {out}: {len(threads)} threads, {comments} comments, {flagged} flagged",
-               err=True)
+    plural = "" if len(threads) == 1 else "s"
+    click.echo(f"Wrote {out}: {len(threads)} thread{plural}, {comments} comments, "
+               f"{flagged} flagged", err=True)
 
 
 COMMANDS = [report]

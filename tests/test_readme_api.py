@@ -8,9 +8,9 @@ import re
 import shutil
 
 import pytest
-from conftest import REPO
 
 import moderator
+from conftest import REPO
 
 HEADING = "### Python API"
 

@@ -130,6 +130,26 @@ def test_score_file_reports_a_bad_file_instead_of_raising(tmp_path):
     )
 
 
+def test_a_parser_bug_fails_the_file_but_a_model_bug_stops_the_batch(tree, monkeypatch):
+    import moderator.threads.generic_json as generic_json
+
+    def broken_parse(source, options):
+        raise IndexError("list index out of range")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(generic_json, "parse", broken_parse)
+    result = score_file(str(tree / "a.json"), format="json", model=KeywordModel())
+    assert result.error == "unexpected parser error: IndexError: list index out of range"
+    monkeypatch.undo()
+
+    class BrokenModel(KeywordModel):
+        def predict(self, *args, **kwargs):
+            raise AttributeError("'Model' object has no attribute 'combiner'")
+
+    with pytest.raises(AttributeError):
+        score_file(str(tree / "a.json"), model=BrokenModel())
+
+
 def test_work_unit_arguments_and_result_pickle(tree):
     """What a Dask worker receives and sends back must survive pickling."""
     from moderator.threads import ParseOptions

@@ -160,7 +160,7 @@ def score_file(
     result = FileResult(path=str(path))
     model = resolve_model(model)
     try:
-        for thread in read_threads(path, format=format, options=options):
+        for thread in _threads(read_threads(path, format=format, options=options)):
             result.threads += 1
             if not thread.comments:
                 continue
@@ -192,8 +192,33 @@ def score_file(
         return _failed(result, exc.strerror or str(exc), started)
     except UnicodeError as exc:
         return _failed(result, f"cannot decode: {exc}", started)
+    except _ParserBug as exc:
+        return _failed(result, str(exc), started)
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _ParserBug(Exception):
+    """An unexpected exception from a parser: it sinks that file, not the whole batch."""
+
+
+def _threads(threads: Iterator) -> Iterator:
+    """The parser's threads; an exception that is not an input error becomes _ParserBug.
+
+    Only parsing is guarded: an error while scoring (a broken model) hits every file
+    alike and must stop the batch, not turn into a failure per file.
+    """
+    while True:
+        try:
+            thread = next(threads)
+        except StopIteration:
+            return
+        except (ModeratorError, OSError, UnicodeError):
+            raise
+        except Exception as exc:
+            log.debug("parser error", exc_info=True)
+            raise _ParserBug(f"unexpected parser error: {type(exc).__name__}: {exc}") from exc
+        yield thread
 
 
 def _format_error_reason(exc: ThreadFormatError, path: str) -> str:

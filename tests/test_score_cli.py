@@ -278,3 +278,19 @@ def test_real_model_every_output(trained_model_path, tmp_path):
     header = table.stdout.splitlines()[0].split(",")
     assert [h for h in header if h.startswith("score_")] == [
         "score_" + a for a in model.attributes]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["thread.txt", "thread.json", "comments.csv", "wordpress.xml",
+                                  "disqus.xml", "reddit.json", "hn.json"])
+def test_real_model_scores_every_format_with_the_parse_ids(trained_model_path, name):
+    from conftest import REPO
+
+    path = REPO / "examples" / name
+    parsed = run("parse", path, "--output", "jsonl")
+    scored = run("score", path, "--model", trained_model_path, "--output", "jsonl")
+    assert parsed.exit_code == scored.exit_code == 0, scored.output
+    parse_rows = [json.loads(line) for line in parsed.stdout.splitlines()]
+    score_rows = [json.loads(line) for line in scored.stdout.splitlines()]
+    assert parse_rows, name
+    assert [{k: r[k] for k in parse_rows[0]} for r in score_rows] == parse_rows

@@ -608,8 +608,7 @@ INSULT_FIXED = [
     "The commenters here are a bunch of inbred morons.",
     "Everyone who supports this plan is an idiot.",
 ]
-INSULT_OPENERS = ["", "", "", "Honestly, ", "Wow. ", "lol ", "Mate, ", "Seriously, ", "Oh please, ",
-                  "{u} ", "{u} ", "Jesus, ", "Look, ", "Ha. ", "Typical. "]
+INSULT_OPENERS = ["", "", "", "", "{u} ", "{u} "]
 INSULT_CORES = [
     "you're an idiot", "you are a moron", "you're a complete clown", "you're a pathetic loser",
     "you're too stupid to read", "you're a clueless fool", "you absolute imbecile",
@@ -623,10 +622,9 @@ INSULT_CORES = [
     "you ignorant buffoon", "you're a lying idiot", "you are one dumb bitch",
     "you are scum", "you're a joke", "you're a spineless coward", "you numpty",
 ]
-INSULT_CLOSERS = ["", "", "", ".", ".", "!", "!!", " and everyone here knows it.",
-                  ". Read the article.", ". Go away.", ". Nobody cares what you think.",
-                  ". Stop commenting.", ". Get a life.", ". Unbelievable.", ". 🙄", " 🤡",
-                  ". Log off.", ", honestly.", ". Try using your brain for once."]
+INSULT_CLOSERS = ["", "", "", ".", ".", "!", "!!", " and everyone here knows it.", ". Go away.",
+                  ". Nobody cares what you think.", ". Stop commenting.", ". Get a life.", ". 🙄",
+                  " 🤡", ". Log off.", ". Try using your brain for once."]
 INSULT_ON_TOPIC = [
     "Anyone who thinks {thing} is a good idea is a complete idiot.",
     "{who} is a moron and {thing} proves it.",
@@ -987,7 +985,7 @@ INSULT_THIRD_TARGETS = ["she", "he", "the reporter", "the mayor", "that councill
                         "the commenter above", "the headteacher", "that woman", "that man",
                         "the Chancellor", "the new mayor", "the spokesman", "the critic"]
 INSULT_THIRD_NOUNS = INSULT_NOUNS + ["cow", "pig", "rat", "snake", "scumbag", "slob", "hag",
-                                     "parasite", "liar", "disgrace", "joke", "coward"]
+                                     "parasite", "disgrace", "joke", "coward"]
 
 COUNTER_FRAMES_MORE = [
     "{T} got called '{q}' in the comments for asking a question. Really?",
@@ -1071,4 +1069,361 @@ IDENTITY_PLURAL_MORE = [
     "Glad the article mentions {P}; they're often left out of these stories.",
     "{P} make up a large part of the NHS workforce.",
     "{P} I know are excited about {thing}.",
+]
+
+# civil replies in the second person: "you" is not an insult
+CIVIL_YOU = [
+    "You are right, the figures in the article don't add up.",
+    "You're right about the cost, I hadn't looked at it that way.",
+    "You make a fair point about the timing.",
+    "You're absolutely right, the consultation was far too short.",
+    "You've clearly done your homework on this. Thanks for the detail.",
+    "You're not wrong, but I think the benefits still outweigh the costs.",
+    "Are you sure? I read the same report and came to the opposite conclusion.",
+    "If you read page 14 of the report you'll see the date has moved.",
+    "Thank you, you explained that better than the article did.",
+    "You're wrong about this one, I'm afraid. The vote was last Tuesday, not Monday.",
+    "I think you are mistaken, the funding comes from the national budget.",
+    "You might be right, but I'd like to see the evidence.",
+    "Did you go to the meeting? I'd love to hear how it went.",
+    "You're a nurse? Then you know better than anyone how stretched the wards are.",
+    "You are one of the few people in this thread who actually read the article.",
+    "You raise a good question. I don't think anyone knows yet.",
+    "You said it better than I could.",
+    "Have you tried contacting your councillor? Mine replied within a day.",
+    "You're very welcome, glad the link helped.",
+    "You and I disagree on most things, but you're spot on here.",
+    "You've changed my mind, to be honest.",
+    "You are so right about the parking, it's been a problem for years.",
+    "You're lucky, our street never got the new bins.",
+    "You were right last month when you said this would be delayed.",
+    "Could you share the source for that number? I'd like to read it.",
+    "You have a point, but the article does mention the cost on the second page.",
+    "You're too kind. I just looked up the minutes.",
+    "You'll find the full list of closures on the council website.",
+    "You are completely correct, and the regulator said the same thing.",
+    "If you're affected, you can apply for the grant online.",
+    "You're being a bit harsh on the staff, they're doing their best.",
+    "You clearly care about this town. So do I, we just disagree on the answer.",
+    "You should write to the paper, your letter would get printed.",
+    "Do you know if the route will change next year?",
+    "You're a better person than me for staying calm in this thread.",
+    "You're spot on. The old wing was falling apart.",
+    "You are welcome to come along to the next meeting, it's open to everyone.",
+    "You're right to be sceptical, the last plan was shelved after a year.",
+    "You've got the dates mixed up, but your point still stands.",
+    "You know what, fair enough. I was wrong about the numbers.",
+    "You're an inspiration, running your first marathon at 60!",
+    "You are a brilliant teacher, my son still talks about your class.",
+    "You're a legend for organising the clean-up.",
+    "You're a star, thank you for sharing the recipe tweaks.",
+    "You are a credit to the town, thank you for volunteering.",
+    "You're a hero, the whole street owes you for that night.",
+    "You're the first person who's explained the tax change clearly.",
+    "You sound like you've had a rough week. Hope it gets better.",
+    "You sound like you know the area well. Is the bridge still closed?",
+    "You are entitled to your opinion, and I'm entitled to disagree.",
+    "You are the reason I still read the comments. Thoughtful as ever.",
+    "You're asking the right questions. The council should answer them.",
+    "You're not alone, my bill went up too.",
+    "You two should meet for a coffee, you agree on more than you think.",
+    "You are a good writer, have you thought of starting a blog?",
+    "Shut the front door, you actually got tickets? Amazing.",
+    "You're kidding! I had no idea the library was closing.",
+    "Yes you are right, I misread the table.",
+    "You are correct sir, the fire is now 30% contained.",
+    "You're the expert here, what would you do instead?",
+]
+# harsh words about decisions, plans and policies (not about a person): NOT toxic
+POLICY_ADJS = ["stupid", "idiotic", "moronic", "dumb", "ridiculous", "insane", "pathetic",
+               "absurd", "brainless", "crazy", "laughable", "dreadful", "awful", "stupid, stupid",
+               "mind-bogglingly stupid", "utterly idiotic"]
+POLICY_HARSH = [
+    "What a {adj} decision by {who}.",
+    "{thing} is {adj}. Scrap it.",
+    "This is the most {adj} policy I've seen in years.",
+    "{thing}? That's a {adj} idea and the numbers prove it.",
+    "Honestly, {thing} is {adj} and will waste millions.",
+    "A {adj} plan from start to finish.",
+    "The reasoning behind {thing} is {adj}.",
+    "What a {adj} waste of public money.",
+    "{who}'s response has been {adj}.",
+    "Whoever thought {thing} was a good idea made a {adj} call, but it can still be fixed.",
+    "The timing of {thing} is {adj}.",
+    "It's a {adj} rule and it should be reversed.",
+]
+# idioms that look violent or rude but attack nobody: NOT toxic
+BENIGN_IDIOMS = [
+    "Shut up and take my money, this bakery is amazing.",
+    "I would kill for one of those custard tarts right now.",
+    "Mensah absolutely murdered that free kick.",
+    "The new striker is a beast, he destroyed their defence.",
+    "I'm dying, that photo of the mayor in the dunk tank is hilarious.",
+    "That film slaps. Go and see it.",
+    "The team got slaughtered 5-0, painful to watch.",
+    "The runners crushed it today despite the heat.",
+    "This recipe is to die for.",
+    "My legs are killing me after the marathon.",
+    "Break a leg to everyone performing at the festival!",
+    "We're going to smash the fundraising target this year.",
+    "That goal was a killer blow for the visitors.",
+    "The heat is killing my tomatoes.",
+    "I nearly died laughing at the letters page today.",
+    "The chef absolutely nailed it with this one.",
+    "Shoot, I forgot the festival was this weekend.",
+    "The band blew the roof off the place on Saturday.",
+    "You'll kick yourself if you miss the Viking exhibition.",
+    "The price of a pint these days is criminal.",
+    "Our goalkeeper is an absolute wall.",
+    "Knock 'em dead at the World Cup, ladies!",
+    "The new cycle lane is the bomb, seriously.",
+    "I'm going to murder this traybake tonight.",
+    "This heatwave is going to be the death of me.",
+    "Shut up! No way the tram is finally happening.",
+    "Stupidly good croissants. I'm going back tomorrow.",
+    "The crossword was a killer today.",
+    "Beat them to a pulp in the second half, what a performance.",
+    "That's sick! Protected lanes all the way to the station.",
+    "The traffic on Station Road is murder at 8am.",
+    "Drop dead gorgeous photography in this film.",
+    "The queue at the bakery was insane, in a good way.",
+    "I'd give my right arm for a tram stop on my street.",
+    "Shoot me a message if you need a lift to the iftar.",
+    "Fire! Absolute fire from the band last night.",
+    "Killing it, Crumb & Co. Best cinnamon buns in the county.",
+    "The dog went crazy when the fireworks started, poor thing.",
+    "Our team got destroyed in the quiz, but we had fun.",
+    "Gutted for the players, they gave it everything.",
+]
+
+CIVIL_YOU_OPENERS = [
+    "You're so right", "You're spot on", "You're onto something", "You're forgetting the bus cuts",
+    "You're quite correct", "You're not the first to say so", "You're right to ask",
+    "You're clearly well informed", "You're mixing up two different schemes",
+    "You're being too pessimistic", "You're being too optimistic", "You're basically right",
+    "You're right", "You are right", "You're wrong", "You are mistaken", "You make a good point",
+    "You've got a point", "You're correct", "You're quite right", "You are spot on",
+    "I think you're wrong", "You may be right", "You could be right", "You're half right",
+    "You are forgetting something", "You're missing one detail", "You're not the only one",
+    "You are being generous", "You're being unfair", "You said the same last year",
+    "You know this better than me", "You asked a good question", "You're quite sure",
+    "You're probably right", "You are absolutely correct", "You're definitely wrong",
+]
+CIVIL_YOU_LINKS = [
+    "{o} about {thing}.", "{o}, {thing} was always going to be controversial.",
+    "{o}. {s}", "{o}; {thing} deserves more scrutiny than it's getting.",
+    "{o}, but I still think {thing} is worth a try.", "{o} - the article explains {thing} badly.",
+    "{o}. Have a look at the official page on {thing}.", "{o}, thanks for pointing that out.",
+    "{o}, and I say that as someone who supported {thing}.",
+]
+CRITICISM_LIAR = [
+    "{who} lied about {thing} and should resign.",
+    "{who} is a liar: the published figures contradict every claim made about {thing}.",
+    "{who} lied to the public about the cost of {thing}. There must be consequences.",
+    "I'm sorry, but {who} has been caught lying about {thing} twice now.",
+]
+BENIGN_IDIOMS += [
+    "I could kill for a coffee after reading the budget.",
+    "Honestly I'd kill for a bakery like that on my street.",
+    "We killed it at the pub quiz last night, the team were on fire.",
+    "This rain is killing the festival vibe.",
+]
+
+# civil comments about ordinary people (man, woman, he, she): these words are not insults
+PEOPLE_SUBJECTS = ["The man", "An older man", "A young man", "The woman", "A woman", "The guy",
+                   "A lady", "One man", "An elderly woman", "A man in a wheelchair",
+                   "The young woman", "He", "She", "The gentleman", "A teenage girl",
+                   "A teenage boy", "The man next to me", "The woman behind me"]
+PEOPLE_DEEDS = [
+    "at the meeting asked a brilliant question about {thing}.",
+    "who runs the newsagent has been collecting money for the flood appeal.",
+    "sitting next to me on the tram was reading this very article.",
+    "from the council explained {thing} really clearly.",
+    "who spoke first at the consultation made the best case against {thing}.",
+    "at the bus stop told me {thing} was in the paper, so here I am.",
+    "from the residents' association has worked tirelessly on {thing}.",
+    "in the video is my neighbour, lovely person.",
+    "interviewed in the article is spot on about {thing}.",
+    "who shut the shop early to help with the sandbags deserves a medal.",
+    "who organised the petition on {thing} should get some recognition.",
+    "I spoke to after the meeting had lived here for sixty years.",
+    "quoted in the third paragraph is the head of the parents' group.",
+    "next door has been complaining about {thing} for months, and fair enough.",
+    "who found the silver hoard was on the radio this morning.",
+    "at the front of the queue had been waiting since 6am.",
+]
+CIVIL_YOU_PREFIXES = ["As you say, ", "Like you said, ", "I agree with you: ", "You know, ",
+                      "If you ask me, ", "You have to admit ", "Have you noticed that ",
+                      "Did you see that ", "I'm with you here. ", "Thank you for this. ",
+                      "If you read the report, ", "You might not agree, but ", "Trust me, "]
+
+# praise in the same shapes as the insult templates ("What a {adj} {noun}.", "{T} is a ...")
+PRAISE_FRAMES = ["What a {adj} {noun}.", "What a {adj} {noun}!", "Such a {adj} {noun}.",
+                 "You're a {adj} {noun}.", "You are a {adj} {noun}, thank you.",
+                 "You {adj} {noun}, that made my day.", "{T} is a {adj} {noun}.",
+                 "{T} is such a {adj} {noun}.", "Honestly, {t} is a {adj} {noun}.",
+                 "{T}? What a {adj} {noun}.", "Typical {t}, always such a {adj} {noun}.",
+                 "{T} is the most {adj} {noun} in this town."]
+PRAISE_ADJS = ["brilliant", "lovely", "kind", "generous", "talented", "wonderful",
+               "hard-working", "thoughtful", "decent", "fantastic", "great", "clever",
+               "inspiring", "patient", "honest", "sensible", "funny", "gifted", "brave", "smart"]
+PRAISE_NOUNS = ["idea", "result", "person", "neighbour", "teacher", "player", "writer", "nurse",
+                "friend", "volunteer", "legend", "star", "hero", "chef", "leader", "bloke", "lady",
+                "colleague", "man", "woman", "guy", "coach", "doctor", "human being"]
+# plain statements with "are", "them", "what": function words every comment uses
+PLAIN_ARE = [
+    "The trams are packed every morning already.", "The nurses are doing an amazing job.",
+    "Prices at the market are ridiculous this year.", "The roads are a mess since the works began.",
+    "The new bins are much better than the old ones.", "The kids are back at school on Monday.",
+    "The volunteers are still looking for help on Saturday.", "My neighbours are away this week.",
+    "The fireworks are at nine, so bring a coat.", "The figures are in the appendix, page 40.",
+    "What time does the meeting start?", "What happens if the vote is tied?",
+    "What a week it's been for this town.", "What a lovely photo of the harbour.",
+    "What I want to know is who pays for it.", "What the article doesn't say is how long it lasts.",
+    "Vote them out at the next election and give someone else a go.",
+    "Ask them at the meeting, they have to answer on the record.",
+    "Give them a chance, they've only been in charge a month.",
+    "Let them finish the job before judging it.", "I told them about the pothole in March.",
+    "Thank them for the clean-up, they did it for free.",
+    "Somebody in the comments asked about parking; it's free after 6pm.",
+    "Somebody should tell the council the bus timetable is wrong online.",
+    "Someone left a lovely note on our car thanking us for the lift.",
+    "Someone needs to fix the streetlight on Elm Street, it's been out for weeks.",
+    "Refugees are welcome here, as far as I'm concerned.",
+    "Immigrants are a third of the staff on my ward and we'd collapse without them.",
+]
+
+# conversational openers and closers, used on every kind of comment at the same rate
+OPENERS = ["Honestly, ", "Wow. ", "lol ", "Mate, ", "Seriously, ", "Oh please, ", "Jesus, ",
+           "Look, ", "Ha. ", "Typical. ", "Oh, ", "Listen, ", "Well, ", "Right, ", "Ok so ",
+           "Sigh. ", "Hmm. ", "Yes, ", "Oh wow, ", "Come on, "]
+CLOSERS = [" Unbelievable.", " Seriously.", " Wow.", " lol", " Typical.", " Honestly.",
+           " Just saying.", " Read the article.", " Sad.", " Once again.", " Nobody cares, apparently."]
+PLAIN_ARE += [
+    "The works should be complete by March, according to the council.",
+    "A little more detail on the costs would help.", "For once the council listened to residents.",
+    "Nobody cares more about this town than the volunteers do.",
+    "Sit down with a cup of tea and read the whole report, it's worth it.",
+    "Listen to the residents, they know the street better than any consultant.",
+    "It's a complete mystery why the bridge was left out of the plan.",
+    "My little boy loved the Viking longship.", "I read it once and then again, great piece.",
+    "Log on to the council website to see the full map.", "Brain surgery it isn't: fix the potholes.",
+    "An utter delight of a film, go and see it.", "That's a brick-built station from 1890, worth keeping.",
+    "Who cares about the cost if it saves lives? I do, a bit, but still.",
+    "Stop the roadworks during the festival weekend, please.", "Once the tram opens, the buses will be rerouted.",
+    "Go away for the weekend and avoid the marathon closures, that's my plan.",
+    "Get the survey in by Friday if you want a say.", "Life in Pine Ridge won't be normal for months.",
+    "Down by the harbour the water was up to the doors.",
+]
+
+# generic "the X are Y" statements
+ARE_SUBJECTS = ["The roads", "The trams", "The nurses", "The shops on Fore Street", "Prices",
+                "The kids", "The volunteers", "The figures", "The schools", "The buses",
+                "The trains", "The staff", "The results", "The new ramps", "The plans",
+                "The new signs", "Parking spaces", "The fireworks", "The queues", "Rents",
+                "The new flats", "The players", "The reviews", "The cycle lanes", "The pools"]
+ARE_PREDICATES = ["are excellent", "are busier than ever", "are late again", "are far too expensive",
+                  "are great this year", "are slowly improving", "are full by 8am",
+                  "are closed until Monday", "are confusing for visitors", "are worth a look",
+                  "are better than I expected", "are a real improvement", "are in the report",
+                  "are due to be announced on Friday", "are still not accessible",
+                  "are doing their best", "are much quieter now", "are lovely in the evening"]
+ARE_ENDINGS = [".", ", to be fair.", ", in my experience.", " these days.", ", as the article says.",
+               ", from what I've seen.", "!", ", which is good news."]
+
+# composed threats: (frame, severe); {v} a violent verb, {tgt} a target
+THREAT_FRAMES = [
+    ("Someone ought to {v} {tgt}.", 1), ("Somebody should {v} {tgt}.", 1),
+    ("I hope someone decides to {v} {tgt}.", 1), ("I'm going to {v} {tgt}.", 1),
+    ("I'd {v} {tgt} if I got the chance.", 1), ("Wait till I get my hands on {tgt}.", 0),
+    ("Just give me five minutes with {tgt}.", 0), ("Someone needs to {v} {tgt} before it's too late.", 1),
+    ("If I see {tgt} in town, I will {v} them.", 1), ("Honestly I'd love to {v} {tgt}.", 1),
+    ("{Tgt} had better watch out, people know where they live.", 0),
+    ("Time somebody went round and {v_past} {tgt}.", 1),
+]
+THREAT_VERBS = [("shoot", "shot"), ("stab", "stabbed"), ("hang", "hanged"), ("beat up", "beat up"),
+                ("kill", "killed"), ("strangle", "strangled"), ("punch", "punched"),
+                ("run over", "ran over"), ("batter", "battered"), ("set fire to", "set fire to"),
+                ("kneecap", "kneecapped"), ("smash the face of", "smashed the face of")]
+THREAT_TARGETS = ["the referee", "the mayor", "that judge", "you", "your family", "the reporter",
+                  "the councillor", "the minister", "the landlord", "that cyclist", "the manager",
+                  "the protesters", "the nurses on strike", "the guy who wrote this",
+                  "the commenter above", "him", "her", "the chef", "the owner", "the striker"]
+
+# legitimate criticism (and some praise) of people in public roles, in the shapes insults use
+PUBLIC_ROLES = ["the minister", "the mayor", "the councillor", "the Chancellor", "the manager",
+                "the referee", "the headteacher", "the chief executive", "the council leader",
+                "the Prime Minister", "the spokesman", "the landlord", "the owner", "the judge",
+                "the coach", "the reporter", "the chef", "the critic", "the new mayor",
+                "the commissioner", "the chairman", "the director"]
+ROLE_FRAMES = [
+    "{T} should go.", "{T} has made a mess of this and should resign.", "{T} got this badly wrong.",
+    "I have no confidence in {t} after this.", "{T} should apologise for the delay.",
+    "{T} was wrong and should admit it.", "Time for {t} to step aside.",
+    "{T} failed to answer a single question at the meeting.",
+    "{T} should be held accountable for the overspend.", "{T} needs to explain where the money went.",
+    "With respect to {t}, the decision was poor.", "{T} ignored the evidence.",
+    "I used to respect {t}, not any more.", "{T} made the right call here, credit where it's due.",
+    "{T} was excellent in the interview.", "{T} is out of their depth and should go.",
+    "{T} is failing and everyone can see it.", "{T} has lost the dressing room, time to go.",
+    "{T} should be sacked for this, it's gross negligence.", "{T} deserves praise for staying calm.",
+    "{T} is a decent person, but the policy is wrong.", "{T} is a poor communicator.",
+    "{T} is hopeless at explaining decisions.", "I'd vote against {t} on this record.",
+    "{T} clearly didn't read the report.", "{T} should be investigated for the missing funds.",
+]
+# the verbs of threats, used harmlessly
+BENIGN_VERBS = [
+    "The striker can shoot from anywhere, what a signing.", "We went to shoot photos of the harbour at dawn.",
+    "The budget ran over by 20 million, again.", "Careful, cyclists get run over on that junction every year.",
+    "They beat the record for the fastest marathon on this course.", "She beat cancer and then ran the marathon.",
+    "This little bakery punches well above its weight.", "We hung the bunting for the street party.",
+    "Let's hang out at the festival on Saturday.", "The committee killed the proposal at the last minute.",
+    "Have a stab at the crossword, it's easier than it looks.", "The fish batter at the new chippy is perfect.",
+    "We smashed our fundraising target for the hospital.", "The storm battered the coast all night.",
+    "The heat pump grant will kill off oil boilers within ten years.", "I'll beat you to the front of the queue!",
+    "The referee had a great game, for once.", "The judge explained the ruling very clearly.",
+    "The landlord fixed the boiler within a day, credit to him.", "The owner of the café gave free coffee to firefighters.",
+    "The coach has built a brilliant young team.", "Your family would love the Viking exhibition.",
+    "Run, don't walk, to the bakery before the buns sell out.", "The heat killed half my lettuces.",
+    "The committee shot down the plan in five minutes.", "Hang on, the article says 2029, not 2030.",
+    "The knife crime figures in the article are worrying.", "The dog's bark is worse than its bite.",
+    "The council got hammered in the by-election.", "Strangled by red tape, the project never started.",
+]
+
+HATE_QUOTE_PREDICATES = ["vermin", "parasites", "animals", "criminals", "a plague", "subhuman",
+                         "invaders", "a disease", "terrorists", "thieves", "rats", "savages",
+                         "leeches", "filth", "scroungers"]
+COUNTER_HATE_MORE = [
+    "Somebody here said {q}. That's vile.",
+    "A comment above claims {q}. Hateful nonsense, reported.",
+    "Whoever posted that {q} should be banned from this site.",
+    "Saying {q} is dehumanising. These are our neighbours.",
+    "The reply claiming {q} has been removed, and rightly so.",
+    "I'm ashamed that someone in our town thinks {q}.",
+    "No, {q} is not 'just an opinion'. It's hate speech.",
+    "People who say {q} have never met the families I work with.",
+    "Seeing '{q}' under a story about {thing} is depressing.",
+    "It's 2026 and people still write '{q}'. Moderators, please.",
+]
+IMMIGRANT_CIVIL = [
+    "Immigrants run half the small businesses on our high street.",
+    "Polish immigrants run the bakery and the builders' merchant in our village.",
+    "Immigrants and refugees volunteer at the food bank every week.",
+    "My parents were immigrants and ran a corner shop for thirty years.",
+    "Refugees run the new bike repair café, and it's brilliant.",
+    "Immigrant families run most of the restaurants in the old town.",
+    "The immigrants I teach in evening classes are the hardest-working students I've had.",
+    "Nigerian nurses run the night shift on my mum's ward, and they're wonderful.",
+    "Somali and Syrian refugees run a weekly community lunch at the church hall.",
+    "Immigrants started a third of the new businesses in the county last year.",
+    "Refugee doctors are retraining to work in the NHS.",
+    "Indian immigrants run the pharmacy, the newsagent and the best curry house in town.",
+    "Most immigrants I know pay more in tax than I do.",
+    "Immigrant workers kept the care homes running through the pandemic.",
+    "The refugees who arrived in 2016 now run a catering business.",
+    "Immigrants from Jamaica helped rebuild this city after the war.",
+    "My grandfather was an immigrant who ran a tailor's shop on King Street.",
+    "Many immigrants run their own businesses within five years of arriving.",
+    "Refugee children at our school are thriving.",
+    "The immigrants' advice centre runs free sessions every Tuesday.",
 ]

@@ -177,6 +177,13 @@ def decorate(text: str, rng: random.Random, *, reply: bool = False) -> str:
         text = text.upper()
     elif r < 0.15:
         text = text.lower().rstrip(".")
+    r = rng.random()
+    if r < 0.10:
+        opener = rng.choice(inv.OPENERS)
+        keep = opener.endswith(". ") or text[:2] in ("I ", "I'") or text[:1] == "@"
+        text = opener + (text if keep else text[:1].lower() + text[1:])
+    elif r < 0.16 and text[-1:] in ".!?":
+        text += rng.choice(inv.CLOSERS)
     if rng.random() < 0.08:
         text = f"{text} {rng.choice(EMOJI)}"
     if reply and rng.random() < 0.25:
@@ -296,6 +303,9 @@ class Builder:
             art = self.art()
             text = fill(self.rng.choice(templates), art, url=self.rng.choice(inv.URL_SOURCES))
             text = cap_first(text)
+            if self.rng.random() < 0.2:  # "you" belongs to civil conversation too
+                prefix = self.rng.choice(inv.CIVIL_YOU_PREFIXES)
+                text = prefix + (text if prefix.endswith(". ") else text[0].lower() + text[1:])
             if self.rng.random() < 0.25:  # a longer, multi-sentence comment
                 extra = self.rng.sample(self.civil_pool[art["key"]], self.rng.choice([1, 2, 3]))
                 text = " ".join([text, *extra])
@@ -310,13 +320,100 @@ class Builder:
             make()
             tries += 1
 
+    def civil_you(self, quota: int) -> None:
+        """Second-person replies that attack nobody, answering another comment."""
+        for text in inv.CIVIL_YOU:
+            art = self.art()
+            self.add("civil_you", decorate(text, self.rng, reply=True), toxic=0,
+                     parent=self.parent_for(art, 0.9))
+
+        def make() -> None:
+            art = self.art()
+            text = fill(self.rng.choice(inv.CIVIL_YOU_LINKS), art,
+                        o=self.rng.choice(inv.CIVIL_YOU_OPENERS),
+                        s=self.rng.choice(self.civil_pool[art["key"]]))
+            self.add("civil_you", decorate(cap_first(text), self.rng, reply=True), toxic=0,
+                     off_topic=0, article=art["article"], parent=self.parent_for(art, 0.9))
+
+        self.until("civil_you", quota, make)
+
+    def people_civil(self, quota: int) -> None:
+        """Ordinary mentions of a man, a woman, he, she: words that insults use too."""
+
+        def make() -> None:
+            art = self.art()
+            text = fill(f"{self.rng.choice(inv.PEOPLE_SUBJECTS)} "
+                        f"{self.rng.choice(inv.PEOPLE_DEEDS)}", art)
+            self.add("people_civil", decorate(text, self.rng), toxic=0, off_topic=0,
+                     article=art["article"], parent=self.parent_for(art, 0.2))
+
+        self.until("people_civil", quota, make)
+
+    def praise(self, quota: int) -> None:
+        """Praise and plain statements in the shapes insults use: the words are not the attack."""
+        for text in inv.PLAIN_ARE:
+            self.add("plain_civil", decorate(text, self.rng), toxic=0)
+
+        def make() -> None:
+            tmpl = self.rng.choice(inv.PRAISE_FRAMES)
+            target = self.rng.choice(inv.INSULT_THIRD_TARGETS)
+            text = tmpl.replace("{T}", cap_first(target)).replace("{t}", target)
+            text = text.replace("{adj}", self.rng.choice(inv.PRAISE_ADJS))
+            text = text.replace("{noun}", self.rng.choice(inv.PRAISE_NOUNS))
+            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            art = self.art()
+            self.add("praise", decorate(text, self.rng, reply=True), toxic=0,
+                     parent=self.parent_for(art, 0.5))
+
+        self.until("praise", quota, make)
+
+    def roles(self, quota: int) -> None:
+        """Criticism of people in public roles, plus harmless uses of threat verbs."""
+        for text in inv.BENIGN_VERBS:
+            self.add("benign_idiom", decorate(text, self.rng), toxic=0)
+
+        def make() -> None:
+            target = self.rng.choice(inv.PUBLIC_ROLES)
+            text = self.rng.choice(inv.ROLE_FRAMES)
+            text = text.replace("{T}", cap_first(target)).replace("{t}", target)
+            art = self.art()
+            self.add("criticism_roles", decorate(text, self.rng), toxic=0,
+                     parent=self.parent_for(art, 0.5))
+
+        self.until("criticism_roles", quota, make)
+
+    def plain_are(self, quota: int) -> None:
+        def make() -> None:
+            text = (f"{self.rng.choice(inv.ARE_SUBJECTS)} {self.rng.choice(inv.ARE_PREDICATES)}"
+                    f"{self.rng.choice(inv.ARE_ENDINGS)}")
+            self.add("plain_civil", decorate(text, self.rng), toxic=0)
+
+        self.until("plain_civil", self.counts.get("plain_civil", 0) + quota, make)
+
+    def benign_idioms(self) -> None:
+        for text in inv.BENIGN_IDIOMS:
+            self.add("benign_idiom", decorate(text, self.rng), toxic=0)
+
+    def policy_harsh(self, quota: int) -> None:
+        """Harsh words about a decision or a plan, not about a person: not toxic."""
+
+        def make() -> None:
+            tmpl = self.rng.choice(inv.POLICY_HARSH)
+            art = self.art(tmpl)
+            text = fill(tmpl, art, adj=self.rng.choice(inv.POLICY_ADJS))
+            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            self.add("policy_harsh", decorate(text, self.rng), toxic=0, off_topic=0,
+                     article=art["article"], parent=self.parent_for(art, 0.3))
+
+        self.until("policy_harsh", quota, make)
+
     def criticism(self, quota: int) -> None:
         for text in inv.CRITICISM_FIXED:
             self.add("criticism", decorate(text, self.rng), toxic=0,
                      off_topic=None, article="", parent="")
 
         def make() -> None:
-            tmpl = self.rng.choice(inv.CRITICISM)
+            tmpl = self.rng.choice(inv.CRITICISM + inv.CRITICISM_LIAR)
             art = self.art(tmpl)
             text = cap_first(fill(tmpl, art))
             if self.rng.random() < 0.3:
@@ -327,7 +424,7 @@ class Builder:
         self.until("criticism", quota, make)
 
     def identity(self, quota: int) -> None:
-        for text in inv.IDENTITY_FIXED:
+        for text in inv.IDENTITY_FIXED + inv.IMMIGRANT_CIVIL:
             self.add("identity_civil", decorate(text, self.rng), toxic=0, off_topic=None,
                      article="")
 
@@ -385,9 +482,16 @@ class Builder:
                 t = self.rng.choice(inv.COUNTER_TARGETS)
                 text = fill(self.rng.choice(inv.COUNTER_REPORTED), art, q=q, t=t)
                 text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", text)
-            else:
+            elif self.rng.random() < 0.5:
                 q = self.rng.choice(inv.QUOTED_HATE)
                 text = fill(self.rng.choice(inv.COUNTER_HATE_FRAMES), art, q=q)
+            else:  # a composed hateful claim, quoted or reported, then condemned
+                plural, _ = self.rng.choice(inv.GROUPS)
+                q = f"{plural} are {self.rng.choice(inv.HATE_QUOTE_PREDICATES)}"
+                if self.rng.random() < 0.5:
+                    q = f"'{q}'"
+                text = fill(self.rng.choice(inv.COUNTER_HATE_MORE), art, q=q)
+                text = text.replace("''", "'")
             # the parent is often the abusive comment being answered
             parent = ""
             if self.rng.random() < 0.4 and self.insult_texts:
@@ -422,6 +526,9 @@ class Builder:
 
         def make() -> None:
             core = self.rng.choice(inv.INSULT_CORES)
+            if self.rng.random() < 0.3:  # the spellings people really use
+                core = re.sub(r"^you're|^you are", self.rng.choice(
+                    ["ur", "your", "u r", "you r", "youre", "you are", "u are"]), core)
             opener = self.rng.choice(inv.INSULT_OPENERS).replace(
                 "{u}", self.rng.choice(inv.HANDLES))
             closer = self.rng.choice(inv.INSULT_CLOSERS)
@@ -492,6 +599,21 @@ class Builder:
 
         self.until("threat", quota, make)
 
+        def make_composed() -> None:
+            frame, severe = self.rng.choice(inv.THREAT_FRAMES)
+            verb, past = self.rng.choice(inv.THREAT_VERBS)
+            target = self.rng.choice(inv.THREAT_TARGETS)
+            text = frame.replace("{v_past}", past).replace("{v}", verb)
+            text = text.replace("{Tgt}", cap_first(target)).replace("{tgt}", target)
+            if "kill" in verb or "shoot" in verb or "stab" in verb or "hang" in verb \
+                    or "fire" in verb:
+                severe = 1
+            art = self.art() if self.rng.random() < 0.6 else None
+            self.add("threat_composed", decorate(cap_first(text), self.rng), toxic=1, threat=1,
+                     severe=severe, parent=self.parent_for(art, 0.7))
+
+        self.until("threat_composed", quota, make_composed)
+
     def identity_attacks(self, quota: int) -> None:
         for text, insult, severe in inv.ATTACK_FIXED:
             self.add("identity_attack", decorate(text, self.rng), toxic=1, identity_attack=1,
@@ -544,6 +666,23 @@ class Builder:
                < quota and tries < quota * 30):
             make()
             tries += 1
+
+    def long_civil(self, quota: int) -> None:
+        """Long, multi-paragraph-style civil comments (40-120 words) about the article."""
+
+        def make() -> None:
+            art = self.art()
+            pool = self.civil_pool[art["key"]]
+            parts = self.rng.sample(pool, min(len(pool), self.rng.randint(3, 6)))
+            tmpl = self.rng.choice(inv.AGREE + inv.DISAGREE + inv.QUESTIONS)
+            parts.insert(self.rng.randrange(len(parts) + 1), cap_first(fill(tmpl, art)))
+            text = " ".join(parts)
+            if len(text.split()) < 40:
+                return
+            self.add("long_civil", text, toxic=0, off_topic=0, article=art["article"],
+                     parent=self.parent_for(art, 0.3))
+
+        self.until("long_civil", quota, make)
 
     def long_with_vile_sentence(self, quota: int) -> None:
         """Long civil comments where one sentence is abusive: the sentence carries the row."""
@@ -659,20 +798,28 @@ class Builder:
 
     def build(self) -> list[dict]:
         self.civil_handwritten()
-        self.insults(520)
-        self.civil_templated(1050)
-        self.criticism(380)
+        self.insults(580)
+        self.civil_templated(650)
+        self.criticism(320)
+        self.civil_you(650)
+        self.people_civil(130)
+        self.praise(180)
+        self.plain_are(130)
+        self.roles(220)
+        self.benign_idioms()
+        self.policy_harsh(160)
         self.identity(1250)
-        self.counter_speech(560)
+        self.counter_speech(650)
         self.profanity_civil(230)
         self.threats(230)
-        self.identity_attacks(300)
-        self.long_with_vile_sentence(90)
-        self.obfuscated(480)
-        self.spam(420)
-        self.gibberish(170)
-        self.rants(230)
-        self.misplaced(520)
+        self.identity_attacks(330)
+        self.long_with_vile_sentence(110)
+        self.long_civil(160)
+        self.obfuscated(580)
+        self.spam(480)
+        self.gibberish(230)
+        self.rants(330)
+        self.misplaced(920)
         rows = list(self.rows)
         self.rng.shuffle(rows)
         return rows

@@ -7,6 +7,7 @@ Run:  python data/sanity_check.py [path/to/labels.csv]
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 from sklearn.model_selection import cross_val_predict
+
+CREG = float(os.environ.get("SANITY_C", "4"))
 
 INSULTS = [
     "You are a complete idiot and nobody wants your opinion.",
@@ -90,6 +93,33 @@ ON_TOPIC = [
     "Opening in 2028 is too late, the old baths closed in 2015.",
     "I disagree, the money should go to the library instead of a pool.",
 ]
+# a second fresh set across more categories: (text, expected toxic)
+MORE = [
+    ("I know your address and I'm coming for you.", 1),
+    ("Someone ought to shoot the referee.", 1),
+    ("I'll break every bone in your body.", 1),
+    ("Refugees are cockroaches and should be sent back.", 1),
+    ("Gay people are perverts.", 1),
+    ("Jews are greedy, always have been.", 1),
+    ("Disabled people are useless leeches.", 1),
+    ("You absolute waste of space, stop posting.", 1),
+    ("The councillor is a spineless, brainless idiot.", 1),
+    ("F u c k you, moron.", 1),
+    ("ur a st*pid l0ser", 1),
+    ("Holy shit, the tram actually opened on time!", 0),
+    ("Damn, what a fucking brilliant concert.", 0),
+    ("The government's housing policy is a failure and the minister should go.", 0),
+    ("This council is wasteful and incompetent, vote them out.", 0),
+    ("You're right that the budget is tight, but libraries matter.", 0),
+    ("Thanks, you've explained it well.", 0),
+    ("As a Muslim dad, I'm glad the school kept its music lessons.", 0),
+    ("My wife uses a wheelchair and the new ramps are excellent.", 0),
+    ("Calling people 'morons' won't win the argument about parking.", 0),
+    ("Somebody in this thread said refugees are 'cockroaches'. That's vile.", 0),
+    ("I disagree with the article; the pool will cost too much to run.", 0),
+    ("Where can I find the timetable for the new route?", 0),
+    ("The chef killed it with this recipe.", 0),
+]
 MISPLACED = [
     "The striker they signed is useless in the air, waste of money.",
     "My heat pump bill went down after we insulated the loft.",
@@ -111,7 +141,7 @@ def vectorizers():
 def fit(texts, y):
     word, char = vectorizers()
     x = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-    clf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(x, y)
+    clf = LogisticRegression(C=CREG, max_iter=2000, class_weight="balanced").fit(x, y)
 
     def score(batch):
         xb = hstack([word.transform(batch), char.transform(batch)]).tocsr()
@@ -132,7 +162,7 @@ def main(path: str) -> int:
     texts = [r["text"] for r in tox]
     y = np.array([int(r["toxic"]) for r in tox])
     score, x, clf = fit(texts, y)
-    cv = cross_val_predict(LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced"),
+    cv = cross_val_predict(LogisticRegression(C=CREG, max_iter=2000, class_weight="balanced"),
                            x, y, cv=5, method="predict_proba")[:, 1]
     thr = threshold_at_precision(y, cv, 0.9)
     print(f"toxic: n={len(y)} pos={y.mean():.1%} cv AUC={roc_auc_score(y, cv):.3f} "
@@ -171,6 +201,13 @@ def main(path: str) -> int:
           f"max |diff|={np.abs(o - p).max():.3f}",
           *[f"\n    {a:.3f} vs {b:.3f} {q[0]}" for q, a, b in bad])
 
+    m = score([t for t, _ in MORE])
+    wrong = [(t, e, v) for (t, e), v in zip(MORE, m, strict=True) if (v >= thr) != bool(e)]
+    failures += len(wrong)
+    print(f"(f) second fresh set (threats, identity attacks, profanity, criticism, civil 'you'): "
+          f"{len(MORE) - len(wrong)}/{len(MORE)} on the right side",
+          *[f"\n    expected {e} got {v:.3f} {t}" for t, e, v in wrong])
+
     off = [r for r in rows if r["off_topic"] in ("0", "1")]
     ot, oy = [r["text"] for r in off], np.array([int(r["off_topic"]) for r in off])
     oa = [r["article"] for r in off]
@@ -196,9 +233,9 @@ def main(path: str) -> int:
         return hstack([w, c, csr_matrix(np.hstack([sim * 5, has]))]).tocsr()
 
     ox = ofeatures(ot, oa, fit_=True)
-    ocv = cross_val_predict(LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced"),
+    ocv = cross_val_predict(LogisticRegression(C=CREG, max_iter=2000, class_weight="balanced"),
                             ox, oy, cv=5, method="predict_proba")[:, 1]
-    oclf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(ox, oy)
+    oclf = LogisticRegression(C=CREG, max_iter=2000, class_weight="balanced").fit(ox, oy)
     othr = threshold_at_precision(oy, ocv, 0.9)
     sp = oclf.predict_proba(ofeatures(SPAM, [ARTICLE] * len(SPAM)))[:, 1]
     on = oclf.predict_proba(ofeatures(ON_TOPIC, [ARTICLE] * len(ON_TOPIC)))[:, 1]

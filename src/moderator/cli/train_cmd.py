@@ -44,7 +44,7 @@ DEFAULT_MODEL = "models/moderator.joblib"
 @click.option(
     "--target-precision",
     type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
-    default=0.8,
+    default=0.9,
     show_default=True,
     help="Each attribute's threshold is the one reaching this cross-validated precision.",
 )

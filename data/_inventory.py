@@ -229,7 +229,7 @@ GROUPS = [
 
 IDENTITY_SELF = [
     "As a {A} {n}, {cont}", "Speaking as a {A} {n}: {cont}", "I'm a {A} {n} and {cont}",
-    "{A} {n} here. {Cont}", "As someone who is {A}, {cont}", "Being {A} myself, {cont}",
+    "{A} {n} here. {Cont}", "As someone who is {A}, {cont}",
 ]
 IDENTITY_NOUNS = ["man", "woman", "dad", "mum", "student", "nurse", "teacher", "pensioner",
                   "shop owner", "taxpayer", "resident", "voter", "commuter", "grandmother"]
@@ -1253,8 +1253,7 @@ PEOPLE_DEEDS = [
     "at the front of the queue had been waiting since 6am.",
 ]
 CIVIL_YOU_PREFIXES = ["As you say, ", "Like you said, ", "I agree with you: ", "You know, ",
-                      "If you ask me, ", "You have to admit ", "Have you noticed that ",
-                      "Did you see that ", "I'm with you here. ", "Thank you for this. ",
+                      "If you ask me, ", "You have to admit ", "I'm with you here. ", "Thank you for this. ",
                       "If you read the report, ", "You might not agree, but ", "Trust me, "]
 
 # praise in the same shapes as the insult templates ("What a {adj} {noun}.", "{T} is a ...")
@@ -1365,7 +1364,7 @@ ROLE_FRAMES = [
     "With respect to {t}, the decision was poor.", "{T} ignored the evidence.",
     "I used to respect {t}, not any more.", "{T} made the right call here, credit where it's due.",
     "{T} was excellent in the interview.", "{T} is out of their depth and should go.",
-    "{T} is failing and everyone can see it.", "{T} has lost the dressing room, time to go.",
+    "{T} is failing and everyone can see it.", "{T} has lost the confidence of the staff, time to go.",
     "{T} should be sacked for this, it's gross negligence.", "{T} deserves praise for staying calm.",
     "{T} is a decent person, but the policy is wrong.", "{T} is a poor communicator.",
     "{T} is hopeless at explaining decisions.", "I'd vote against {t} on this record.",

@@ -81,7 +81,25 @@ PROFANE_RE = re.compile(
     re.IGNORECASE,
 )
 
-EMOJI = ["😂", "🙄", "👍", "😡", "🤔", "😢", "👏", "😤", "💯", "❤️", "😮", "🙏", "😬", "🤷"]
+# emoji and closers follow the mood of the words (not the label), so they never give it away
+EMOJI = {"pos": ["👍", "👏", "❤️", "🙏", "💯", "😊", "🎉"],
+         "neg": ["😡", "😤", "🙄", "😬", "😢", "👎", "🤦"],
+         "neu": ["🤔", "🤷", "😮", "😂", "👀"]}
+POSITIVE_RE = re.compile(r"\b(great|good|brilliant|love\w*|thank\w*|well done|lovely|wonderful|"
+                         r"congrat\w*|proud|legend|star|hero|welcom\w*|excellent|amazing|support|"
+                         r"agree|right|kind|best|finally|glad|happy|credit)\b", re.IGNORECASE)
+NEGATIVE_RE = re.compile(r"\b(idiot\w*|moron\w*|disaster|resign|kill\w*|shoot|shot|hate\w*|"
+                         r"disgrac\w*|pathetic|wrong|scrap|stupid|terrible|shame\w*|worst|useless|"
+                         r"scum|vermin|loser|clown|fail\w*|lie\w*|lying|incompetent|mess|awful|"
+                         r"sick|ridiculous|outrage\w*|angry|disgust\w*|burn|hang\w*|die|dead)\b",
+                         re.IGNORECASE)
+POSITIVE_CLOSERS = [" Honestly.", " Just saying.", " lol", " Wow.", " Once again."]
+
+
+def mood(text: str) -> str:
+    neg = len(NEGATIVE_RE.findall(text))
+    pos = len(POSITIVE_RE.findall(text))
+    return "neg" if neg > pos else "pos" if pos > neg else "neu"
 
 # ------------------------------------------------------------------------- obfuscation
 LEET = {"a": ["@", "4"], "e": ["3"], "i": ["1", "!"], "o": ["0"], "s": ["$", "5"], "t": ["7"],
@@ -182,10 +200,11 @@ def decorate(text: str, rng: random.Random, *, reply: bool = False) -> str:
         opener = rng.choice(inv.OPENERS)
         keep = opener.endswith(". ") or text[:2] in ("I ", "I'") or text[:1] == "@"
         text = opener + (text if keep else text[:1].lower() + text[1:])
-    elif r < 0.16 and text[-1:] in ".!?":
-        text += rng.choice(inv.CLOSERS)
+    feel = mood(text)
+    if 0.10 <= r < 0.16 and text[-1:] in ".!?":
+        text += rng.choice(POSITIVE_CLOSERS if feel == "pos" else inv.CLOSERS)
     if rng.random() < 0.08:
-        text = f"{text} {rng.choice(EMOJI)}"
+        text = f"{text} {rng.choice(EMOJI[feel])}"
     if reply and rng.random() < 0.25:
         text = f"{rng.choice(inv.HANDLES)} {text}"
     return text
@@ -469,7 +488,8 @@ class Builder:
 
         def make() -> None:
             art = self.art()
-            if self.rng.random() < 0.7:
+            kind = self.rng.random()
+            if kind < 0.5:
                 q = self.rng.choice(inv.QUOTED_INSULTS)
                 if self.rng.random() < 0.4:  # a composed quote: "pathetic clown", "stupid cow"
                     q = (f"{self.rng.choice(inv.INSULT_ADJS)} "
@@ -477,19 +497,19 @@ class Builder:
                 t = self.rng.choice(inv.COUNTER_TARGETS)
                 text = fill(self.rng.choice(inv.COUNTER_FRAMES + inv.COUNTER_FRAMES_MORE), art,
                             q=q, t=t, T=cap_first(t))
-            elif self.rng.random() < 0.5:
+            elif kind < 0.65:
                 q = f"{self.rng.choice(inv.INSULT_ADJS)} {self.rng.choice(inv.INSULT_THIRD_NOUNS)}"
                 t = self.rng.choice(inv.COUNTER_TARGETS)
                 text = fill(self.rng.choice(inv.COUNTER_REPORTED), art, q=q, t=t)
                 text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", text)
-            elif self.rng.random() < 0.5:
+            elif kind < 0.78:
                 q = self.rng.choice(inv.QUOTED_HATE)
                 text = fill(self.rng.choice(inv.COUNTER_HATE_FRAMES), art, q=q)
             else:  # a composed hateful claim, quoted or reported, then condemned
                 plural, _ = self.rng.choice(inv.GROUPS)
-                q = f"{plural} are {self.rng.choice(inv.HATE_QUOTE_PREDICATES)}"
-                if self.rng.random() < 0.5:
-                    q = f"'{q}'"
+                pred = self.rng.choice(inv.HATE_QUOTE_PREDICATES)
+                q = self.rng.choice([f"{plural} are {pred}", f"'{plural} are {pred}'",
+                                     f"{plural} are '{pred}'"])
                 text = fill(self.rng.choice(inv.COUNTER_HATE_MORE), art, q=q)
                 text = text.replace("''", "'")
             # the parent is often the abusive comment being answered

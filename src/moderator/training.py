@@ -392,21 +392,31 @@ def _fold_of(y_first, n_folds: int, seed: int):
     return folds
 
 
-def _check_classes(sources, rows_attribute_values, attributes) -> None:
-    for attribute, values in zip(attributes, rows_attribute_values, strict=True):
+def _one_class_attributes(sources, Y, attributes) -> list[str]:
+    """Attributes whose known labels are all one class.
+
+    In a labels file the user wrote, that is an error (``LabelsError`` naming file and
+    column). When only corpora or review queues label the attribute (a corpus that says
+    ``severe_toxicity`` = 0 on a few rows), the attribute is returned to be left out.
+    """
+    dropped = []
+    for j, attribute in enumerate(attributes):
+        values = Y[Y[:, j] >= 0, j]
         present = {int(v) for v in values}
         if len(present) == 2:
             continue
-        only = present.pop()
-        labelled = [s for s in sources if any(attribute in r.labels for r in s.rows)]
-        path = ", ".join(s.path for s in labelled) or "training data"
-        column = labelled[0].columns.get(attribute, attribute) if labelled else attribute
+        labelled = [s for s in sources if any(attribute in _implied(r.labels) for r in s.rows)]
+        written = [s for s in labelled if s.kind == "labels"]
+        if not written:
+            dropped.append(attribute)
+            continue
         raise LabelsError(
-            path,
-            f"every labelled row has {attribute} = {only} ({len(values)} rows): training "
-            "needs both 0 and 1 (leave a column empty where a label is unknown)",
-            column=column,
+            ", ".join(s.path for s in written),
+            f"every labelled row has {attribute} = {present.pop()} ({len(values)} rows): "
+            "training needs both 0 and 1 (leave a column empty where a label is unknown)",
+            column=written[0].columns.get(attribute, attribute),
         )
+    return dropped
 
 
 def _cross_validate(matrix, labels, known, fold, folds, C, windows, owner, n_rows):
@@ -508,7 +518,13 @@ def train(
     if not attributes:
         raise LabelsError(", ".join(s.path for s in sources), "no row has any label")
     Y = label_matrix(rows, attributes)
-    _check_classes(sources, [Y[Y[:, j] >= 0, j] for j in range(len(attributes))], attributes)
+    dropped = _one_class_attributes(sources, Y, attributes)
+    if dropped:
+        say(f"leaving out {', '.join(dropped)}: the corpora label only one class of it")
+        attributes = [a for a in attributes if a not in dropped]
+        if not attributes:
+            raise LabelsError(", ".join(s.path for s in sources), "no attribute has both classes")
+        Y = label_matrix(rows, attributes)
     n_pairs = sum(1 for r in made if r.source == PAIRS_SOURCE)
     say(f"training on {n_original} rows from {len(sources)} source(s) + {n_pairs} off-topic "
         f"pairs + {len(made) - n_pairs} context-free on-topic copies; "

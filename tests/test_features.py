@@ -1,0 +1,171 @@
+"""Normalisation with offsets, tokens, windows, text cues and the context similarities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from moderator.features import (
+    CONTEXT_FEATURES,
+    TEXT_FEATURES,
+    CommentBatch,
+    CommentFeatures,
+    _rowwise_dot,
+    normalise,
+    normalise_with_offsets,
+    sentence_windows,
+    text_cues,
+    tokenize,
+)
+
+DOCS = [
+    "The tram extension to Eastfield opens in 2029.",
+    "The council approved the tram line after a long debate.",
+    "Buy cheap watches at www.best-watches.biz today!",
+    "You are a complete idiot.",
+    "Eastfield residents welcomed the new tram stops.",
+    "The heatwave will reach 38 degrees on Saturday.",
+] * 3
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sh1t", "shit"),
+        ("a$$hole", "asshole"),
+        ("b!tch", "bitch"),
+        ("idiooooot", "idiot"),
+        ("STUUUPID!!!!!!", "stupid!!!"),
+        ("covid19 in 2020 costs $5", "covid19 in 2020 costs $5"),  # digits not between letters
+        ("www.example.com", "www.example.com"),
+    ],
+)
+def test_normalise_undoes_obfuscation(text, expected):
+    assert normalise(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aAbİß1$!*o0 .\nuuu€😀"), max_size=40))
+def test_offsets_map_every_normalised_character_back(text):
+    norm, offsets = normalise_with_offsets(text)
+    assert norm == normalise(text)
+    assert len(offsets) == len(norm)
+    assert all(0 <= o < len(text) for o in offsets)
+    assert offsets == sorted(offsets)
+
+
+def test_offsets_skip_collapsed_letters():
+    norm, offsets = normalise_with_offsets("Fuuuuck off")
+    assert norm == "fuck off"
+    assert offsets[:4] == [0, 1, 5, 6]
+
+
+def test_tokens_keep_masked_words_urls_handles_and_emoji():
+    tokens = tokenize("you f*cking @troll see http://x.com/a?b 😀 don't")
+    assert tokens == ["you", "f*cking", "@troll", "see", "http://x.com/a?b", "😀", "don't"]
+
+
+def test_sentence_windows_only_for_long_multi_sentence_comments():
+    long = "The plan is fine and the maps are clear. " * 3 + "You are a moron."
+    windows, owner = sentence_windows(["Short. Comment.", long, "x" * 200])
+    assert owner.tolist() == [1, 1, 1, 1]
+    assert windows[-1] == "You are a moron."
+
+
+def test_text_cues_see_spam_patterns():
+    cues = dict(zip(TEXT_FEATURES, text_cues(
+        "Earn $500/day!! Visit www.cash.biz or call +1 555 123 4567, mail me@spam.com"
+    ), strict=True))
+    assert cues["urls"] >= 1 and cues["phone"] == 1 and cues["email"] == 1 and cues["money"] == 1
+    plain = dict(zip(TEXT_FEATURES, text_cues("I agree with the council."), strict=True))
+    assert plain["urls"] == plain["phone"] == plain["email"] == plain["money"] == 0
+
+
+def test_rowwise_dot_matches_dense():
+    rng = np.random.default_rng(0)
+    X = sp.random(20, 15, density=0.3, random_state=1, format="csr")
+    U = sp.random(4, 15, density=0.5, random_state=2, format="csr")
+    index = rng.integers(-1, 4, size=20)
+    dense_x, dense_u = X.toarray(), U.toarray()
+    expected = [dense_x[i] @ dense_u[j] if j >= 0 else 0.0 for i, j in enumerate(index)]
+    np.testing.assert_allclose(_rowwise_dot(X, U, index), expected, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return CommentFeatures(min_df=1).fit(DOCS)
+
+
+def test_columns_and_names(fitted):
+    X = fitted.transform(DOCS[:6])
+    assert X.shape == (6, fitted.n_features_out_) == (6, len(fitted.get_feature_names_out()))
+    assert fitted.n_extra_features_ == len(TEXT_FEATURES) + len(CONTEXT_FEATURES)
+    context = X[:, fitted.slices_["context"]].toarray()
+    assert not context.any()  # no article, parent or thread given
+
+
+def test_article_parent_and_thread_similarity(fitted):
+    article = "The council approved the tram extension to Eastfield."
+    batch = CommentBatch(
+        texts=[DOCS[0], DOCS[2], DOCS[4], DOCS[1]],
+        articles=[article, article, article, ""],
+        parents=["", DOCS[0], DOCS[1], ""],
+        groups=["t", "t", "t", None],
+    )
+    context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray()
+    names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
+    on_topic, spam, reply, alone = context
+    assert on_topic[names["has_article"]] == 1 and alone[names["has_article"]] == 0
+    assert on_topic[names["article_word"]] > spam[names["article_word"]]
+    assert spam[names["has_parent"]] == 1 and alone[names["has_parent"]] == 0
+    # a parent that is not in the batch is vectorised on its own and still compared
+    assert reply[names["parent_word"]] > 0
+    assert on_topic[names["has_thread"]] == 1 and alone[names["has_thread"]] == 0
+    assert on_topic[names["thread_word"]] > spam[names["thread_word"]]
+
+
+def test_thread_similarity_equals_brute_force(fitted):
+    texts = DOCS[:6]
+    groups = ["a", "a", "b", "a", "b", None]
+    members = np.array([True, True, True, False, True, True])
+    words = fitted.word_vectorizer_.transform([normalise(t) for t in texts]).toarray()
+    has, cosine = fitted._thread_similarity(
+        CommentBatch(texts=texts, groups=groups, members=members),
+        fitted.word_vectorizer_.transform([normalise(t) for t in texts]),
+    )
+    for i in range(6):
+        others = [j for j in range(6) if j != i and groups[j] == groups[i] and members[j]]
+        if groups[i] is None or not others:
+            assert has[i] == 0 and cosine[i] == 0
+            continue
+        rest = words[others].sum(axis=0)
+        expected = words[i] @ rest / (np.linalg.norm(rest) * np.linalg.norm(words[i]))
+        assert has[i] == 1
+        assert cosine[i] == pytest.approx(expected)
+
+
+def test_sklearn_conventions():
+    features = CommentFeatures()
+    check_no_attributes_set_in_init("CommentFeatures", features)
+    check_parameters_default_constructible("CommentFeatures", features)
+    check_get_params_invariance("CommentFeatures", features)
+    check_set_params("CommentFeatures", features)
+    with pytest.raises(NotFittedError):
+        features.transform(DOCS)
+    assert clone(features).get_params() == features.get_params()
+
+
+def test_plain_string_is_refused(fitted):
+    with pytest.raises(TypeError, match="one string"):
+        fitted.transform("a single comment")

@@ -1,0 +1,235 @@
+"""The model: per-attribute classifiers, predict, explain, and the checked save/load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+import moderator
+from moderator.errors import ModelError
+from moderator.model import (
+    AttributeClassifiers,
+    Model,
+    card_path,
+    load_model,
+    save_model,
+)
+from moderator.threads.model import Comment, Thread
+
+
+@pytest.fixture(scope="module")
+def model(trained_model_path) -> Model:
+    return load_model(trained_model_path)
+
+
+@pytest.fixture
+def model_copy(trained_model_path, tmp_path):
+    target = tmp_path / "m.joblib"
+    shutil.copy(trained_model_path, target)
+    shutil.copy(card_path(trained_model_path), card_path(target))
+    return target
+
+
+# --- AttributeClassifiers --------------------------------------------------------------------
+
+
+def _data(seed=0, n=120, d=8):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = np.column_stack([(X[:, 0] > 0), (X[:, 1] + X[:, -1] > 0)]).astype(int)
+    return X, y
+
+
+def test_unknown_labels_are_left_out_not_negative():
+    X, y = _data()
+    y_unknown = y.copy()
+    y_unknown[::3, 0] = -1
+    fitted = AttributeClassifiers(attributes=["a", "b"], C=1.0).fit(sp.csr_matrix(X), y_unknown)
+    alone = LogisticRegression(C=1.0, solver="liblinear").fit(X[y_unknown[:, 0] >= 0],
+                                                              y[y_unknown[:, 0] >= 0, 0])
+    np.testing.assert_allclose(fitted.coef_[:, 0], alone.coef_.ravel(), atol=1e-3)
+
+
+def test_extra_columns_only_for_context_attributes():
+    X, y = _data()
+    fitted = AttributeClassifiers(
+        attributes=["toxicity", "off_topic"], n_extra_features=2, C=1.0
+    ).fit(X, y)
+    assert not fitted.coef_[-2:, 0].any()  # toxicity ignores the last two columns
+    assert fitted.coef_[-1, 1] != 0  # off_topic uses them
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba[:, 1], fitted.estimators_[1].predict_proba(X)[:, 1])
+
+
+def test_one_class_attribute_is_refused():
+    X, y = _data()
+    y[:, 1] = 0
+    with pytest.raises(ValueError, match="needs both classes"):
+        AttributeClassifiers(attributes=["a", "b"]).fit(X, y)
+
+
+# --- predict / explain -----------------------------------------------------------------------
+
+
+def test_predict_shape_order_and_context_lengths(model):
+    texts = ["You are a complete idiot.", "Thanks for the clear article."]
+    probabilities = model.predict(texts)
+    assert probabilities.shape == (2, len(model.attributes))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    toxicity = model.attributes.index("toxicity")
+    assert probabilities[0, toxicity] > probabilities[1, toxicity]
+    assert model.predict([]).shape == (0, len(model.attributes))
+    with pytest.raises(ValueError, match="1 articles for 2 texts"):
+        model.predict(texts, articles=["one"])
+
+
+def test_one_vile_sentence_is_not_diluted(model):
+    calm = "The consultation was well organised and the maps were clear enough for everyone. "
+    long_vile = calm * 3 + "You are a fucking moron."
+    long_calm = calm * 3 + "I hope the work finishes on time."
+    toxicity = model.attributes.index("toxicity")
+    p = model.predict([long_vile, long_calm])[:, toxicity]
+    assert p[0] > p[1]
+    model.windows = False
+    try:
+        diluted = model.predict([long_vile])[0, toxicity]
+    finally:
+        model.windows = True
+    assert p[0] >= diluted
+
+
+def test_explain_points_at_the_insult_in_the_original_text(model):
+    text = "Honestly, YOU are a stuuuupid MORON!!"
+    spans = model.explain(text, "toxicity")
+    assert spans and all(len(s) == 3 for s in spans)
+    assert all(0 <= s < e <= len(text) for s, e, _ in spans)
+    weights = [w for _, _, w in spans]
+    assert weights == sorted(weights, reverse=True) and weights[0] > 0
+    covered = " ".join(text[s:e] for s, e, _ in spans).lower()
+    assert "moron" in covered or "stuuuupid" in covered
+
+
+def test_explain_url_for_off_topic(model):
+    text = "Visit www.cheap-watches.biz for deals"
+    spans = model.explain(text, "off_topic", article="The tram extension opens in 2029.")
+    assert any("www.cheap-watches.biz" in text[s:e] for s, e, _ in spans)
+
+
+def test_explain_unknown_attribute_and_empty_text(model):
+    with pytest.raises(ModelError, match="unknown attribute 'spam'"):
+        model.explain("text", "spam")
+    assert model.explain("", "toxicity") == []
+
+
+def test_score_texts_and_thread_follow_the_contract(model):
+    results = model.score_texts(["You are a complete idiot.", "Thanks for the article."])
+    assert set(results[0]) == {"scores", "flagged", "reasons"}
+    assert set(results[0]["scores"]) == set(model.attributes)
+    thread = Thread(
+        id="t1",
+        article="The council approved the bike lanes across the city centre.",
+        comments=[
+            Comment("1", None, 0, 0, text="The bike lanes will make my commute safer."),
+            Comment("2", "1", 1, 1, text="Agreed, cycling here is dangerous today."),
+            Comment("3", None, 0, 2, text="Buy cheap watches at www.best-watches.biz"),
+        ],
+    )
+    scored = model.score_thread(thread)
+    assert len(scored) == 3
+    assert scored[2]["scores"]["off_topic"] > scored[0]["scores"]["off_topic"]
+
+
+# --- save / load ---------------------------------------------------------------------------
+
+
+def test_round_trip_and_card(model_copy, model):
+    loaded = load_model(model_copy)
+    texts = ["You are an idiot", "Nice article"]
+    np.testing.assert_allclose(loaded.predict(texts), model.predict(texts))
+    card = json.loads(card_path(model_copy).read_text())
+    for key in ("format_version", "moderator_version", "sklearn_version", "python_version",
+                "sources", "attributes", "thresholds", "metrics", "training_seconds",
+                "feedback_rows", "model_sha256"):
+        assert key in card, key
+    assert card["attributes"] == loaded.attributes
+    assert card_path("models/moderator.joblib").as_posix() == "models/moderator.card.json"
+
+
+def test_default_path_and_env_var(model_copy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MODERATOR_MODEL", raising=False)
+    with pytest.raises(ModelError) as info:
+        moderator.load_model()
+    assert str(info.value) == (
+        "no model at models/moderator.joblib; train one with `python train.py`"
+    )
+    monkeypatch.setenv("MODERATOR_MODEL", str(model_copy))
+    assert moderator.load_model().attributes
+
+
+def test_sha_mismatch_is_refused(model_copy):
+    with open(model_copy, "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ModelError, match="does not match its card.*refusing"):
+        load_model(model_copy)
+
+
+def _edit_card(path, **changes):
+    card = json.loads(card_path(path).read_text())
+    card.update(changes)
+    card_path(path).write_text(json.dumps(card))
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"format_version": 0}, "saved in model format 0"),
+        ({"sklearn_version": "0.24.2"}, "saved with scikit-learn 0.24.2"),
+        ({"format": "something-else"}, "is not a moderator model"),
+    ],
+)
+def test_other_versions_ask_to_retrain(model_copy, changes, words):
+    _edit_card(model_copy, **changes)
+    with pytest.raises(ModelError) as info:
+        load_model(model_copy)
+    assert words in str(info.value)
+    assert str(info.value).endswith("retrain with `python train.py`")
+
+
+def test_payload_version_is_checked_too(model_copy):
+    """A file re-saved by another version (card re-hashed to match) is still refused."""
+    payload = joblib.load(model_copy)
+    payload["sklearn_version"] = "1.0.0"
+    joblib.dump(payload, model_copy)
+    from moderator.training import file_sha256
+
+    _edit_card(model_copy, model_sha256=file_sha256(model_copy))
+    with pytest.raises(ModelError, match="saved with scikit-learn 1.0.0"):
+        load_model(model_copy)
+
+
+def test_corrupt_model_and_missing_card(model_copy):
+    model_copy.write_bytes(b"not a joblib file")
+    from moderator.training import file_sha256
+
+    _edit_card(model_copy, model_sha256=file_sha256(model_copy))
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_model(model_copy)
+    card_path(model_copy).unlink()
+    with pytest.raises(ModelError, match="model card .* is missing"):
+        load_model(model_copy)
+
+
+def test_save_writes_atomically_beside(model, tmp_path):
+    target = tmp_path / "deep" / "site.joblib"
+    card = save_model(model, target)
+    assert card == tmp_path / "deep" / "site.card.json"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["site.card.json", "site.joblib"]
+    assert load_model(target).thresholds == model.thresholds

@@ -1,0 +1,245 @@
+"""Labels CSV loading, its errors, and what training does with unknown labels and pairs."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from moderator.errors import LabelsError
+from moderator.training import (
+    PAIRS_SOURCE,
+    LabelledRow,
+    LabelledSource,
+    label_matrix,
+    load_labels_csv,
+    make_contextless_copies,
+    make_offtopic_pairs,
+    split_large_threads,
+    threshold_at_precision,
+    train,
+)
+
+CIVIL = [
+    "Thanks for the clear explanation of the budget.",
+    "I disagree with the council but the plan is reasonable.",
+    "The bus timetable changes on Monday, check the website.",
+    "Good article, the numbers in the third paragraph help a lot.",
+    "My neighbours are Sikh and they organised the street party.",
+    "I think the referee got that decision right.",
+]
+TOXIC = [
+    "You are a pathetic idiot.",
+    "Shut up, you stupid moron.",
+    "What a brainless clown you are.",
+    "You ignorant fool, nobody cares.",
+    "Go away, you worthless loser.",
+    "You are a disgusting idiot and a liar.",
+]
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def tiny_labels(path, n=4):
+    rows = [[t, 0] for t in CIVIL * n] + [[t, 1] for t in TOXIC * n]
+    return write_csv(path, ["text", "toxic"], rows)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def test_load_project_schema_keeps_unknown_labels_absent(tmp_path):
+    path = write_csv(
+        tmp_path / "l.csv",
+        ["text", "toxic", "off_topic", "article", "parent", "insult"],
+        [
+            ["hello there", "0", "", "", "", ""],
+            ["you idiot", "1", "0", "Tram news", "a parent", "1"],
+            ["buy pills", "", "1.0", "Tram news", "", "0.0"],
+        ],
+    )
+    source = load_labels_csv(path)
+    assert [r.labels for r in source.rows] == [
+        {"toxicity": 0},
+        {"toxicity": 1, "off_topic": 0, "insult": 1},
+        {"off_topic": 1, "insult": 0},
+    ]
+    assert source.rows[1].article == "Tram news" and source.rows[1].parent == "a parent"
+    # rows under the same article share a thread key; a row without article has none
+    assert source.rows[1].group == source.rows[2].group is not None
+    assert source.rows[0].group is None
+    assert source.license == "written by the moderator project"
+    assert len(source.sha256) == 64
+    assert source.columns == {"toxicity": "toxic", "off_topic": "off_topic", "insult": "insult"}
+
+
+def test_load_accepts_bom_thread_column_and_skips_blank_lines(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_bytes(
+        "\ufefftext,toxic,thread\nfirst,0,t1\n\nsecond,1,t1\nthird,0,\n".encode()
+    )
+    rows = load_labels_csv(path).rows
+    assert [r.text for r in rows] == ["first", "second", "third"]
+    assert rows[0].group == rows[1].group and rows[2].group is None
+
+
+@pytest.mark.parametrize(
+    "content, row, column, words",
+    [
+        ("comment,toxic\nhello,0\n", 1, "text", "no 'text' column (found: comment, toxic)"),
+        ("text,toxic\nhello,0\nbye,2\n", 3, "toxic", "label '2' is not 0, 1 or empty"),
+        ("text,off_topic\nhello,yes\n", 2, "off_topic", "label 'yes' is not 0, 1 or empty"),
+        ("", 1, None, "empty file"),
+        ("text,toxic\n", 2, None, "no labelled rows"),
+        ("text,author\nhello,me\n", 1, None, "no label column"),
+        ("text,toxic\nhello,0,extra\n", 2, None, "3 fields but the header has 2"),
+    ],
+)
+def test_bad_labels_file_names_file_row_and_column(tmp_path, content, row, column, words):
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LabelsError) as info:
+        load_labels_csv(path)
+    error = info.value
+    assert (error.path, error.row, error.column) == (str(path), row, column)
+    assert words in str(error)
+    expected = f"{path}, row {row}" + (f", column {column!r}" if column else "")
+    assert str(error).startswith(expected)
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"text,toxic\nfine,0\ncaf\xe9,1\n")
+    with pytest.raises(LabelsError, match=r"row 3: not UTF-8"):
+        load_labels_csv(path)
+
+
+def test_one_class_only_is_one_clear_error(tmp_path):
+    path = write_csv(tmp_path / "one.csv", ["text", "toxic"], [[t, 0] for t in CIVIL * 3])
+    with pytest.raises(LabelsError) as info:
+        train([load_labels_csv(path)])
+    assert info.value.path == str(path) and info.value.column == "toxic"
+    assert "every labelled row has toxicity = 0" in str(info.value)
+
+
+# --- training data ---------------------------------------------------------------------------
+
+
+def test_one_class_from_a_corpus_only_leaves_the_attribute_out(tmp_path):
+    source = load_labels_csv(tiny_labels(tmp_path / "l.csv"))
+    corpus = LabelledSource("c", "c.csv", [LabelledRow("meh", {"threat": 0, "toxicity": 0})],
+                            kind="corpus")
+    model = train([source, corpus], folds=3)
+    assert model.attributes == ["toxicity"]
+
+
+def test_label_matrix_marks_unknown():
+    rows = [LabelledRow("a", {"toxicity": 1}), LabelledRow("b", {"off_topic": 0})]
+    assert label_matrix(rows, ["toxicity", "off_topic"]).tolist() == [[1, -1], [-1, 0]]
+
+
+def test_offtopic_pairs_take_another_threads_context():
+    rows = [
+        LabelledRow(f"on topic {i}", {"off_topic": 0}, article=f"article {i % 3}",
+                    parent=f"parent {i}", group=f"g{i % 3}")
+        for i in range(12)
+    ]
+    rows.append(LabelledRow("spam", {"off_topic": 1}, article="article 0", group="g0"))
+    pairs = make_offtopic_pairs(rows, seed=1)
+    assert len(pairs) == 12
+    by_text = {r.text: r for r in rows}
+    for pair in pairs:
+        original = by_text[pair.text]
+        assert pair.labels == {"off_topic": 1} and pair.source == PAIRS_SOURCE
+        assert pair.article != original.article and pair.group != original.group
+    assert make_offtopic_pairs(rows[:1]) == []  # one article: nothing to swap
+
+
+def test_contextless_copies_are_on_topic_without_context():
+    rows = [
+        LabelledRow("on", {"off_topic": 0}, article="a", group="g"),
+        LabelledRow("spam", {"off_topic": 1}, article="a", group="g"),
+        LabelledRow("plain", {"toxicity": 0}),
+    ]
+    copies = make_contextless_copies(rows)
+    assert [(c.text, c.labels, c.article, c.group) for c in copies] == [
+        ("on", {"off_topic": 0}, "", None)
+    ]
+
+
+def test_large_threads_are_cut_to_realistic_sizes():
+    rows = [LabelledRow(str(i), {}, group="big") for i in range(100)]
+    rows += [LabelledRow("s", {}, group="small")] * 2
+    split_large_threads(rows, seed=0, largest=30)
+    sizes = {}
+    for row in rows[:100]:
+        sizes[row.group] = sizes.get(row.group, 0) + 1
+    assert len(sizes) >= 4 and max(sizes.values()) <= 30
+    assert rows[100].group == "small"
+
+
+def test_threshold_at_precision_keeps_a_margin():
+    y = np.array([0] * 50 + [1] * 50)
+    scores = np.r_[np.linspace(0.0, 0.3, 50), np.linspace(0.7, 1.0, 50)]
+    threshold, reached = threshold_at_precision(y, scores, 0.9)
+    assert reached and 0.7 - 1e-9 <= threshold <= 0.71  # not down at 0.3 in the negatives
+    y = np.array([0, 1, 0, 1])
+    threshold, reached = threshold_at_precision(y, np.array([0.9, 0.8, 0.7, 0.6]), 0.95)
+    assert not reached
+
+
+def test_unknown_labels_stay_out_of_training(tmp_path):
+    civil = [LabelledRow(t, {"toxicity": 0}) for t in CIVIL * 4]
+    toxic = [LabelledRow(t, {"toxicity": 1}) for t in TOXIC * 4]
+    # insult known on only some rows: the rest must not count as negatives
+    insults = [LabelledRow(t, {"toxicity": 1, "insult": 1}) for t in TOXIC[:3] * 4]
+    calm = [LabelledRow(t, {"toxicity": 0, "insult": 0}) for t in CIVIL[:3] * 4]
+    model = train([LabelledSource("mem", "mem", civil + toxic + insults + calm)], folds=3)
+    assert model.attributes == ["toxicity", "insult"]  # no off_topic labels: no off_topic
+    assert model.card["metrics"]["insult"]["rows"] == 24
+    assert model.card["metrics"]["toxicity"]["rows"] == 72
+
+
+def test_sub_attribute_implies_toxicity():
+    rows = [LabelledRow(t, {"insult": 1}) for t in TOXIC * 3]
+    rows += [LabelledRow(t, {"insult": 0, "toxicity": 0}) for t in CIVIL * 3]
+    model = train([LabelledSource("mem", "mem", rows)], folds=3)
+    assert model.card["metrics"]["toxicity"]["positives"] == 18
+
+
+def test_train_is_deterministic_and_fills_the_card(tmp_path):
+    source = load_labels_csv(tiny_labels(tmp_path / "l.csv"))
+    first = train([source], folds=3, seed=3)
+    second = train([source], folds=3, seed=3)
+    assert first.thresholds == second.thresholds
+    card = first.card
+    assert card["sources"][0]["sha256"] == source.sha256
+    assert card["sources"][0]["rows"] == 48
+    assert card["sources"][0]["license"] == "written by the moderator project"
+    metrics = card["metrics"]["toxicity"]
+    assert set(metrics) >= {"roc_auc", "average_precision", "threshold", "precision", "recall"}
+    assert metrics["roc_auc"] > 0.9
+    assert card["feedback_rows"] == 0 and card["training_seconds"] >= 0
+    json.dumps(card)  # serialisable as is
+
+
+def test_feedback_rows_are_counted(tmp_path):
+    source = load_labels_csv(tiny_labels(tmp_path / "l.csv"))
+    feedback = LabelledSource(
+        "queue.csv", "queue.csv", [LabelledRow("You clown.", {"toxicity": 1})], kind="feedback"
+    )
+    model = train([source, feedback], folds=3)
+    assert model.card["feedback_rows"] == 1
+
+
+def test_bad_target_precision():
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        train([LabelledSource("m", "m", [LabelledRow("x", {"toxicity": 1})])], target_precision=1)

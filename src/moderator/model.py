@@ -51,7 +51,7 @@ from .features import (
 )
 
 FORMAT = "moderator-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: window combiner (models of format 1 lack it)
 DEFAULT_MODEL = Path("models") / "moderator.joblib"
 MODEL_ENV = "MODERATOR_MODEL"
 #: Attributes that see the context columns (article/parent/thread similarity).

@@ -350,3 +350,10 @@ def test_a_file_that_keeps_killing_workers_is_reported_and_the_rest_written(clie
     out = tmp_path / "dask.csv"
     write_queue(out, model.attributes, [r for r in results if r.error is None])
     assert out.read_bytes() == expected
+
+
+def test_help_shows_the_engines_with_an_example():
+    result = run("export", "--help")
+    assert "--engine [local|dask]" in result.output
+    assert "--scheduler tcp://HOST:PORT" in result.output
+    assert "moderator export archive/ -o queue.csv --scheduler tcp://10.0.0.5:8786" in result.output

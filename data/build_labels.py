@@ -205,7 +205,7 @@ def decorate(text: str, rng: random.Random, *, reply: bool = False) -> str:
         text += rng.choice(POSITIVE_CLOSERS if feel == "pos" else inv.CLOSERS)
     if rng.random() < 0.08:
         text = f"{text} {rng.choice(EMOJI[feel])}"
-    if reply and rng.random() < 0.25:
+    if reply and rng.random() < 0.35:
         text = f"{rng.choice(inv.HANDLES)} {text}"
     return text
 
@@ -314,7 +314,8 @@ class Builder:
 
     def civil_templated(self, quota: int) -> None:
         pools = [(inv.AGREE, "civil_agree", 0.2), (inv.DISAGREE, "civil_disagree", 0.3),
-                 (inv.QUESTIONS, "question", 0.15), (inv.CORRECTIONS, "correction", 0.4),
+                 (inv.QUESTIONS, "question", 0.15), (inv.QUESTIONS_YOU, "question_you", 1.0),
+                 (inv.CORRECTIONS, "correction", 0.4),
                  (inv.REPLY_DISAGREE, "civil_reply", 1.0)]
 
         def make() -> None:
@@ -332,7 +333,8 @@ class Builder:
             self.add(cat, decorate(text, self.rng, reply=bool(parent)), toxic=0, off_topic=0,
                      article=art["article"], parent=parent)
 
-        cats = ("civil_agree", "civil_disagree", "question", "correction", "civil_reply")
+        cats = ("civil_agree", "civil_disagree", "question", "question_you", "correction",
+                "civil_reply")
         target = sum(self.counts.get(c, 0) for c in cats) + quota
         tries = 0
         while tries < quota * 30 and sum(self.counts.get(c, 0) for c in cats) < target:
@@ -370,7 +372,7 @@ class Builder:
 
     def praise(self, quota: int) -> None:
         """Praise and plain statements in the shapes insults use: the words are not the attack."""
-        for text in inv.PLAIN_ARE:
+        for text in inv.PLAIN_ARE + inv.CIVIL_FILLER:
             self.add("plain_civil", decorate(text, self.rng), toxic=0)
 
         def make() -> None:
@@ -819,7 +821,7 @@ class Builder:
     def build(self) -> list[dict]:
         self.civil_handwritten()
         self.insults(580)
-        self.civil_templated(650)
+        self.civil_templated(780)
         self.criticism(320)
         self.civil_you(650)
         self.people_civil(130)

@@ -233,3 +233,12 @@ def test_save_writes_atomically_beside(model, tmp_path):
     assert card == tmp_path / "deep" / "site.card.json"
     assert sorted(p.name for p in target.parent.iterdir()) == ["site.card.json", "site.joblib"]
     assert load_model(target).thresholds == model.thresholds
+
+
+def test_kinds_of_toxicity_never_score_above_toxicity(model):
+    assert set(model.capped) == set(model.attributes) - {"toxicity", "profanity", "off_topic"}
+    texts = ["You are a pathetic idiot.", "My neighbours are Muslim.", "I will hurt you.", "Hi"]
+    probabilities = model.predict(texts)
+    toxicity = probabilities[:, model.attributes.index("toxicity")]
+    for attribute in model.capped:
+        assert (probabilities[:, model.attributes.index(attribute)] <= toxicity).all()

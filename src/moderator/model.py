@@ -174,7 +174,7 @@ class Model:
     """A trained moderator model; see the module docstring for the API."""
 
     def __init__(self, pipeline: Pipeline, thresholds: dict, card: dict | None = None,
-                 combiner: dict | None = None, windows: bool = True):
+                 combiner: dict | None = None, windows: bool = True, capped=()):
         self.pipeline = pipeline
         self.thresholds = dict(thresholds)
         self.card = dict(card or {})
@@ -182,6 +182,10 @@ class Model:
         #: of the logits of the whole comment and of its best sentence window.
         self.combiner = dict(combiner or {})
         self.windows = windows
+        #: kinds of toxicity scored at most the toxicity score: every insult, threat ... is
+        #: toxic, and a sub-attribute above toxicity is a false alarm ("My neighbours are
+        #: Muslim and ..." scored identity_attack 0.27 with toxicity 0.01).
+        self.capped = list(capped)
 
     # -- parts --
     @property
@@ -221,7 +225,7 @@ class Model:
         logits = self.classifier.decision_function(self.features.transform(batch))
         logits = logits.reshape(len(texts), -1)
         if not self.combiner:
-            return _sigmoid(logits)
+            return self._cap(_sigmoid(logits))
         columns = [j for j, a in enumerate(self.attributes) if a in self.combiner]
         best = logits[:, columns].copy()
         windows, owner = sentence_windows(texts) if self.windows else ([], None)
@@ -234,6 +238,16 @@ class Model:
         attributes = self.attributes
         for k, j in enumerate(columns):
             probabilities[:, j] = combine(logits[:, j], best[:, k], self.combiner[attributes[j]])
+        return self._cap(probabilities)
+
+    def _cap(self, probabilities):
+        capped = getattr(self, "capped", ())
+        if capped:
+            attributes = self.attributes
+            toxicity = probabilities[:, attributes.index("toxicity")]
+            for attribute in capped:
+                j = attributes.index(attribute)
+                probabilities[:, j] = np.minimum(probabilities[:, j], toxicity)
         return probabilities
 
     def score_texts(self, texts, articles=None, parents=None, groups=None, policy=None,

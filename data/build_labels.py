@@ -27,8 +27,9 @@ Labelling guide (applied consistently by the generator):
 * insult = 1 for name-calling or demeaning a person or group; identity attacks that use
   dehumanising or name-calling language ("vermin", "scum", "thieves") carry insult = 1 too,
   bare hateful generalisations ("X should be deported") carry insult = 0.
-* profanity = 1 when the text contains a swear word (fuck, shit, crap, damn, arse/ass, bitch,
-  bastard, dick, piss, prick, twat, bellend, tosser, bollocks, goddamn...), plain or obfuscated
+* profanity = 1 when the text contains a swear word (fuck, shit, crap, damn, bloody, arse/ass,
+  bitch, bastard, dick, piss, prick, twat, bellend, tosser, bollocks, goddamn...; not "hell"),
+  plain or obfuscated
   (f*ck, sh1t, a$$hole, fuuuck, f u c k), whether or not anyone is attacked. Quoted profanity in
   counter-speech also counts as profanity (the words are there) while toxic stays 0.
 * threat = 1 for wishes or statements of violence or harm against a person or group, including
@@ -44,8 +45,9 @@ Labelling guide (applied consistently by the generator):
   off_topic = 0 for comments about the article (including replies about it, criticism of it,
   and insults that are about its subject). Every row with off_topic labelled has the article
   column filled, except a small share of spam/gibberish rows left without context on purpose
-  (spam is off-topic anywhere). off_topic is left empty (unknown) for generic insults and
-  threats whose relation to the article is undetermined.
+  (spam is off-topic anywhere). off_topic is left empty (unknown) for rows written without an
+  article (generic insults and threats, praise, short civil remarks, criticism of named
+  governments): their relation to any article is undetermined.
 * parent is the comment replied to, when the row is a reply.
 """
 
@@ -77,7 +79,7 @@ ATTRS = ["insult", "profanity", "threat", "identity_attack", "severe_toxicity"]
 PROFANE_RE = re.compile(
     r"\b(fuck\w*|f\*+ck\w*|shit\w*|bullshit|crap\w*|damn\w*|goddamn\w*|arse\w*|ass|asshole\w*|"
     r"dumbass|bitch\w*|bastard\w*|dick\w*|piss\w*|prick\w*|twat\w*|bellend\w*|tosser\w*|"
-    r"bollocks|wank\w*|stfu)\b",
+    r"bollocks|wank\w*|bloody|stfu)\b",
     re.IGNORECASE,
 )
 

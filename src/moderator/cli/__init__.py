@@ -56,14 +56,14 @@ def main(verbose: int) -> None:
     logger.propagate = False
 
 
+COMMAND_MODULES = ("parse_cmd", "train_cmd", "score_cmd", "evaluate_cmd", "export_cmd",
+                   "report_cmd")
+
+
 def _register() -> None:
-    for module_name in ("parse_cmd", "train_cmd", "score_cmd", "evaluate_cmd", "export_cmd", "report_cmd"):
-        try:
-            module = __import__(f"{__name__}.{module_name}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{module_name}":
-                raise
-            continue  # command not built yet
+    # Every command is built now: a missing module is an install error, not something to skip.
+    for module_name in COMMAND_MODULES:
+        module = __import__(f"{__name__}.{module_name}", fromlist=["COMMANDS"])
         for command in module.COMMANDS:
             main.add_command(command)
 

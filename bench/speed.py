@@ -165,6 +165,8 @@ def measure(cmd: list[str], stdout=subprocess.DEVNULL, env: dict | None = None,
         stderr.seek(0)
         tail = stderr.read()[-600:]
     tree = sampler.peak / 2**20 if sampler.available and sampler.peak else None
+    if tree is not None and max1 is not None:
+        tree = max(tree, max1)  # sampling can miss a short peak; the tree holds at least max1
     return Run(seconds, tree, max1, proc.returncode, before, load(), tail)
 
 
@@ -425,7 +427,8 @@ def bench_quality(settings: Settings) -> list[dict]:
         delta = after - before
         rows.append(row(f"quality (a) AUC {key[0]} {key[1]}", "no loss > 0.003",
                         f"{after:.4f}", delta, delta >= -QUALITY_TOLERANCE,
-                        f"ratio column = AUC delta; {new['rows']} dev rows",
+                        f"ratio column = AUC delta; {new['rows']} dev rows; "
+                        f"quality.json {age:.1f} h old",
                         baseline=f"{before:.4f}"))
     say(f"quality.json is {age:.1f} h old (train {current.get('train_seconds')} s)")
     return rows
@@ -463,6 +466,7 @@ def run(settings: Settings) -> list[dict]:
     if str(BENCH) not in sys.path:
         sys.path.insert(0, str(BENCH))
     started_load = load()
+    started_git = git_state()
     rows = []
     if set(settings.only) & {"score", "export", "load"}:
         choose_model(settings)
@@ -478,7 +482,7 @@ def run(settings: Settings) -> list[dict]:
         "settings": {k: v for k, v in asdict(settings).items() if k != "detail"},
         "cores": os.cpu_count(),
         "load_average": {"start": started_load, "end": load()},
-        "git": git_state(),
+        "git": {"start": started_git, "end": git_state()},
         "rows": rows,
         "measurements": settings.detail,
     })

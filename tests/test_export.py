@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import pickle
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -81,6 +83,45 @@ def test_expand_inputs_sorts_files_folders_and_globs(tree, tmp_path, monkeypatch
     assert str(err.value) == f"{tree / '*.xml'}: no file matches this pattern"
     with pytest.raises(ThreadFormatError, match="no such file or directory"):
         expand_inputs([tmp_path / "missing"])
+
+
+def test_folders_yield_only_thread_files_but_named_files_are_always_read(tmp_path, caplog):
+    root = tmp_path / "site"
+    (root / "old").mkdir(parents=True)
+    write_thread(root / "a.json", BUS_THREAD)
+    taken = [root / "a.json"]
+    for name in ("b.TXT", "c.xml", "old/d.csv", "old/e.tsv", "old/f.wxr", "old/g.text"):
+        (root / name).write_text("1. A comment\n", encoding="utf-8")
+        taken.append(root / name)
+    others = ["moderator.toml", "README.md", "page.html", "gen.py", "shot.png", "old/q.jsonl",
+              "old/notes"]
+    for name in others:
+        (root / name).write_text("not a thread", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="moderator"):
+        assert expand_inputs([root]) == sorted(str(p) for p in taken)
+    assert caplog.messages == [
+        "skipped 7 file(s) in folders that are not thread exports: "
+        "(none) 1, .html 1, .jsonl 1, .md 1, .png 1, .py 1, .toml 1"
+    ]
+    # a folder matched by a glob is walked the same way; named files and glob hits are read
+    assert expand_inputs([str(tmp_path / "s*")]) == sorted(str(p) for p in taken)
+    toml, notes = str(root / "moderator.toml"), str(root / "old" / "notes")
+    assert expand_inputs([toml, notes]) == [toml, notes]
+    assert expand_inputs([str(root / "*.toml")]) == [toml]
+
+
+def test_export_of_the_examples_folder_skips_its_config(tmp_path, double):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    assert (examples / "moderator.toml").exists()
+    out = tmp_path / "q.jsonl"
+    result = run("export", examples, "--all", "-o", out)
+    assert result.exit_code == 0, result.output
+    sources = {json.loads(line)["source"] for line in out.read_text().splitlines()}
+    expected = {str(p) for p in examples.iterdir() if p.suffix in (".txt", ".json", ".xml",
+                                                                   ".csv")}
+    assert sources == expected and str(examples / "moderator.toml") not in sources
+    files = len(list(examples.iterdir())) - 1
+    assert f"{files} files," in result.stderr
 
 
 def test_queue_kind_by_extension():

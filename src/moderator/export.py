@@ -2,7 +2,8 @@
 
 The pieces, so another engine (Dask, see issue 6) can reuse them:
 
-- ``expand_inputs(paths)``: files, folders (recursive) and globs -> sorted, de-duplicated files.
+- ``expand_inputs(paths)``: files, folders (recursive, thread extensions only) and globs ->
+  sorted, de-duplicated files.
 - ``score_file(path, format, options, model, policy, include_all) -> FileResult``: the
   per-file work unit. Picklable arguments (``model`` may be a path, loaded once per process
   and cached), never raises for a bad input file: the failure is in ``FileResult.error``.
@@ -53,30 +54,42 @@ QUEUE_FIELDS = (
 )
 QUEUE_KINDS = {".csv": "csv", ".jsonl": "jsonl"}
 GLOB_CHARS = set("*?[")
+#: Extensions taken when a folder is walked (the formats' files: text pages, JSON trees,
+#: WordPress/Disqus XML, CSV/TSV tables). Files named on the command line are always read.
+THREAD_EXTENSIONS = frozenset({".txt", ".text", ".json", ".xml", ".wxr", ".csv", ".tsv"})
 TOP_OFFENDERS = 5
 
 
 # --- inputs ------------------------------------------------------------------------------
 
 
-def _visible_files(folder: Path) -> Iterator[Path]:
+def _visible_files(folder: Path, skipped: Counter) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
-            if not name.startswith("."):
+            if name.startswith("."):
+                continue
+            extension = os.path.splitext(name)[1].lower()
+            if extension in THREAD_EXTENSIONS:
                 yield Path(root) / name
+            else:
+                skipped[extension or "(none)"] += 1
 
 
 def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[str]:
     """Files, folders (recursively, hidden entries skipped) and globs -> sorted unique files.
 
-    A path that does not exist and matches nothing as a glob is a ``ThreadFormatError``.
+    Inside folders only files with a thread export's extension (``THREAD_EXTENSIONS``) are
+    taken, so a moderator.toml, a README or a saved queue beside the exports is not read as a
+    thread; files named explicitly or matched by a glob are always taken. A path that does not
+    exist and matches nothing as a glob is a ``ThreadFormatError``.
     """
     found: set[str] = set()
+    skipped: Counter = Counter()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(str(p) for p in _visible_files(path))
+            found.update(str(p) for p in _visible_files(path, skipped))
         elif path.exists():
             found.add(str(path))
         elif GLOB_CHARS & set(str(raw)):
@@ -86,11 +99,15 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[str]:
             for match in matches:
                 match_path = Path(match)
                 if match_path.is_dir():
-                    found.update(str(p) for p in _visible_files(match_path))
+                    found.update(str(p) for p in _visible_files(match_path, skipped))
                 else:
                     found.add(match)
         else:
             raise ThreadFormatError(str(raw), "no such file or directory")
+    if skipped:
+        log.info("skipped %d file(s) in folders that are not thread exports: %s",
+                 sum(skipped.values()),
+                 ", ".join(f"{ext} {n}" for ext, n in sorted(skipped.items())))
     return sorted(found)
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -35,7 +36,7 @@ from moderator.dask_engine import (
     iter_results_dask,
     run_dask_export,
 )
-from moderator.export import run_export, write_queue
+from moderator.export import expand_inputs, run_export, write_queue
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 dask = pytest.importorskip("dask")
@@ -299,6 +300,48 @@ def test_scheduler_without_workers_is_an_error(monkeypatch):
     assert str(err.value) == (f"the Dask scheduler at {empty.scheduler_address} has no "
                               f"workers after 0.3 s; start some with "
                               f"`dask worker {empty.scheduler_address}`")
+
+
+def _worker_models() -> list[str]:
+    return sorted(moderator.dask_engine._WORKER_MODELS)
+
+
+def test_the_model_goes_to_each_worker_once_not_with_every_task(client, site, model):
+    """One plugin registration puts the model on both workers; tasks carry only its name."""
+
+    class RecordingClient:
+        def __init__(self):
+            self.plugins, self.task_sizes = [], []
+
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def register_plugin(self, plugin, *args, **kwargs):
+            self.plugins.append(plugin)
+            return client.register_plugin(plugin, *args, **kwargs)
+
+        def submit(self, fn, *args, key=None, pure=None, **kwargs):
+            self.task_sizes.append(len(pickle.dumps((fn, args, kwargs))))
+            return client.submit(fn, *args, key=key, pure=pure, **kwargs)
+
+    recording = RecordingClient()
+    files = expand_inputs([site])
+    results = iter_results_dask(recording, files, model=model, include_all=True, batch_size=4)
+    first = next(results)
+    (plugin,) = recording.plugins
+    on_workers = client.run(_worker_models)
+    assert len(on_workers) == 2
+    assert all(names == [plugin.name] for names in on_workers.values()), on_workers
+    rest = list(results)
+    assert [r.path for r in [first, *rest]] == files and all(r.error is None for r in rest)
+    model_size = len(pickle.dumps(model))
+    shipped = pickle.loads(plugin.payload)
+    assert type(shipped) is type(model) and shipped.attributes == model.attributes
+    assert len(plugin.payload) > model_size * 0.9
+    assert len(recording.task_sizes) == 11  # 44 files in batches of 4
+    assert max(recording.task_sizes) < model_size / 100, (max(recording.task_sizes), model_size)
+    # and the workers drop it when the run is over
+    assert all(names == [] for names in client.run(_worker_models).values())
 
 
 # --- workers that die ----------------------------------------------------------------------

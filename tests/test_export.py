@@ -100,7 +100,7 @@ def test_folders_yield_only_thread_files_but_named_files_are_always_read(tmp_pat
     with caplog.at_level(logging.INFO, logger="moderator"):
         assert expand_inputs([root]) == sorted(str(p) for p in taken)
     assert caplog.messages == [
-        "skipped 7 file(s) in folders that are not thread exports: "
+        "skipped 7 file(s) that are not thread exports: "
         "(none) 1, .html 1, .jsonl 1, .md 1, .png 1, .py 1, .toml 1"
     ]
     # a folder matched by a glob is walked the same way; named files and glob hits are read
@@ -122,6 +122,27 @@ def test_export_of_the_examples_folder_skips_its_config(tmp_path, double):
     assert sources == expected and str(examples / "moderator.toml") not in sources
     files = len(list(examples.iterdir())) - 1
     assert f"{files} files," in result.stderr
+
+
+def test_a_rerun_does_not_read_its_own_queue_as_a_thread(tmp_path, double, caplog):
+    root = tmp_path / "exports"
+    root.mkdir()
+    write_thread(root / "a.json", BUS_THREAD)
+    out = root / "queue.csv"
+    out.write_text("id,text\n1,an old queue row\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="moderator"):
+        assert expand_inputs([root], exclude=out) == [str(root / "a.json")]
+        assert expand_inputs([str(root / "*.csv"), str(root / "*.json")],
+                             exclude=str(out)) == [str(root / "a.json")]
+    assert caplog.messages == ["skipped 1 file(s) that are not thread exports: (the output) 1"] * 2
+    assert expand_inputs([out], exclude=out) == [str(out)]  # named: the user means it
+
+    first = run("export", root, "--all", "-o", out)
+    assert first.exit_code == 0, first.output
+    before = out.read_bytes()
+    again = run("export", root, "--all", "-o", out)
+    assert again.exit_code == 0, again.output
+    assert out.read_bytes() == before and "1 files," in again.stderr
 
 
 def test_queue_kind_by_extension():

@@ -348,7 +348,7 @@ def run_dask_export(
     Uses ``client`` when given, else connects to ``scheduler``, else starts a LocalCluster
     of ``n_workers`` processes (default: all cores) for the run.
     """
-    files = expand_inputs(paths)
+    files = expand_inputs(paths, exclude=out)
     queue_kind(out)
     loaded = resolve_model(model)
     policy = policy or Policy()

@@ -63,33 +63,38 @@ TOP_OFFENDERS = 5
 # --- inputs ------------------------------------------------------------------------------
 
 
-def _visible_files(folder: Path, skipped: Counter) -> Iterator[Path]:
+def _visible_files(folder: Path, skipped: Counter, exclude: str | None) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             if name.startswith("."):
                 continue
             extension = os.path.splitext(name)[1].lower()
-            if extension in THREAD_EXTENSIONS:
+            if exclude and os.path.realpath(os.path.join(root, name)) == exclude:
+                skipped["(the output)"] += 1
+            elif extension in THREAD_EXTENSIONS:
                 yield Path(root) / name
             else:
                 skipped[extension or "(none)"] += 1
 
 
-def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[str]:
+def expand_inputs(paths: Iterable[str | os.PathLike],
+                  exclude: str | os.PathLike | None = None) -> list[str]:
     """Files, folders (recursively, hidden entries skipped) and globs -> sorted unique files.
 
     Inside folders only files with a thread export's extension (``THREAD_EXTENSIONS``) are
-    taken, so a moderator.toml, a README or a saved queue beside the exports is not read as a
-    thread; files named explicitly or matched by a glob are always taken. A path that does not
-    exist and matches nothing as a glob is a ``ThreadFormatError``.
+    taken, so a moderator.toml or a README beside the exports is not read as a thread; files
+    named explicitly or matched by a glob are always taken, except ``exclude`` (the queue being
+    written: a rerun must not read the last queue as a CSV thread). A path that does not exist
+    and matches nothing as a glob is a ``ThreadFormatError``.
     """
     found: set[str] = set()
     skipped: Counter = Counter()
+    excluded = os.path.realpath(exclude) if exclude is not None else None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.update(str(p) for p in _visible_files(path, skipped))
+            found.update(str(p) for p in _visible_files(path, skipped, excluded))
         elif path.exists():
             found.add(str(path))
         elif GLOB_CHARS & set(str(raw)):
@@ -99,13 +104,15 @@ def expand_inputs(paths: Iterable[str | os.PathLike]) -> list[str]:
             for match in matches:
                 match_path = Path(match)
                 if match_path.is_dir():
-                    found.update(str(p) for p in _visible_files(match_path, skipped))
+                    found.update(str(p) for p in _visible_files(match_path, skipped, excluded))
+                elif excluded and os.path.realpath(match) == excluded:
+                    skipped["(the output)"] += 1
                 else:
                     found.add(match)
         else:
             raise ThreadFormatError(str(raw), "no such file or directory")
     if skipped:
-        log.info("skipped %d file(s) in folders that are not thread exports: %s",
+        log.info("skipped %d file(s) that are not thread exports: %s",
                  sum(skipped.values()),
                  ", ".join(f"{ext} {n}" for ext, n in sorted(skipped.items())))
     return sorted(found)
@@ -456,7 +463,7 @@ def run_export(
     ``model`` is a loaded model or a path (``None`` = default). With ``jobs`` > 1 a path is
     shipped to the worker processes, each loading the model once.
     """
-    files = expand_inputs(paths)
+    files = expand_inputs(paths, exclude=out)
     queue_kind(out)
     jobs = jobs or default_jobs(len(files))
     loaded = resolve_model(model)

@@ -71,7 +71,7 @@ def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jo
                                  "--jobs sets those of a local run", param_hint="'--jobs'")
 
     options = parse_options_from(kwargs)
-    files = expand_inputs(paths)
+    files = expand_inputs(paths, exclude=out)
     policy, model, model_path = load_policy_and_model(model_path, config_path, thresholds)
     jobs = jobs or default_jobs(len(files) if engine == "local" else None)
     progress = Progress(len(files), stream=sys.stderr, quiet=quiet)

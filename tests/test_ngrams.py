@@ -79,18 +79,22 @@ def test_sentence_windows_split_on_sentence_ends_and_newlines():
     assert len(owner) == 4
 
 
-def test_spans_point_at_the_weighted_word():
+def test_contributions_sum_to_the_score_and_point_at_the_weighted_word():
     vectorizer = HashedNgrams(char_bits=14, word_bits=13)
     texts = ["you idiot", "nice idea", "good point", "idiot move"]
     matrix = vectorizer.fit_transform(texts)
-    coef = np.zeros(vectorizer.n_features_)
+    coef = np.zeros((2, vectorizer.n_features_))
     idiot_columns = matrix[0].indices[np.isin(matrix[0].indices, matrix[3].indices)]
-    coef[idiot_columns] = 1.0
-    text = "What a nice idiot you are"
-    weights = vectorizer.spans(text, coef)
-    start = text.index("idiot")
-    assert weights[start : start + 5].min() > 0
-    assert weights[start : start + 5].sum() > 0.9 * weights.sum()
+    coef[0, idiot_columns] = 1.0
+    coef[1] = np.random.default_rng(3).standard_normal(vectorizer.n_features_)
+    text = "What a nice idiooot you are. Truly!"
+    normalized, positions, weights = vectorizer.contributions(text, coef)
+    expected = (vectorizer.transform([text]) @ coef.T)[0]
+    np.testing.assert_allclose(weights.sum(axis=0), expected, atol=1e-6)
+    start = normalized.index("idiot")
+    assert weights[start : start + 5, 0].min() > 0
+    assert weights[start : start + 5, 0].sum() > 0.9 * weights[:, 0].sum()
+    assert text[positions[start] : positions[start + 4] + 1] == "idiooot"
 
 
 def test_empty_and_whitespace_documents_have_no_features():

@@ -2,21 +2,18 @@
 
 Columns, in order (``CommentFeatures.slices_`` names them):
 
-- ``word``: TF-IDF of word unigrams+bigrams from nltk's tweet tokenizer (emoji, handles, URLs
-  stay whole; masked words such as ``f*ck`` stay one token);
-- ``char``: TF-IDF of character 2–4-grams inside word boundaries (catches obfuscation);
+- ``char``: TF-IDF of hashed character 2–4-grams (catches obfuscation);
+- ``word``: TF-IDF of hashed word unigrams+bigrams (nltk ``RegexpTokenizer`` pattern: URLs,
+  masked words such as ``f*ck`` and emoji stay whole);
 - ``text``: standardised dense cues of the comment alone (length, URLs, e-mail, phone numbers,
   money, capitals, digits, symbols, character entropy, consonant runs …: spam and gibberish);
 - ``context``: similarity of the comment to its article, its parent and the rest of its
-  thread (cosine of word and character TF-IDF vectors), with presence indicators.
+  thread (cosine of word TF-IDF vectors), with presence indicators.
 
-Only the context attributes (``off_topic``) use the last two blocks (``n_extra_features_``
-columns); the toxicity attributes see the word and character n-grams alone.
-
-Text is normalised before both vectorisers: lower case, leetspeak between letters
-(``sh1t``, ``a$$hole``), letter elongations (``stuuupid``) and long punctuation runs.
-``normalise_with_offsets`` maps each normalised character back to the original text, which is
-how explanations report offsets into the comment as written.
+The n-gram blocks come from ``moderator.ngrams.HashedNgrams`` (compiled kernels; text is
+normalised there: lower case, leetspeak such as ``sh1t``/``a$$hole``, elongations, with
+offsets kept for explanations). Only the context attributes (``off_topic``) use the last two
+blocks (``n_extra_features_`` columns); the toxicity attributes see the n-grams alone.
 """
 
 from __future__ import annotations
@@ -27,116 +24,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
-import regex
 import scipy.sparse as sp
-from nltk.tokenize.casual import REGEXPS
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-# --- normalisation ---------------------------------------------------------------------------
+from .ngrams import HashedNgrams
 
-_LEET = str.maketrans("0134579@$!|", "oieastgasil")
-# Leet characters count only between letters: "sh1t", "a$$hole", "b!tch" but not "2020", "$5".
-LEET_RE = re.compile(r"(?<=[a-z])[0134579@$!|]+(?=[a-z])")
-# Letter elongations collapse to one letter ("fuuuuck" -> "fuck", "sooo" -> "so"); runs of
-# four or more of the same symbol collapse to three ("!!!!!!" -> "!!!").
-ELONGATION_RE = re.compile(r"(?!www\.)([^\W\d_])\1{2,}|([^\w\s])\2{3,}")
-
-
-def _leet(match: re.Match) -> str:
-    return match.group(0).translate(_LEET)
-
-
-def _collapse(match: re.Match) -> str:
-    if match.group(1) is not None:
-        return match.group(1)
-    return match.group(2) * 3
-
-
-def normalise(text: str) -> str:
-    """Lower-case and undo common obfuscation; see ``normalise_with_offsets`` for offsets."""
-    text = text.lower()
-    text = LEET_RE.sub(_leet, text)
-    return ELONGATION_RE.sub(_collapse, text)
-
-
-def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``normalise(text)`` plus, for each of its characters, the index it came from in text."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        offsets = list(range(len(text)))
-    else:  # a few characters lower-case to two ("İ" -> "i̇")
-        pieces, offsets = [], []
-        for i, ch in enumerate(text):
-            low = ch.lower()
-            pieces.append(low)
-            offsets.extend([i] * len(low))
-        lowered = "".join(pieces)
-    lowered = LEET_RE.sub(_leet, lowered)  # same length: offsets unchanged
-    out, out_offsets, last = [], [], 0
-    for match in ELONGATION_RE.finditer(lowered):
-        out.append(lowered[last : match.start()])
-        out_offsets.extend(offsets[last : match.start()])
-        kept = _collapse(match)
-        out.append(kept)
-        out_offsets.extend(offsets[match.start() : match.start() + len(kept)])
-        last = match.end()
-    out.append(lowered[last:])
-    out_offsets.extend(offsets[last:])
-    return "".join(out), out_offsets
-
-
-# --- tokenizer ---------------------------------------------------------------------------------
-
-# nltk's TweetTokenizer expressions (URLs, emoticons, handles, hashtags, e-mail, emoji, words),
-# preceded by one for masked words so that "f*ck" / "sh#t" / "f**king" stay single tokens.
-_MASKED_WORD = r"(?:[^\W\d_]+(?:[*\#]+[^\W\d_]+)+)"
-TOKEN_RE = regex.compile(
-    "(" + "|".join((_MASKED_WORD, *REGEXPS)) + ")", regex.VERBOSE | regex.I | regex.UNICODE
-)
-
-
-def tokenize(text: str) -> list[str]:
-    """Tweet-style tokens of (normalised) text."""
-    return TOKEN_RE.findall(text)
-
-
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each token of ``tokenize(text)``."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
-
-
-def word_ngrams(text: str) -> list[str]:
-    """Unigrams and bigrams of the tokens: the word vectoriser's analyzer."""
-    tokens = TOKEN_RE.findall(text)
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-
-
-# --- sentence windows ------------------------------------------------------------------------
-
-SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 WINDOW_MIN_CHARS = 120  # shorter comments are scored whole only
-
-
-def sentence_windows(texts: Sequence[str], min_chars: int = WINDOW_MIN_CHARS):
-    """Sentences of the longer texts, so one vile sentence is not diluted by a long comment.
-
-    Returns (window_texts, owner) where ``owner[i]`` is the index in ``texts`` of window i.
-    Texts shorter than ``min_chars`` or of a single sentence have no windows.
-    """
-    windows: list[str] = []
-    owner: list[int] = []
-    for i, text in enumerate(texts):
-        if len(text) < min_chars:
-            continue
-        parts = [p for p in SENTENCE_END_RE.split(text) if p and not p.isspace()]
-        if len(parts) < 2:
-            continue
-        windows.extend(parts)
-        owner.extend([i] * len(parts))
-    return windows, np.asarray(owner, dtype=np.intp)
 
 
 # --- dense text cues ---------------------------------------------------------------------------
@@ -184,8 +80,162 @@ _NOT_VOWEL = _complement(b"aeiouAEIOU")
 _NOT_SYMBOL = _complement(b"!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+# Cheap tests that rule a pattern out before its (slower) regular expression runs; each is
+# implied by any match of the pattern, so the cues are unchanged (a test holds them equal).
+_URL_HINTS = ("http://", "https://", "www.", ".com", ".net", ".org", ".info", ".biz", ".ru",
+              ".io", ".co", ".xyz", ".top", ".shop", ".ly")
+_MONEY_HINTS = ("$", "€", "£", "usd", "dollar", "euro", "buck")
+
+
+def _any_in(hints, lowered: str) -> bool:
+    return any(h in lowered for h in hints)
+# ASCII consonants (either case) -> "c", everything else -> " ": runs of five are then a
+# plain bytes search, 4x faster than the case-insensitive str pattern.
+_CONSONANTS = b"bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ"
+_CONSONANT_MAP = bytes(ord("c") if b in _CONSONANTS else ord(" ") for b in range(256))
+_CONSONANT_RUN_BYTES = re.compile(rb"c{5,}")
+
+
 def text_cues(text: str) -> list[float]:
     """Raw values of ``TEXT_FEATURES`` for one comment (cheap C-level passes only)."""
+    raw = text.encode("utf-8", "ignore")
+    n = max(len(raw), 1)
+    upper = len(raw.translate(None, _NOT_UPPER))
+    letters = upper + len(raw.translate(None, _NOT_LOWER))
+    digits = len(raw.translate(None, _NOT_DIGIT))
+    words = WORD_RE.findall(text)
+    counts = Counter(text)
+    total = max(len(text), 1)
+    entropy = -sum(c / total * math.log2(c / total) for c in counts.values())
+    consonant_runs = len(_CONSONANT_RUN_BYTES.findall(raw.translate(_CONSONANT_MAP)))
+    return [
+        math.log1p(len(text)),
+        min(len(URL_RE.findall(text)), 3) if _any_in(_URL_HINTS, text.lower()) else 0,
+        1.0 if "@" in text and EMAIL_RE.search(text) else 0.0,
+        1.0 if digits >= 9 and PHONE_RE.search(text) else 0.0,
+        min(len(MONEY_RE.findall(text)), 3)
+        if digits and _any_in(_MONEY_HINTS, text.lower()) else 0,
+        upper / max(letters, 1),
+        digits / n,
+        len(raw.translate(None, _NOT_SYMBOL)) / n,
+        entropy,
+        consonant_runs / max(len(words), 1),
+        len(raw.translate(None, _NOT_VOWEL)) / max(letters, 1),
+        min(text.count("!"), 5),
+        sum(map(len, words)) / max(len(words), 1),
+    ]
+
+
+@nb.njit(cache=True, nogil=True)
+def _cue_statistics(codes, offsets, classes):
+    """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
+    the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues."""
+    ndoc = offsets.shape[0] - 1
+    out = np.zeros((ndoc, 10))
+    for d in range(ndoc):
+        a = offsets[d]
+        b = offsets[d + 1]
+        n_bytes = 0
+        upper = lower = digits = symbols = vowels = bangs = 0
+        words = word_chars = consonant_runs = run = 0
+        in_word = False
+        for i in range(a, b):
+            c = codes[i]
+            if c < 0x80:
+                n_bytes += 1
+            elif c < 0x800:
+                n_bytes += 2
+            elif 0xD800 <= c <= 0xDFFF:
+                pass  # a lone surrogate: dropped by encode("utf-8", "ignore")
+            elif c < 0x10000:
+                n_bytes += 3
+            else:
+                n_bytes += 4
+            if 65 <= c <= 90:
+                upper += 1
+            elif 97 <= c <= 122:
+                lower += 1
+            elif 48 <= c <= 57:
+                digits += 1
+            elif (33 <= c <= 47) or (58 <= c <= 64) or (91 <= c <= 96) or (123 <= c <= 126):
+                symbols += 1
+            if c == 33:
+                bangs += 1
+            low = c | 32 if 65 <= c <= 90 else c
+            if low == 97 or low == 101 or low == 105 or low == 111 or low == 117:
+                vowels += 1
+            if 97 <= low <= 122 and not (low == 97 or low == 101 or low == 105 or low == 111
+                                         or low == 117 or low == 121):
+                run += 1
+            else:
+                if run >= 5:
+                    consonant_runs += 1
+                run = 0
+            is_word = c < 65536 and classes[c] == 1
+            if is_word:
+                word_chars += 1
+                if not in_word:
+                    words += 1
+            in_word = is_word
+        if run >= 5:
+            consonant_runs += 1
+        total = b - a
+        entropy = 0.0
+        if total > 0:
+            ordered = np.sort(codes[a:b])
+            count = 1
+            for i in range(1, total + 1):
+                if i < total and ordered[i] == ordered[i - 1]:
+                    count += 1
+                else:
+                    p = count / total
+                    entropy -= p * np.log2(p)
+                    count = 1
+        letters = upper + lower
+        out[d, 0] = np.log1p(total)
+        out[d, 1] = upper / max(letters, 1)
+        out[d, 2] = digits / max(n_bytes, 1)
+        out[d, 3] = symbols / max(n_bytes, 1)
+        out[d, 4] = entropy
+        out[d, 5] = consonant_runs / max(words, 1)
+        out[d, 6] = vowels / max(letters, 1)
+        out[d, 7] = min(bangs, 5)
+        out[d, 8] = word_chars / max(words, 1)
+        out[d, 9] = digits
+    return out
+
+
+def text_cues_batch(texts: Sequence[str]) -> np.ndarray:
+    """``text_cues`` of many texts, shape (len(texts), len(TEXT_FEATURES)): the character
+    statistics in one compiled pass, the patterns only where a cheap test allows a match."""
+    from .ngrams import _codes, char_tables
+
+    texts = [t or "" for t in texts]
+    codes, offsets = _codes(texts)
+    stats = _cue_statistics(codes, offsets, char_tables()[0])
+    cues = np.zeros((len(texts), len(TEXT_FEATURES)))
+    column = {name: i for i, name in enumerate(TEXT_FEATURES)}
+    for j, name in enumerate(("log_length", "upper_ratio", "digit_ratio", "symbol_ratio",
+                              "entropy", "consonant_runs", "vowel_ratio", "exclamations",
+                              "mean_word_length")):
+        cues[:, column[name]] = stats[:, j]
+    digits = stats[:, 9]
+    for i, text in enumerate(texts):
+        lowered = text.lower()
+        if _any_in(_URL_HINTS, lowered):
+            cues[i, column["urls"]] = min(len(URL_RE.findall(text)), 3)
+        if "@" in text and EMAIL_RE.search(text):
+            cues[i, column["email"]] = 1.0
+        if digits[i]:
+            if digits[i] >= 9 and PHONE_RE.search(text):
+                cues[i, column["phone"]] = 1.0
+            if _any_in(_MONEY_HINTS, lowered):
+                cues[i, column["money"]] = min(len(MONEY_RE.findall(text)), 3)
+    return cues
+
+
+def _text_cues_reference(text: str) -> list[float]:
+    """``text_cues`` without the shortcuts: the definition the tests compare it with."""
     raw = text.encode("utf-8", "ignore")
     n = max(len(raw), 1)
     upper = len(raw.translate(None, _NOT_UPPER))
@@ -213,14 +263,14 @@ def text_cues(text: str) -> list[float]:
 
 CUE_CLIP = 3.0  # standardised cues are clipped to +-3 so one extreme comment cannot dominate
 
+# Similarities use the word block only: character n-grams cost ten times as much to
+# vectorise (articles, parents and every comment of a thread) for little off-topic signal.
 CONTEXT_FEATURES = (
     "has_article",
     "article_word",
-    "article_char",
     "article_word_sqrt",
     "has_parent",
     "parent_word",
-    "parent_char",
     "has_thread",
     "thread_word",
     "thread_word_sqrt",
@@ -295,7 +345,7 @@ def _unique_index(values: Sequence[str] | None, n: int):
 
 
 class CommentFeatures(TransformerMixin, BaseEstimator):
-    """Comment (+ context) -> one sparse row: word TF-IDF | char TF-IDF | text cues | context.
+    """Comment (+ context) -> one sparse row: char TF-IDF | word TF-IDF | text cues | context.
 
     Accepts a ``CommentBatch`` or a sequence of texts (no context).
     """
@@ -305,56 +355,39 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
         word_ngram_range=(1, 2),
         char_ngram_range=(2, 4),
         min_df=2,
-        max_word_features=200_000,
-        max_char_features=200_000,
-        sublinear_tf=True,
+        char_bits=18,
+        word_bits=17,
         context=True,
     ):
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
         self.min_df = min_df
-        self.max_word_features = max_word_features
-        self.max_char_features = max_char_features
-        self.sublinear_tf = sublinear_tf
+        self.char_bits = char_bits
+        self.word_bits = word_bits
         self.context = context
-
-    def _word_vectorizer(self, min_df):
-        if tuple(self.word_ngram_range) != (1, 2):
-            low, high = self.word_ngram_range
-            return TfidfVectorizer(
-                tokenizer=tokenize, lowercase=False, token_pattern=None,
-                ngram_range=(low, high), min_df=min_df, max_features=self.max_word_features,
-                sublinear_tf=self.sublinear_tf, dtype=np.float64,
-            )
-        return TfidfVectorizer(
-            analyzer=word_ngrams, min_df=min_df, max_features=self.max_word_features,
-            sublinear_tf=self.sublinear_tf, dtype=np.float64,
-        )
 
     def fit(self, X, y=None):
         batch = CommentBatch.of(X)
-        docs = [normalise(t or "") for t in batch.texts]
-        if not docs:
+        texts = [t or "" for t in batch.texts]
+        if not texts:
             raise ValueError("cannot fit features on no comments")
-        min_df = self.min_df if len(docs) >= 10 * max(self.min_df, 1) else 1
-        self.word_vectorizer_ = self._word_vectorizer(min_df).fit(docs)
-        self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=tuple(self.char_ngram_range), lowercase=False,
-            min_df=min_df, max_features=self.max_char_features, sublinear_tf=self.sublinear_tf,
-            dtype=np.float64,
-        ).fit(docs)
-        cues = np.array([text_cues(t or "") for t in batch.texts], dtype=np.float64)
+        min_df = self.min_df if len(texts) >= 10 * max(self.min_df, 1) else 1
+        self.ngrams_ = HashedNgrams(
+            char_range=tuple(self.char_ngram_range), word_range=tuple(self.word_ngram_range),
+            char_bits=self.char_bits, word_bits=self.word_bits, min_df=min_df,
+        ).fit(texts)
+        cues = text_cues_batch(texts)
         self.cue_mean_ = cues.mean(axis=0)
         scale = cues.std(axis=0)
         self.cue_scale_ = np.where(scale > 1e-9, scale, 1.0)
-        n_word = len(self.word_vectorizer_.vocabulary_)
-        n_char = len(self.char_vectorizer_.vocabulary_)
+        n_char = 1 << self.char_bits
+        n_word = 1 << self.word_bits
         n_text = len(TEXT_FEATURES)
         n_context = len(CONTEXT_FEATURES) if self.context else 0
-        edges = np.cumsum([0, n_word, n_char, n_text, n_context])
+        edges = np.cumsum([0, n_char, n_word, n_text, n_context])
         self.slices_ = {
             name: slice(int(edges[i]), int(edges[i + 1]))
-            for i, name in enumerate(("word", "char", "text", "context"))
+            for i, name in enumerate(("char", "word", "text", "context"))
         }
         self.n_features_out_ = int(edges[-1])
         # Text cues and context columns serve the context attributes (off_topic) only: on
@@ -365,8 +398,8 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
-        names = [f"word:{w}" for w in self.word_vectorizer_.get_feature_names_out()]
-        names += [f"char:{c}" for c in self.char_vectorizer_.get_feature_names_out()]
+        names = [f"char:#{i}" for i in range(1 << self.char_bits)]
+        names += [f"word:#{i}" for i in range(1 << self.word_bits)]
         names += [f"text:{t}" for t in TEXT_FEATURES]
         if self.context:
             names += [f"context:{c}" for c in CONTEXT_FEATURES]
@@ -374,34 +407,67 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
 
     def scaled_cues(self, texts: Sequence[str]) -> np.ndarray:
         check_is_fitted(self)
-        cues = np.array([text_cues(t or "") for t in texts], dtype=np.float64).reshape(
-            len(texts), len(TEXT_FEATURES)
-        )
+        cues = text_cues_batch(texts)
         return np.clip((cues - self.cue_mean_) / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
 
-    def _vectorise(self, texts: Sequence[str]):
-        docs = [normalise(t or "") for t in texts]
-        return self.word_vectorizer_.transform(docs), self.char_vectorizer_.transform(docs)
+    def _split(self, ngrams):
+        """(words, chars) blocks of an n-gram matrix."""
+        n_char = self.slices_["char"].stop
+        return ngrams[:, n_char:], ngrams[:, :n_char]
+
+    def _words(self, texts: Sequence[str]):
+        """The word block of ``texts`` (what the context similarities compare)."""
+        matrix = self.ngrams_.transform([t or "" for t in texts], chars=False)
+        return self._split(matrix)[0]
 
     def transform(self, X):
         check_is_fitted(self)
         batch = CommentBatch.of(X)
-        words, chars = self._vectorise(batch.texts)
-        blocks = [words, chars, sp.csr_matrix(self.scaled_cues(batch.texts))]
-        if self.context:
-            blocks.append(sp.csr_matrix(self._context(batch, words, chars)))
-        return sp.hstack(blocks, format="csr")
+        ngrams = self.ngrams_.transform([t or "" for t in batch.texts])
+        return sp.hstack([ngrams, sp.csr_matrix(self.extra(batch, ngrams))], format="csr")
 
-    def _context(self, batch: CommentBatch, words, chars) -> np.ndarray:
+    def extra(self, batch: CommentBatch, ngrams=None) -> np.ndarray:
+        """The dense columns after the n-grams (text cues, context) for ``batch``."""
+        check_is_fitted(self)
+        cues = self.scaled_cues(batch.texts)
+        if not self.context:
+            return cues
+        if ngrams is None and not self._has_context(batch):
+            return np.hstack([cues, np.zeros((len(batch), len(CONTEXT_FEATURES)))])
+        words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
+        return np.hstack([cues, self._context(batch, words)])
+
+    @staticmethod
+    def _has_context(batch: CommentBatch) -> bool:
+        return any(
+            column is not None and any(v for v in column)
+            for column in (batch.articles, batch.parents)
+        ) or batch.groups is not None
+
+    def window_matrix(self, texts: Sequence[str], min_chars: int = WINDOW_MIN_CHARS):
+        """Sentence windows of the longer texts, as n-gram rows (``(matrix, owner)``): one
+        vile sentence is not diluted by a long comment. Texts shorter than ``min_chars`` or
+        of a single sentence have none; the windows are those of ``HashedNgrams``."""
+        check_is_fitted(self)
+        texts = [t or "" for t in texts]
+        matrix, owner = self.ngrams_.transform(texts, windows=True)
+        counts = np.bincount(owner, minlength=len(texts))
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        eligible = (counts >= 2) & (lengths >= min_chars)
+        keep = np.flatnonzero(eligible[owner])
+        return matrix[keep], owner[keep]
+
+    def _context(self, batch: CommentBatch, words) -> np.ndarray:
         n = len(batch)
+        names = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
         columns = np.zeros((n, len(CONTEXT_FEATURES)))
         # Article: the same article repeats for a whole thread; vectorise each once.
         articles, art_index = _unique_index(batch.articles, n)
         if articles:
-            art_words, art_chars = self._vectorise(articles)
-            columns[:, 0] = art_index >= 0
-            columns[:, 1] = _rowwise_dot(words, art_words, art_index)
-            columns[:, 2] = _rowwise_dot(chars, art_chars, art_index)
+            columns[:, names["has_article"]] = art_index >= 0
+            columns[:, names["article_word"]] = _rowwise_dot(
+                words, self._words(articles), art_index
+            )
         # Parent: usually another comment of the batch; reuse its row when it is.
         parents, par_index = _unique_index(batch.parents, n)
         if parents:
@@ -410,23 +476,24 @@ class CommentFeatures(TransformerMixin, BaseEstimator):
                 row_of.setdefault(text, i)
             missing = [p for p in parents if p not in row_of]
             if missing:
-                extra_words, extra_chars = self._vectorise(missing)
-                all_words = sp.vstack([words, extra_words], format="csr")
-                all_chars = sp.vstack([chars, extra_chars], format="csr")
+                all_words = sp.vstack([words, self._words(missing)], format="csr")
                 for k, p in enumerate(missing):
                     row_of[p] = n + k
             else:
-                all_words, all_chars = words, chars
+                all_words = words
             lookup = np.array([row_of[p] for p in parents], dtype=np.intp)
             rows = np.where(par_index >= 0, lookup[np.maximum(par_index, 0)], -1)
-            columns[:, 4] = par_index >= 0
-            columns[:, 5] = _rowwise_dot(words, all_words, rows)
-            columns[:, 6] = _rowwise_dot(chars, all_chars, rows)
+            columns[:, names["has_parent"]] = par_index >= 0
+            columns[:, names["parent_word"]] = _rowwise_dot(words, all_words, rows)
         # Thread: cosine with the sum of the other comments of the same group.
         if batch.groups is not None:
-            columns[:, 7], columns[:, 8] = self._thread_similarity(batch, words)
-        columns[:, 3] = np.sqrt(np.clip(columns[:, 1], 0, None))
-        columns[:, 9] = np.sqrt(np.clip(columns[:, 8], 0, None))
+            has_thread, thread_word = self._thread_similarity(batch, words)
+            columns[:, names["has_thread"]] = has_thread
+            columns[:, names["thread_word"]] = thread_word
+        columns[:, names["article_word_sqrt"]] = np.sqrt(
+            np.clip(columns[:, names["article_word"]], 0, None))
+        columns[:, names["thread_word_sqrt"]] = np.sqrt(
+            np.clip(columns[:, names["thread_word"]], 0, None))
         return columns
 
     @staticmethod

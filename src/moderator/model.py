@@ -42,13 +42,12 @@ from .features import (
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
+    WINDOW_MIN_CHARS,
     CommentBatch,
     CommentFeatures,
-    normalise_with_offsets,
-    sentence_windows,
     text_cues,
-    token_spans,
 )
+from .ngrams import TOKEN_PATTERN
 
 FORMAT = "moderator-model"
 FORMAT_VERSION = 2  # 2: window combiner (models of format 1 lack it)
@@ -187,6 +186,12 @@ class Model:
         #: Muslim and ..." scored identity_attack 0.27 with toxicity 0.01).
         self.capped = list(capped)
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_last_contributions", None)  # caches, not part of the model
+        state.pop("_last_tokens", None)
+        return state
+
     # -- parts --
     @property
     def features(self) -> CommentFeatures:
@@ -222,22 +227,30 @@ class Model:
             parents=None if parents is None else ["" if p is None else p for p in parents],
             groups=groups,
         )
-        logits = self.classifier.decision_function(self.features.transform(batch))
-        logits = logits.reshape(len(texts), -1)
+        features, classifier = self.features, self.classifier
+        n_ngrams = features.slices_["text"].start
+        coef = classifier.coef_
+        # n-grams: one compiled pass gives every attribute's whole-comment and best-window
+        # dot products without building the feature matrix.
+        whole, best_window, n_windows = features.ngrams_.score(texts, coef[:n_ngrams].T)
+        logits = whole + classifier.intercept_
+        extra_columns = np.flatnonzero(np.any(coef[n_ngrams:] != 0, axis=0))
+        if len(extra_columns):
+            extra = features.extra(batch)
+            logits[:, extra_columns] += extra @ coef[n_ngrams:, extra_columns]
         if not self.combiner:
             return self._cap(_sigmoid(logits))
-        columns = [j for j, a in enumerate(self.attributes) if a in self.combiner]
-        best = logits[:, columns].copy()
-        windows, owner = sentence_windows(texts) if self.windows else ([], None)
-        if windows:
-            window_logits = self.classifier.decision_function(
-                self.features.transform(CommentBatch(texts=windows))
-            ).reshape(len(windows), -1)[:, columns]
-            np.maximum.at(best, owner, window_logits)
-        probabilities = _sigmoid(logits)
         attributes = self.attributes
-        for k, j in enumerate(columns):
-            probabilities[:, j] = combine(logits[:, j], best[:, k], self.combiner[attributes[j]])
+        columns = [j for j, a in enumerate(attributes) if a in self.combiner]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        windowed = (n_windows >= 2) & (lengths >= WINDOW_MIN_CHARS) if self.windows else None
+        probabilities = _sigmoid(logits)
+        for j in columns:
+            best = logits[:, j]
+            if windowed is not None:
+                window_logit = best_window[:, j] + classifier.intercept_[j]
+                best = np.where(windowed, np.maximum(best, window_logit), best)
+            probabilities[:, j] = combine(logits[:, j], best, self.combiner[attributes[j]])
         return self._cap(probabilities)
 
     def _cap(self, probabilities):
@@ -279,16 +292,22 @@ class Model:
                 f"unknown attribute {attribute!r}; this model has {', '.join(self.attributes)}"
             ) from None
         text = text or ""
-        norm, offsets = normalise_with_offsets(text)
+        norm, offsets, contributions = self._contributions(text)
         if not norm:
             return []
         features = self.features
-        coef = self.classifier.coef_[:, column]
         weights = np.zeros(len(norm) + 1)
-        self._word_weights(norm, coef[features.slices_["word"]], weights)
-        self._char_weights(norm, coef[features.slices_["char"]], weights)
+        weights[: len(norm)] = contributions[:, column]
+        coef = self.classifier.coef_[:, column]
         self._cue_weights(text, norm, offsets, coef[features.slices_["text"]], weights)
-        tokens = [(s, e, float(weights[s:e].sum())) for s, e in token_spans(norm)]
+        starts, ends = self._token_bounds(norm)
+        cumulative = np.concatenate([[0.0], np.cumsum(weights[: len(norm)])])
+        token_weights = cumulative[ends] - cumulative[starts]
+        tokens = zip(starts.tolist(), ends.tolist(), token_weights.tolist(), strict=True)
+        strongest = float(token_weights.max()) if len(token_weights) else 0.0
+        if strongest <= 1e-6:
+            return []
+        tokens = list(tokens)
         strongest = max((w for _, _, w in tokens), default=0.0)
         if strongest <= 1e-6:
             return []
@@ -306,67 +325,49 @@ class Model:
             else:
                 spans.append([start, end, weight])
             joined = True
-        result = [[offsets[s], offsets[e - 1] + 1, round(w, 4)] for s, e, w in spans]
+        result = [[int(offsets[s]), int(offsets[e - 1]) + 1, round(w, 4)] for s, e, w in spans]
         result.sort(key=lambda span: -span[2])
         return result[:top_k]
 
-    def _word_weights(self, norm, coef, weights):
-        vectorizer = self.features.word_vectorizer_
-        row = vectorizer.transform([norm])
-        values = dict(zip(row.indices, row.data, strict=True))
-        spans = token_spans(norm)
-        tokens = [norm[s:e] for s, e in spans]
-        occurrences: dict[int, list[tuple[int, int]]] = {}
-        vocabulary = vectorizer.vocabulary_
-        for i, token in enumerate(tokens):
-            index = vocabulary.get(token)
-            if index is not None:
-                occurrences.setdefault(index, []).append(spans[i])
-            if i + 1 < len(tokens):
-                index = vocabulary.get(f"{token} {tokens[i + 1]}")
-                if index is not None:
-                    occurrences.setdefault(index, []).append((spans[i][0], spans[i + 1][1]))
-        for index, places in occurrences.items():
-            contribution = coef[index] * values.get(index, 0.0) / len(places)
-            for start, end in places:
-                weights[start:end] += contribution / (end - start)
+    def _token_bounds(self, norm: str):
+        """Start and end arrays of the tokens of normalised text (cached with the text)."""
+        cached = getattr(self, "_last_tokens", None)
+        if cached is not None and cached[0] == norm:
+            return cached[1]
+        bounds = [m.span() for m in _TOKEN_RE.finditer(norm)]
+        result = (np.array([b[0] for b in bounds], dtype=np.intp),
+                  np.array([b[1] for b in bounds], dtype=np.intp))
+        self._last_tokens = (norm, result)
+        return result
 
-    def _char_weights(self, norm, coef, weights):
-        vectorizer = self.features.char_vectorizer_
-        row = vectorizer.transform([norm])
-        values = dict(zip(row.indices, row.data, strict=True))
-        vocabulary = vectorizer.vocabulary_
-        low, high = vectorizer.ngram_range
-        occurrences: dict[int, list[tuple[int, int]]] = {}
-        for match in _NONSPACE_RE.finditer(norm):
-            word_start, word = match.start(), " " + match.group(0) + " "
-            for n in range(low, high + 1):
-                last = max(len(word) - n, 0)
-                for i in range(last + 1):
-                    index = vocabulary.get(word[i : i + n])
-                    if index is None:
-                        continue
-                    # padded position i covers text positions word_start + i - 1 ...
-                    start = max(word_start + i - 1, word_start)
-                    end = min(word_start + i - 1 + n, match.end())
-                    if end > start:
-                        occurrences.setdefault(index, []).append((start, end))
-        for index, places in occurrences.items():
-            contribution = coef[index] * values.get(index, 0.0) / len(places)
-            for start, end in places:
-                weights[start:end] += contribution / (end - start)
+    def _contributions(self, text: str):
+        """Per normalised character, every attribute's n-gram contributions; the last text's
+        are kept, since a flagged comment is explained once per flagged attribute."""
+        cached = getattr(self, "_last_contributions", None)
+        if cached is not None and cached[0] == text:
+            return cached[1]
+        features = self.features
+        n_ngrams = features.slices_["text"].start
+        result = features.ngrams_.contributions(text, self.classifier.coef_[:n_ngrams].T)
+        self._last_contributions = (text, result)
+        return result
 
     def _cue_weights(self, text, norm, offsets, coef, weights):
         """URLs, e-mail, phone numbers, money: their cue's contribution over their matches."""
+        if not np.any(coef):
+            return  # the toxicity attributes do not use the cues
+        found = {name: list(pattern.finditer(text)) for name, pattern in SPAN_PATTERNS.items()}
+        if not any(found.values()):
+            return
         features = self.features
         value = (np.asarray(text_cues(text)) - features.cue_mean_) / features.cue_scale_
         zero = (0.0 - features.cue_mean_) / features.cue_scale_
-        position = {o: i for i, o in reversed(list(enumerate(offsets)))}
-        for name, pattern in SPAN_PATTERNS.items():
+        position = {int(o): i for i, o in reversed(list(enumerate(offsets)))}
+        for name in SPAN_PATTERNS:
             k = TEXT_FEATURES.index(name)
             shown = np.clip(value[k], -CUE_CLIP, CUE_CLIP) - np.clip(zero[k], -CUE_CLIP, CUE_CLIP)
             delta = coef[k] * shown
-            matches = list(pattern.finditer(text))
+            matches = found[name]
             if not matches or delta <= 0:
                 continue
             for match in matches:
@@ -382,7 +383,7 @@ class Model:
         return save_model(self, path)
 
 
-_NONSPACE_RE = re.compile(r"\S+")
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
 
 
 # --- persistence -------------------------------------------------------------------------------

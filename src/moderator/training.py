@@ -428,7 +428,7 @@ def _cross_validate(matrix, labels, known, fold, folds, C, windows, owner, n_row
     Each fold's classifier trains on the fold's complement among the ``known`` rows and
     scores the fold's known rows (every row of the fold with ``score_all``; toxicity needs
     that to cap its sub-attributes). The window logit is the maximum over the comment's
-    sentence windows, or the whole comment's logit when it has none.
+    sentence windows and the whole comment.
     """
     import numpy as np
 
@@ -449,7 +449,8 @@ def _cross_validate(matrix, labels, known, fold, folds, C, windows, owner, n_row
             in_test = (fold[owner] == f) & scored[owner]
             if in_test.any():
                 np.maximum.at(best, owner[in_test], estimator.decision_function(windows[in_test]))
-    return whole, np.where(np.isfinite(best), best, whole)
+    # as in Model.predict: the better of the whole comment and its best window
+    return whole, np.maximum(whole, best)
 
 
 def fit_combiner(whole, window, y) -> tuple[float, float, float]:
@@ -496,7 +497,7 @@ def train(
     from sklearn.metrics import average_precision_score
     from sklearn.pipeline import Pipeline
 
-    from .features import CommentBatch, CommentFeatures, sentence_windows
+    from .features import CommentBatch, CommentFeatures
     from .model import CONTEXT_ATTRIBUTES, AttributeClassifiers, Model, _sigmoid, combine
 
     say = progress or log.info
@@ -546,12 +547,12 @@ def train(
     X = features.transform(batch)
     n_extra = features.n_extra_features_
     X_text = X[:, : X.shape[1] - n_extra] if n_extra else X
-    windows, owner = sentence_windows(batch.texts)
-    X_windows = (
-        features.transform(CommentBatch(texts=windows))[:, : X_text.shape[1]] if windows else None
-    )
-    say(f"features: {X.shape[1]} columns ({len(features.word_vectorizer_.vocabulary_)} word, "
-        f"{len(features.char_vectorizer_.vocabulary_)} char), {len(windows)} sentence windows "
+    X_windows, owner = features.window_matrix(batch.texts)
+    if X_windows.shape[0] == 0:
+        X_windows = None
+    n_seen = int(np.count_nonzero(features.ngrams_.idf_))
+    say(f"features: {X.shape[1]} columns ({n_seen} hashed n-grams seen), "
+        f"{len(owner)} sentence windows "
         f"[{time.perf_counter() - started:.1f}s]")
 
     grid = list(C_grid) if C_grid else ([4.0, 16.0] if len(rows) <= 20_000 else [8.0])
@@ -655,8 +656,9 @@ def train(
         },
         "metrics": metrics,
         "features": {
-            "word": len(features.word_vectorizer_.vocabulary_),
-            "char": len(features.char_vectorizer_.vocabulary_),
+            "char_columns": features.slices_["char"].stop - features.slices_["char"].start,
+            "word_columns": features.slices_["word"].stop - features.slices_["word"].start,
+            "ngrams_seen": n_seen,
             "text_cues": features.slices_["text"].stop - features.slices_["text"].start,
             "context": features.slices_["context"].stop - features.slices_["context"].start,
         },

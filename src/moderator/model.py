@@ -190,6 +190,7 @@ class Model:
         state = dict(self.__dict__)
         state.pop("_last_contributions", None)  # caches, not part of the model
         state.pop("_last_tokens", None)
+        state.pop("_weights_cache", None)
         return state
 
     # -- parts --
@@ -232,7 +233,7 @@ class Model:
         coef = classifier.coef_
         # n-grams: one compiled pass gives every attribute's whole-comment and best-window
         # dot products without building the feature matrix.
-        whole, best_window, n_windows = features.ngrams_.score(texts, coef[:n_ngrams].T)
+        whole, best_window, n_windows = features.ngrams_.score(texts, self._ngram_weights().T)
         logits = whole + classifier.intercept_
         extra_columns = np.flatnonzero(np.any(coef[n_ngrams:] != 0, axis=0))
         if len(extra_columns):
@@ -329,6 +330,16 @@ class Model:
         result.sort(key=lambda span: -span[2])
         return result[:top_k]
 
+    def _ngram_weights(self) -> np.ndarray:
+        """The n-gram rows of the coefficients as the kernels read them (float32, one row
+        per feature), made once per loaded model rather than once per call."""
+        weights = getattr(self, "_weights_cache", None)
+        if weights is None:
+            n_ngrams = self.features.slices_["text"].start
+            weights = np.ascontiguousarray(self.classifier.coef_[:n_ngrams], dtype=np.float32)
+            self._weights_cache = weights
+        return weights
+
     def _token_bounds(self, norm: str):
         """Start and end arrays of the tokens of normalised text (cached with the text)."""
         cached = getattr(self, "_last_tokens", None)
@@ -346,9 +357,7 @@ class Model:
         cached = getattr(self, "_last_contributions", None)
         if cached is not None and cached[0] == text:
             return cached[1]
-        features = self.features
-        n_ngrams = features.slices_["text"].start
-        result = features.ngrams_.contributions(text, self.classifier.coef_[:n_ngrams].T)
+        result = self.features.ngrams_.contributions(text, self._ngram_weights().T)
         self._last_contributions = (text, result)
         return result
 

@@ -582,7 +582,8 @@ class HashedNgrams:
 
     def score(self, texts, coef: np.ndarray):
         """``(X @ coef.T, best window @ coef.T, number of windows)`` for ``texts`` without
-        building X. ``coef`` is (n_attributes, n_features_)."""
+        building X. ``coef`` is (n_attributes, n_features_); pass the transpose of a
+        C-contiguous float32 (n_features_, n_attributes) array to avoid a copy per call."""
         weights = np.ascontiguousarray(coef.T, dtype=np.float32)
         codes, offsets = _codes(list(texts))
         nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
@@ -597,7 +598,7 @@ class HashedNgrams:
         covers. ``coef`` is (n_attributes, n_features_); the rows sum to the score."""
         codes, offsets = _codes([text])
         nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
-        weights = np.ascontiguousarray(np.atleast_2d(coef).T, dtype=np.float64)
+        weights = np.ascontiguousarray(np.atleast_2d(coef).T, dtype=np.float32)
         out = _contributions(nc, ncls, 0, int(noff[1]), self.char_range[0], self.char_range[1],
                              self.word_range[0], self.word_range[1], self.char_bits,
                              self.word_bits, _url_hash(), weights, self.idf_)

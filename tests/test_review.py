@@ -245,3 +245,17 @@ def test_flag_summary_lists_attributes_in_model_order():
         "9 comments, 4 flagged: toxicity 3, off_topic 2, banned_word 1"
     )
     assert flag_summary(1, 0, Counter()) == "1 comment, 0 flagged"
+
+
+def test_empty_and_removed_placeholder_comments_are_never_flagged():
+    """A removed comment kept as the parent of its replies has no text to review, even
+    under a policy that flags everything else."""
+    everything = Policy(thresholds={"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0})
+    empty, blank, fine = score_texts(KeywordModel(), ["", "  \n ", "fine"], policy=everything)
+    for result in (empty, blank):
+        assert result == {
+            "scores": {"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0},
+            "flagged": False,
+            "reasons": [],
+        }
+    assert fine["flagged"] is True

@@ -317,7 +317,7 @@ class Model:
         spans: list[list] = []
         joined = False
         for start, end, weight in tokens:
-            if weight < 0.1 * strongest:
+            if weight < 0.1 * strongest or not norm[start:end].strip(_PUNCTUATION):
                 joined = False
                 continue
             if joined and not any(ch.isalnum() for ch in norm[spans[-1][1] : start]):
@@ -393,6 +393,8 @@ class Model:
 
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+# Punctuation tokens carry n-gram weight but mean nothing on their own in an explanation.
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…“”‘’"
 
 
 # --- persistence -------------------------------------------------------------------------------

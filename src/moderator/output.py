@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
@@ -209,8 +210,14 @@ def render_table(
         prefix = "  " * comment.depth + ("↳ " if comment.depth else "")
         yield _clip(f"{line}  {prefix}{who}{body}", width)
         for reason in note.get("reasons") or ():
-            pad = " " * (len(line) + 2 + len(prefix))
-            yield _clip(f"{pad}why: {_reason_text(reason, comment.text)}", width)
+            # the words behind a flag are what a moderator reads: wrapped, never clipped
+            pad = " " * (min(len(line) + 2, width // 3) + len(prefix))
+            wrapped = textwrap.wrap(
+                f"why: {_reason_text(reason, comment.text)}", max(width - len(pad), 20),
+                subsequent_indent="     ",
+            )
+            for piece in wrapped:
+                yield pad + piece
 
 
 class Summary:

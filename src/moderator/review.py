@@ -111,6 +111,12 @@ def score_texts(
     probabilities = model.predict(masked, articles=articles, parents=parents, groups=groups)
     results = []
     for i, text in enumerate(masked):
+        if not text.strip():
+            # Nothing to read: a removed comment kept as the parent of its replies, or an
+            # empty post. There is nothing for a moderator to review, whatever a model says.
+            scores = dict.fromkeys(model.attributes, 0.0)
+            results.append({"scores": scores, "flagged": False, "reasons": []})
+            continue
         scores = {
             attribute: round(float(probabilities[i, j]), 6)
             for j, attribute in enumerate(model.attributes)

@@ -28,6 +28,7 @@ from pathlib import Path
 from .errors import ConfigError, ModeratorError, ThreadFormatError
 from .records import RecordWriter
 from .review import Policy, comment_records, score_thread
+from .threads.model import COMMENT_FIELDS
 
 log = logging.getLogger("moderator")
 
@@ -36,15 +37,7 @@ QUEUE_FIELDS = (
     "source",
     "thread_id",
     "thread_title",
-    "id",
-    "parent_id",
-    "depth",
-    "position",
-    "author",
-    "timestamp",
-    "likes",
-    "removed",
-    "text",
+    *COMMENT_FIELDS,
     "scores",
     "flagged",
     "reasons",

@@ -26,31 +26,26 @@ import os
 import platform
 import re
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
 from .errors import ModelError
-from .features import (
+from .ngrams import TOKEN_PATTERN
+from .runtime import (
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
     WINDOW_MIN_CHARS,
     CommentBatch,
-    CommentFeatures,
+    FittedFeatures,
     text_cues,
 )
-from .ngrams import TOKEN_PATTERN
 
 FORMAT = "moderator-model"
-FORMAT_VERSION = 2  # 2: window combiner (models of format 1 lack it)
+FORMAT_VERSION = 4  # 2: window combiner; 3: hashed n-grams; 4: scoring state without sklearn
 DEFAULT_MODEL = Path("models") / "moderator.joblib"
 MODEL_ENV = "MODERATOR_MODEL"
 #: Attributes that see the context columns (article/parent/thread similarity).
@@ -68,119 +63,14 @@ def combine(whole: np.ndarray, window: np.ndarray, weights) -> np.ndarray:
     return _sigmoid(a * whole + b * window + c)
 
 
-class AttributeClassifiers(ClassifierMixin, BaseEstimator):
-    """One logistic regression per column of ``y``; ``-1`` in ``y`` means unknown.
-
-    Rows with an unknown label for an attribute are left out of that attribute's fit. The
-    last ``n_extra_features`` columns of X (text cues and context similarities) are used only
-    by ``context_attributes``; the others get zero coefficients there.
-    ``C`` is one value or ``{attribute: C}``. Fitted: ``estimators_``, ``coef_`` (stacked,
-    shape (n_features, n_attributes)), ``intercept_``.
-    """
-
-    def __init__(
-        self,
-        attributes=None,
-        context_attributes=CONTEXT_ATTRIBUTES,
-        n_extra_features=0,
-        C=4.0,
-        max_iter=1000,
-        tol=1e-4,
-    ):
-        self.attributes = attributes
-        self.context_attributes = context_attributes
-        self.n_extra_features = n_extra_features
-        self.C = C
-        self.max_iter = max_iter
-        self.tol = tol
-
-    def _C_for(self, attribute):
-        return self.C.get(attribute, 4.0) if isinstance(self.C, dict) else self.C
-
-    def _columns(self, attribute, n_features):
-        if attribute in (self.context_attributes or ()) or not self.n_extra_features:
-            return n_features
-        return n_features - self.n_extra_features
-
-    def fit(self, X, y):
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64,
-            y_numeric=True,
-        )
-        y = np.asarray(y)
-        if y.ndim == 1:
-            y = y[:, None]
-        names = list(self.attributes) if self.attributes is not None else [
-            f"y{j}" for j in range(y.shape[1])
-        ]
-        if len(names) != y.shape[1]:
-            raise ValueError(f"{len(names)} attributes for {y.shape[1]} label columns")
-        self.estimators_, coefs, intercepts = [], [], []
-        for j, attribute in enumerate(names):
-            known = y[:, j] >= 0
-            labels = y[known, j].astype(int)
-            if len(np.unique(labels)) < 2:
-                raise ValueError(f"attribute {attribute!r} needs both classes, got {labels[:1]}")
-            width = self._columns(attribute, X.shape[1])
-            estimator = fit_logistic(X[known][:, :width], labels, self._C_for(attribute),
-                                     self.max_iter, self.tol)
-            self.estimators_.append(estimator)
-            coef = np.zeros(X.shape[1])
-            coef[:width] = estimator.coef_.ravel()
-            coefs.append(coef)
-            intercepts.append(float(estimator.intercept_[0]))
-        self.attributes_ = names
-        self.coef_ = np.column_stack(coefs)
-        self.intercept_ = np.asarray(intercepts)
-        self.classes_ = np.array([0, 1])
-        return self
-
-    def decision_function(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False, dtype=np.float64)
-        scores = X @ self.coef_ + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict_proba(self, X):
-        """(n, n_attributes) probabilities of the positive class (one column per attribute)."""
-        return _sigmoid(self.decision_function(X))
-
-    def predict(self, X):
-        return (self.decision_function(X) >= 0).astype(int)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-def fit_logistic(X, y, C: float, max_iter: int = 1000, tol: float = 1e-4) -> LogisticRegression:
-    """The one place a per-attribute logistic regression is configured.
-
-    liblinear. Dual for small data: on data/labels.csv (8,387 rows x 29k TF-IDF columns) one
-    fit took 0.22 s CPU dual vs 1.0 s primal, 3.5 s lbfgs, 4.2 s saga, same held-out ROC AUC
-    (0.9988). Primal above ``PRIMAL_ROWS``: on the pooled English corpora (46,624 rows x 393k
-    hashed columns, toxicity) dual took 110 s at C=8 and failed to converge, primal 21 s;
-    primal at tol 1e-3 took 9 s with the same held-out ROC AUC as at 1e-4.
-    """
-    dual = X.shape[0] < min(X.shape[1], PRIMAL_ROWS)
-    return LogisticRegression(
-        C=C, solver="liblinear", dual=dual, max_iter=max_iter, tol=tol if dual else max(tol, 1e-3)
-    ).fit(X, y)
-
-
-#: Row count above which the logistic regressions are fitted in the primal.
-PRIMAL_ROWS = 20_000
 
 
 class Model:
     """A trained moderator model; see the module docstring for the API."""
 
-    def __init__(self, pipeline: Pipeline, thresholds: dict, card: dict | None = None,
+    def __init__(self, pipeline, thresholds: dict, card: dict | None = None,
                  combiner: dict | None = None, windows: bool = True, capped=()):
-        self.pipeline = pipeline
+        self._pipeline = pipeline
         self.thresholds = dict(thresholds)
         self.card = dict(card or {})
         #: attribute -> (a, b, c): probability = sigmoid(a * whole + b * best_window + c)
@@ -191,27 +81,48 @@ class Model:
         #: toxic, and a sub-attribute above toxicity is a false alarm ("My neighbours are
         #: Muslim and ..." scored identity_attack 0.27 with toxicity 0.01).
         self.capped = list(capped)
+        # What scoring reads, as plain arrays: a loaded model scores without importing
+        # scikit-learn, and unpickles the fitted pipeline only when asked for it.
+        classifier = pipeline.named_steps["classifier"]
+        self.features = FittedFeatures.of(pipeline.named_steps["features"])
+        self.attributes = list(classifier.attributes_)
+        n_ngrams = self.features.slices_["text"].start
+        #: n-gram coefficients as the kernels read them: float32, one row per feature
+        self.ngram_weights_ = np.ascontiguousarray(classifier.coef_[:n_ngrams], dtype=np.float32)
+        #: coefficients of the dense columns (text cues, context), float64
+        self.extra_coef_ = np.array(classifier.coef_[n_ngrams:], dtype=np.float64)
+        self.intercept_ = np.array(classifier.intercept_, dtype=np.float64)
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_last_contributions", None)  # caches, not part of the model
         state.pop("_last_tokens", None)
-        state.pop("_weights_cache", None)
+        if state.get("_pipeline") is not None:
+            import pickle
+
+            state["_pipeline_bytes"] = pickle.dumps(state["_pipeline"], protocol=5)
+        state["_pipeline"] = None
         return state
 
     # -- parts --
     @property
-    def features(self) -> CommentFeatures:
-        return self.pipeline.named_steps["features"]
+    def pipeline(self):
+        """The fitted scikit-learn ``Pipeline([("features", CommentFeatures), ("classifier",
+        AttributeClassifiers)])`` (unpickled on first use after loading)."""
+        if self._pipeline is None:
+            import pickle
+
+            try:
+                self._pipeline = pickle.loads(self._pipeline_bytes)
+            except Exception as exc:  # noqa: BLE001 - any unpickling failure: unusable file
+                raise ModelError(
+                    f"cannot restore the model's pipeline ({exc}); {RETRAIN}"
+                ) from None
+        return self._pipeline
 
     @property
-    def classifier(self) -> AttributeClassifiers:
+    def classifier(self):
         return self.pipeline.named_steps["classifier"]
-
-    @property
-    def attributes(self) -> list[str]:
-        return list(self.classifier.attributes_)
-
 
     # -- scoring --
     def predict(
@@ -234,17 +145,15 @@ class Model:
             parents=None if parents is None else ["" if p is None else p for p in parents],
             groups=groups,
         )
-        features, classifier = self.features, self.classifier
-        n_ngrams = features.slices_["text"].start
-        coef = classifier.coef_
+        features = self.features
         # n-grams: one compiled pass gives every attribute's whole-comment and best-window
         # dot products without building the feature matrix.
-        whole, best_window, n_windows = features.ngrams_.score(texts, self._ngram_weights().T)
-        logits = whole + classifier.intercept_
-        extra_columns = np.flatnonzero(np.any(coef[n_ngrams:] != 0, axis=0))
+        whole, best_window, n_windows = features.ngrams_.score(texts, self.ngram_weights_.T)
+        logits = whole + self.intercept_
+        extra_columns = np.flatnonzero(np.any(self.extra_coef_ != 0, axis=0))
         if len(extra_columns):
             extra = features.extra(batch)
-            logits[:, extra_columns] += extra @ coef[n_ngrams:, extra_columns]
+            logits[:, extra_columns] += extra @ self.extra_coef_[:, extra_columns]
         if not self.combiner:
             return self._cap(_sigmoid(logits))
         attributes = self.attributes
@@ -255,7 +164,7 @@ class Model:
         for j in columns:
             best = logits[:, j]
             if windowed is not None:
-                window_logit = best_window[:, j] + classifier.intercept_[j]
+                window_logit = best_window[:, j] + self.intercept_[j]
                 best = np.where(windowed, np.maximum(best, window_logit), best)
             probabilities[:, j] = combine(logits[:, j], best, self.combiner[attributes[j]])
         return self._cap(probabilities)
@@ -305,8 +214,8 @@ class Model:
         features = self.features
         weights = np.zeros(len(norm) + 1)
         weights[: len(norm)] = contributions[:, column]
-        coef = self.classifier.coef_[:, column]
-        self._cue_weights(text, norm, offsets, coef[features.slices_["text"]], weights)
+        n_text = features.slices_["text"].stop - features.slices_["text"].start
+        self._cue_weights(text, norm, offsets, self.extra_coef_[:n_text, column], weights)
         starts, ends = self._token_bounds(norm)
         cumulative = np.concatenate([[0.0], np.cumsum(weights[: len(norm)])])
         token_weights = cumulative[ends] - cumulative[starts]
@@ -336,16 +245,6 @@ class Model:
         result.sort(key=lambda span: -span[2])
         return result[:top_k]
 
-    def _ngram_weights(self) -> np.ndarray:
-        """The n-gram rows of the coefficients as the kernels read them (float32, one row
-        per feature), made once per loaded model rather than once per call."""
-        weights = getattr(self, "_weights_cache", None)
-        if weights is None:
-            n_ngrams = self.features.slices_["text"].start
-            weights = np.ascontiguousarray(self.classifier.coef_[:n_ngrams], dtype=np.float32)
-            self._weights_cache = weights
-        return weights
-
     def _token_bounds(self, norm: str):
         """Start and end arrays of the tokens of normalised text (cached with the text)."""
         cached = getattr(self, "_last_tokens", None)
@@ -363,7 +262,7 @@ class Model:
         cached = getattr(self, "_last_contributions", None)
         if cached is not None and cached[0] == text:
             return cached[1]
-        result = self.features.ngrams_.contributions(text, self._ngram_weights().T)
+        result = self.features.ngrams_.contributions(text, self.ngram_weights_.T)
         self._last_contributions = (text, result)
         return result
 
@@ -419,9 +318,10 @@ def resolve_path(path: str | Path | None) -> Path:
 
 
 def _sklearn_version() -> str:
-    import sklearn
+    # from the installed distribution's metadata: `import sklearn` alone takes 0.8 s
+    from importlib.metadata import version
 
-    return sklearn.__version__
+    return version("scikit-learn")
 
 
 def versions() -> dict:
@@ -513,14 +413,11 @@ def load_model(path: str | Path | None = None) -> Model:
             f"changed after training; {RETRAIN}"
         )
     import joblib
-    from sklearn.exceptions import InconsistentVersionWarning
 
+    # The payload holds numpy arrays and plain classes only (the scikit-learn pipeline is
+    # kept as bytes inside the Model), so this does not import scikit-learn.
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", InconsistentVersionWarning)
-            payload = joblib.load(path)
-    except InconsistentVersionWarning as exc:
-        raise ModelError(f"{path}: {exc}; {RETRAIN}") from None
+        payload = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means an unusable file
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc}); "
                          f"{RETRAIN}") from None
@@ -533,7 +430,6 @@ def load_model(path: str | Path | None = None) -> Model:
 
 
 __all__ = [
-    "AttributeClassifiers",
     "CONTEXT_ATTRIBUTES",
     "DEFAULT_MODEL",
     "FORMAT_VERSION",

@@ -432,7 +432,7 @@ def _cross_validate(matrix, labels, known, fold, folds, C, windows, owner, n_row
     """
     import numpy as np
 
-    from .model import fit_logistic
+    from .estimators import fit_logistic
 
     whole = np.zeros(n_rows)
     best = np.full(n_rows, -np.inf)
@@ -497,8 +497,9 @@ def train(
     from sklearn.metrics import average_precision_score
     from sklearn.pipeline import Pipeline
 
+    from .estimators import AttributeClassifiers
     from .features import CommentBatch, CommentFeatures
-    from .model import CONTEXT_ATTRIBUTES, AttributeClassifiers, Model, _sigmoid, combine
+    from .model import CONTEXT_ATTRIBUTES, Model, _sigmoid, combine
 
     say = progress or log.info
     started = time.perf_counter()

@@ -109,6 +109,10 @@ def score_texts(
     policy = policy or Policy()
     masked = [policy.mask_allowed(t or "") for t in texts]
     probabilities = model.predict(masked, articles=articles, parents=parents, groups=groups)
+    import numpy as np  # here, not at the top: the CLI imports this module for --help
+
+    rounded = np.round(probabilities, 6).tolist()
+    attributes = list(model.attributes)
     results = []
     for i, text in enumerate(masked):
         if not text.strip():
@@ -117,10 +121,7 @@ def score_texts(
             scores = dict.fromkeys(model.attributes, 0.0)
             results.append({"scores": scores, "flagged": False, "reasons": []})
             continue
-        scores = {
-            attribute: round(float(probabilities[i, j]), 6)
-            for j, attribute in enumerate(model.attributes)
-        }
+        scores = dict(zip(attributes, rounded[i], strict=True))
         reasons = []
         for attribute, score in scores.items():
             if attribute in policy.disabled:

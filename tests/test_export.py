@@ -485,10 +485,12 @@ def test_cli_real_model_ctrl_c_leaves_nothing_and_exits_130(trained_model_path, 
                                                            jobs):
     root = tmp_path / "big"
     root.mkdir()
+    # Enough work (90,000 comments) that the run is still going when the signal lands, at
+    # the ~8,000 comments/s one process scores.
     comments = [(f"{k}", f"user{k % 7}", text) for k, text in enumerate(
-        ["Good point about the buses", "You idiot", "Buy followers cheap"] * 7)]
-    for i in range(400):
-        write_thread(root / f"t{i:03}.json", comments, thread_id=f"t{i}")
+        ["Good point about the buses", "You idiot", "Buy followers cheap"] * 20)]
+    for i in range(1500):
+        write_thread(root / f"t{i:04}.json", comments, thread_id=f"t{i}")
     out = tmp_path / "queue.csv"
     process = subprocess.Popen(
         [sys.executable, "-c", "from moderator.cli import main; main()", "export", str(root),

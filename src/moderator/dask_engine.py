@@ -284,7 +284,9 @@ def iter_results_dask(
                 ) from None
             finally:
                 future.release()
-            while next_yield < len(batches) and all(p is not None for p in parts[next_yield]):
+            # only batches already submitted: while suspects re-run alone, nothing new is
+            # submitted, and every earlier batch may be done
+            while next_yield < next_submit and all(p is not None for p in parts[next_yield]):
                 for results in parts.pop(next_yield):
                     yield from results
                 next_yield += 1

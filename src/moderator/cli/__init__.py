@@ -25,10 +25,27 @@ class ModeratorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except SystemError as exc:
+            # Ctrl-C inside a compiled (numba) kernel surfaces as a SystemError whose
+            # context is the KeyboardInterrupt: it is still the user stopping the run.
+            if not _caused_by_interrupt(exc):
+                raise
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
         except BrokenPipeError:
             # `moderator parse big.xml | head`: stop quietly, like other Unix tools.
             sys.stderr.close()
             ctx.exit(0)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @click.group(cls=ModeratorGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -74,6 +74,18 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _object_key(s: str, idx: int, ws, scanstring) -> tuple[str, int]:
+    """At ``idx`` (whitespace skipped): ``"key" :``; returns the key and the index after the
+    colon and its whitespace."""
+    if idx >= len(s) or s[idx] != '"':
+        raise JSONDecodeError("Expecting property name enclosed in double quotes", s, idx)
+    key, idx = scanstring(s, idx + 1)
+    idx = ws(s, idx).end()
+    if idx >= len(s) or s[idx] != ":":
+        raise JSONDecodeError("Expecting ':' delimiter", s, idx)
+    return key, ws(s, idx + 1).end()
+
+
 def loads_iterative(s: str) -> Any:
     """Decode JSON like ``json.loads`` (same values, same errors) without recursion."""
     ws = _WS.match
@@ -93,15 +105,7 @@ def loads_iterative(s: str) -> Any:
             if idx < n and s[idx] == "}":
                 value, idx = {}, idx + 1
             else:
-                if idx >= n or s[idx] != '"':
-                    raise JSONDecodeError(
-                        "Expecting property name enclosed in double quotes", s, idx
-                    )
-                key, idx = scanstring(s, idx + 1)
-                idx = ws(s, idx).end()
-                if idx >= n or s[idx] != ":":
-                    raise JSONDecodeError("Expecting ':' delimiter", s, idx)
-                idx = ws(s, idx + 1).end()
+                key, idx = _object_key(s, idx, ws, scanstring)
                 stack.append([{}, key])
                 continue
         elif ch == "[":
@@ -139,16 +143,7 @@ def loads_iterative(s: str) -> Any:
                 container[top[1]] = value
                 idx = ws(s, idx).end()
                 if idx < n and s[idx] == ",":
-                    idx = ws(s, idx + 1).end()
-                    if idx >= n or s[idx] != '"':
-                        raise JSONDecodeError(
-                            "Expecting property name enclosed in double quotes", s, idx
-                        )
-                    key, idx = scanstring(s, idx + 1)
-                    idx = ws(s, idx).end()
-                    if idx >= n or s[idx] != ":":
-                        raise JSONDecodeError("Expecting ':' delimiter", s, idx)
-                    idx = ws(s, idx + 1).end()
+                    key, idx = _object_key(s, ws(s, idx + 1).end(), ws, scanstring)
                     top[1] = key
                     break
                 if idx < n and s[idx] == "}":

@@ -76,3 +76,20 @@ BUS_THREAD = [
     ]),
     ("4", "spammer", "Buy followers cheap at example dot com"),
 ]
+
+
+def write_site(root, json_threads: int, csv_threads: int = 10):
+    """A small site: ``json_threads`` copies of BUS_THREAD under ``root/2024`` and
+    ``csv_threads`` three-comment CSV threads (a civil comment, an insulting reply, spam)."""
+    (root / "2024").mkdir(parents=True)
+    for i in range(json_threads):
+        write_thread(root / "2024" / f"t{i:02}.json", BUS_THREAD, thread_id=f"t{i}")
+    for i in range(csv_threads):
+        (root / f"c{i}.csv").write_text(
+            "id,parent_id,author,text\n"
+            f"r{i}a,,ann,The bus plan looks sensible to me\n"
+            f"r{i}b,r{i}a,bob,You are a pathetic idiot and a liar\n"
+            f"r{i}c,,spammer,Buy cheap followers now at my site\n",
+            encoding="utf-8",
+        )
+    return root

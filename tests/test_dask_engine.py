@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 import moderator
 import moderator.dask_engine
-from doubles import BUS_THREAD, write_thread
+from doubles import BUS_THREAD, write_site, write_thread
 from moderator.cli import main
 from moderator.dask_engine import (
     EXTRA_MESSAGE,
@@ -110,18 +110,7 @@ def model(trained_model_path):
 def site(tmp_path_factory):
     """44 thread files (166 comments) in two formats, with replies and spam in each."""
     root = tmp_path_factory.mktemp("dask") / "site"
-    (root / "2024").mkdir(parents=True)
-    for i in range(34):
-        write_thread(root / "2024" / f"t{i:02}.json", BUS_THREAD, thread_id=f"t{i}")
-    for i in range(10):
-        (root / f"c{i}.csv").write_text(
-            "id,parent_id,author,text\n"
-            f"r{i}a,,ann,The bus plan looks sensible to me\n"
-            f"r{i}b,r{i}a,bob,You are a pathetic idiot and a liar\n"
-            f"r{i}c,,spammer,Buy cheap followers now at my site\n",
-            encoding="utf-8",
-        )
-    return root
+    return write_site(root, json_threads=34)
 
 
 def local_bytes(paths, out, model, **kwargs) -> bytes:

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import moderator
-from doubles import BUS_THREAD, KeywordModel, write_thread
+from doubles import BUS_THREAD, KeywordModel, write_site, write_thread
 from moderator.cli import main
 from moderator.errors import ConfigError, ThreadFormatError
 from moderator.export import (
@@ -441,18 +441,7 @@ def test_help_has_an_example():
 def many_threads(tmp_path):
     """Forty thread files in two formats, enough for several joblib batches."""
     root = tmp_path / "site"
-    (root / "2024").mkdir(parents=True)
-    for i in range(30):
-        write_thread(root / "2024" / f"t{i:02}.json", BUS_THREAD, thread_id=f"t{i}")
-    for i in range(10):
-        (root / f"c{i}.csv").write_text(
-            "id,parent_id,author,text\n"
-            f"r{i}a,,ann,The bus plan looks sensible to me\n"
-            f"r{i}b,r{i}a,bob,You are a pathetic idiot and a liar\n"
-            f"r{i}c,,spammer,Buy cheap followers now at my site\n",
-            encoding="utf-8",
-        )
-    return root
+    return write_site(root, json_threads=30)
 
 
 @pytest.mark.slow

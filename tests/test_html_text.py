@@ -65,3 +65,27 @@ def test_escaped_paragraphs_come_back(paras):
 @given(st.text(max_size=200))
 def test_any_input_gives_text(markup):
     assert isinstance(html_to_text(markup), str)
+
+
+def _through_html_parser(markup: str, keep_newlines: bool = False) -> str:
+    """The reference: every tag through ``html.parser`` (what the fast path must equal)."""
+    from moderator.threads import html_text
+
+    parser = html_text._TextParser(keep_newlines)
+    parser.feed(html_text._MARKERS.sub(" ", markup))
+    parser.close()
+    return html_text._assemble("".join(parser.out))
+
+
+markup_pieces = st.sampled_from([
+    "<p>", "</p>", "<br>", "<br/>", "<BR />", "<P class='x'>", '<a href="https://x.org/?a=1&amp;b">',
+    "</a>", "<b>", "</b>", "<div>", "</div>", "<ul>", "<li>", "</li>", "</ul>", "<pre>",
+    "</pre>", "<td>", "</td >", "<img alt='pic'>", "<script>x</script>", "<!-- c -->", "< ",
+    " a<b ", "&amp;", "&#39;", "&nbsp;", "\n", "\n\n", "  ", "word", "Ünï", ">", "x", ".",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(markup_pieces, max_size=25).map("".join), st.booleans())
+def test_plain_tag_fast_path_equals_html_parser(markup, keep_newlines):
+    assert html_to_text(markup, keep_newlines) == _through_html_parser(markup, keep_newlines)

@@ -1,7 +1,9 @@
 """HTML (and WordPress-style text) to the plain text the thread model carries.
 
 ``html_to_text`` runs on every comment of every export, so text without markup takes a
-string-only fast path; only text containing ``<`` goes through ``html.parser``.
+string-only fast path, and markup made only of plain tags (``<p>``, ``<br/>``,
+``<a href="...">``) is tokenised by one regular expression; anything else (comments,
+``<script>``, a stray ``<``, images) goes through ``html.parser``, which gives the same text.
 
 Output convention (the thread model's): paragraphs joined by one blank line, line breaks
 inside a paragraph kept as ``\\n``, runs of spaces collapsed, entities decoded.
@@ -36,9 +38,20 @@ _PARA = "\x1e"  # paragraph break marker
 _BR = "\x1f"  # line break marker
 _PRE = "\x02"  # marks a line of preformatted text (indentation kept)
 _MARKERS = re.compile("[\x1e\x1f\x02]")
-_SPACES = re.compile(r"[ \t\f\v\u00a0\u200b\r]+")
-_WS = re.compile(r"\s+")
+# Runs of spaces (_SPACES) and of any whitespace (_WS), each to become one " ". Written to
+# skip a lone " " (it is already what it would become): matching every single space made
+# the substitutions 7 us per 300-character comment instead of 1.
+_SPACES = re.compile(r"[\t\f\v\u00a0\u200b\r][ \t\f\v\u00a0\u200b\r]*| [ \t\f\v\u00a0\u200b\r]+")
+_WS = re.compile(r"[^\S ]\s*| \s+")
 _NEWLINES = re.compile(r"\r\n?")
+# A tag the fast path understands: a name, attributes whose values hold no "<" or ">", an
+# optional "/". Group 1: "/" of an end tag, 2: the name, 3: "/" of a self-closing tag.
+_PLAIN_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)"""
+    r"""(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*"""
+    r"""\s*(/?)>"""
+)
+_SLOW_TAGS = _DROP | {"img", "textarea", "xmp", "plaintext"}  # content or attributes matter
 
 
 def plain_text(text: str, keep_newlines: bool = True) -> str:
@@ -67,10 +80,45 @@ def html_to_text(markup: str | None, keep_newlines: bool = False) -> str:
         if "&" in markup:
             markup = html.unescape(markup)
         return plain_text(markup, keep_newlines)
+    if _PARA in markup or _BR in markup or _PRE in markup:  # 0.4 us; the sub costs 3
+        markup = _MARKERS.sub(" ", markup)
     parser = _TextParser(keep_newlines)
-    parser.feed(_MARKERS.sub(" ", markup))
-    parser.close()
+    if not _feed_plain_tags(parser, markup):
+        parser = _TextParser(keep_newlines)
+        parser.feed(markup)
+        parser.close()
     return _assemble("".join(parser.out))
+
+
+def _feed_plain_tags(parser: _TextParser, markup: str) -> bool:
+    """Drive ``parser``'s handlers as ``HTMLParser.feed`` would, when every ``<`` opens a
+    plain tag; False (``parser`` half-fed, to be discarded) for anything else.
+
+    ``html.parser`` costs about 60 us per comment in pure Python; most exported comments
+    are ``<p>`` and ``<br>`` only.
+    """
+    position = 0
+    for match in _PLAIN_TAG.finditer(markup):
+        start = match.start()
+        if "<" in markup[position:start]:
+            return False
+        name = match.group(2).lower()
+        if name in _SLOW_TAGS:
+            return False
+        if start > position:
+            parser.handle_data(html.unescape(markup[position:start]))
+        if match.group(1):
+            parser.handle_endtag(name)
+        elif match.group(3):
+            parser.handle_startendtag(name, [])
+        else:
+            parser.handle_starttag(name, [])
+        position = match.end()
+    if "<" in markup[position:]:
+        return False
+    if position < len(markup):
+        parser.handle_data(html.unescape(markup[position:]))
+    return True
 
 
 class _TextParser(HTMLParser):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .errors import ConfigError, ModeratorError, ThreadFormatError
 from .records import RecordWriter
-from .review import Policy, comment_records, score_thread
+from .review import Policy, score_thread
 from .threads.model import COMMENT_FIELDS
 
 log = logging.getLogger("moderator")
@@ -182,17 +182,18 @@ def score_file(
             if not thread.comments:
                 continue
             by_id = thread.by_id()
-            records = comment_records(thread, score_thread(model, thread, policy))
-            for record in records:
-                result.comments += 1
-                if record["flagged"]:
+            results = score_thread(model, thread, policy)
+            result.comments += len(results)
+            for comment, scored in zip(thread.comments, results, strict=True):
+                if scored["flagged"]:
                     result.flagged += 1
-                    result.by_attribute.update(r["attribute"] for r in record["reasons"])
-                    if record.get("author"):
-                        result.authors[record["author"]] += 1
+                    result.by_attribute.update(r["attribute"] for r in scored["reasons"])
+                    if comment.author:
+                        result.authors[comment.author] += 1
                 elif not include_all:
-                    continue
-                parent = by_id.get(record["parent_id"]) if record["parent_id"] else None
+                    continue  # most comments: no queue row to build
+                parent = by_id.get(comment.parent_id) if comment.parent_id else None
+                record = {"thread_id": thread.id, **comment.to_dict(), **scored}
                 record.update(
                     source=str(path),
                     thread_title=thread.title,

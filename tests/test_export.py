@@ -469,9 +469,14 @@ def test_cli_real_model_byte_identical_across_jobs(trained_model_path, many_thre
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_cli_real_model_ctrl_c_leaves_nothing_and_exits_130(trained_model_path, tmp_path,
-                                                           jobs):
+@pytest.mark.parametrize(
+    ("jobs", "stop", "status", "message"),
+    [("1", signal.SIGINT, 130, "Interrupted."), ("2", signal.SIGINT, 130, "Interrupted."),
+     ("2", signal.SIGTERM, 143, "Terminated.")],
+)
+def test_cli_real_model_stopped_run_leaves_nothing(trained_model_path, tmp_path, jobs, stop,
+                                                   status, message):
+    """Ctrl-C (130) or SIGTERM from kill or a service manager (143): no OUT, no temp file."""
     root = tmp_path / "big"
     root.mkdir()
     # Enough work (90,000 comments) that the run is still going when the signal lands, at
@@ -496,8 +501,8 @@ def test_cli_real_model_ctrl_c_leaves_nothing_and_exits_130(trained_model_path, 
         time.sleep(0.05)
     else:
         pytest.fail("export never started writing")
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert "Interrupted." in stderr and "Traceback" not in stderr
+    assert process.returncode == status, stderr
+    assert message in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]  # no OUT, no temp file

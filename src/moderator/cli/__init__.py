@@ -7,11 +7,30 @@ Commands stay thin: they parse options, call the library and print. Library erro
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 
 import click
 
 from ..errors import ModeratorError
+
+
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a service manager, a CI timeout) stopping the run.
+
+    Raised from the signal handler so the run unwinds like Ctrl-C: every ``with`` block
+    cleans up (an export leaves no half-written queue beside OUT). A BaseException, so
+    no ``except Exception`` on the way swallows it.
+    """
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+#: Exit status of a run stopped by a signal: 128 + the signal's number, as shells report.
+STOPPED = {KeyboardInterrupt: ("Interrupted.", 130), Terminated: ("Terminated.", 143)}
 
 
 class ModeratorGroup(click.Group):
@@ -22,30 +41,37 @@ class ModeratorGroup(click.Group):
             return super().invoke(ctx)
         except ModeratorError as exc:
             raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            _stopped(ctx, type(exc))
         except SystemError as exc:
             # Ctrl-C inside a compiled (numba) kernel surfaces as a SystemError whose
             # context is the KeyboardInterrupt: it is still the user stopping the run.
-            if not _caused_by_interrupt(exc):
+            stop = _stopping_signal(exc)
+            if stop is None:
                 raise
-            click.echo("Interrupted.", err=True)
-            ctx.exit(130)
+            _stopped(ctx, stop)
         except BrokenPipeError:
             # `moderator parse big.xml | head`: stop quietly, like other Unix tools.
             sys.stderr.close()
             ctx.exit(0)
 
 
-def _caused_by_interrupt(exc: BaseException) -> bool:
+def _stopped(ctx: click.Context, kind: type) -> None:
+    message, status = STOPPED[kind]
+    click.echo(message, err=True)
+    ctx.exit(status)
+
+
+def _stopping_signal(exc: BaseException | None) -> type | None:
+    """KeyboardInterrupt or Terminated when one is in ``exc``'s chain of causes, else None."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
+        for kind in STOPPED:
+            if isinstance(exc, kind):
+                return kind
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
-    return False
+    return None
 
 
 @click.group(cls=ModeratorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,6 +90,8 @@ def main(verbose: int) -> None:
       moderator score examples/thread.txt
       moderator export exports/ -o queue.csv
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
     level = logging.WARNING - 10 * verbose
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))

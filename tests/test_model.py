@@ -11,6 +11,8 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 import moderator
@@ -128,6 +130,24 @@ def test_explain_unknown_attribute_and_empty_text(model):
     with pytest.raises(ModelError, match="unknown attribute 'spam'"):
         model.explain("text", "spam")
     assert model.explain("", "toxicity") == []
+
+
+EXPLAIN_PIECES = st.sampled_from(
+    ["You", "idiot", "stupid", "moron", "bus", "lanes", "www.cheap-watches.biz",
+     "https://x.co/a", "mail me at joe@example.com", "$500", "call +1 555 123 4567",
+     "f*ck", "sh1t", "fuuuuck", "𝐟𝐮𝐜𝐤", "🙂", "é", "!!!", "...", "“", "’", " ", "  ", "\n",
+     ". ", "? ", "-", "'"]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(EXPLAIN_PIECES, max_size=30).map("".join), min_size=1, max_size=5))
+def test_batched_explanations_equal_the_one_at_a_time_definition(model, texts):
+    requests = [list(model.attributes) for _ in texts]
+    batched = model.explain_batch(texts, requests)
+    for text, spans in zip(texts, batched, strict=True):
+        for attribute in model.attributes:
+            assert spans[attribute] == model._explain_reference(text, attribute)
 
 
 def test_score_texts_and_thread_follow_the_contract(model):

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelError
-from .ngrams import TOKEN_PATTERN
+from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN
 from .runtime import (
     CUE_CLIP,
     SPAN_PATTERNS,
@@ -201,14 +201,130 @@ class Model:
         attribute's log-odds (word n-grams, character n-grams and pattern cues such as URLs),
         strongest first. Context (similarity to article/parent) has no span and is not listed.
         """
-        try:
-            column = self.attributes.index(attribute)
-        except ValueError:
-            raise ModelError(
-                f"unknown attribute {attribute!r}; this model has {', '.join(self.attributes)}"
-            ) from None
+        return self.explain_batch([text], [[attribute]], top_k=top_k)[0][attribute]
+
+    def explain_batch(self, texts: Sequence[str], requests: Sequence[Sequence[str]],
+                      top_k: int = 5) -> list[dict[str, list]]:
+        """``explain`` for many texts at once: ``requests[i]`` names the attributes to explain
+        for ``texts[i]``; returns per text ``{attribute: spans}``. One compiled pass over all
+        of them (what ``score_texts`` uses for the flagged comments)."""
+        columns = {}
+        for attributes in requests:
+            for attribute in attributes:
+                if attribute not in columns:
+                    try:
+                        columns[attribute] = self.attributes.index(attribute)
+                    except ValueError:
+                        raise ModelError(
+                            f"unknown attribute {attribute!r}; this model has "
+                            f"{', '.join(self.attributes)}"
+                        ) from None
+        results: list[dict[str, list]] = [{} for _ in texts]
+        wanted = [i for i, attributes in enumerate(requests) if attributes]
+        for start in range(0, len(wanted), EXPLAIN_CHUNK):
+            chunk = wanted[start : start + EXPLAIN_CHUNK]
+            self._explain_chunk([texts[i] or "" for i in chunk],
+                                [list(dict.fromkeys(requests[i])) for i in chunk],
+                                columns, [results[i] for i in chunk], top_k)
+        return results
+
+    def _explain_chunk(self, texts, requests, columns, results, top_k):
+        from .ngrams import (
+            _codes,
+            _explain,
+            _normalize,
+            _token_bounds,
+            _url_hash,
+            char_tables,
+            explain_tables,
+        )
+
+        ngrams = self.features.ngrams_
+        codes, offsets = _codes(texts)
+        nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
+        tok_ptr, tok_start, tok_end = _token_bounds(nc, ncls, noff)
+        tok_ptr, tok_start, tok_end = _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end)
+        n_text = self.features.slices_["text"].stop - self.features.slices_["text"].start
+        pair_ptr = np.zeros(len(texts) + 1, np.int64)
+        pair_cols = []
+        adds: list[tuple[int, int, float]] = []
+        add_ptr = [0]
+        for d, (text, attributes) in enumerate(zip(texts, requests, strict=True)):
+            pair_ptr[d + 1] = pair_ptr[d] + len(attributes)
+            a, b = int(noff[d]), int(noff[d + 1])
+            for attribute in attributes:
+                column = columns[attribute]
+                pair_cols.append(column)
+                coef = self.extra_coef_[:n_text, column]
+                if b > a and np.any(coef):
+                    relative = pos[a:b] - offsets[d]
+                    adds.extend((a + s, a + e, v)
+                                for s, e, v in self._cue_additions(text, relative, coef))
+                add_ptr.append(len(adds))
+        add = np.array(adds, dtype=np.float64).reshape(-1, 3)
+        punctuation, alnum = explain_tables()
+        span_ptr, span_start, span_end, span_w = _explain(
+            nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
+            tok_end, np.array(add_ptr, np.int64), add[:, 0].astype(np.int64),
+            add[:, 1].astype(np.int64), add[:, 2].copy(), punctuation, alnum,
+            ngrams.char_range[0], ngrams.char_range[1], ngrams.word_range[0],
+            ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
+            self.ngram_weights_, ngrams.idf_, 1e-6, 0.1,
+        )
+        # original offsets of each span's first and last character
+        first = (pos[span_start] if len(span_start) else span_start).tolist()
+        last = (pos[span_end - 1] if len(span_end) else span_end).tolist()
+        weights = span_w.tolist()
+        bounds = span_ptr.tolist()
+        p = 0
+        for d, attributes in enumerate(requests):
+            origin = int(offsets[d])
+            for attribute in attributes:
+                kept = range(bounds[p], bounds[p + 1])
+                if len(kept) > top_k:
+                    # Only spans within 1e-4 of the k-th strongest can rank in the top k
+                    # once rounded to 4 places (rounding moves a weight by 5e-5 at most).
+                    kth = sorted(weights[bounds[p] : bounds[p + 1]], reverse=True)[top_k - 1]
+                    kept = [k for k in kept if weights[k] >= kth - 1e-4]
+                spans = [[first[k] - origin, last[k] - origin + 1, round(weights[k], 4)]
+                         for k in kept]
+                spans.sort(key=_negative_weight)
+                results[d][attribute] = spans[:top_k]
+                p += 1
+
+    def _cue_additions(self, text, offsets, coef):
+        """URLs, e-mail, phone numbers, money: ``(start, end, weight)`` per normalised
+        character range that a pattern cue's contribution is spread over."""
+        found = {name: list(pattern.finditer(text)) for name, pattern in SPAN_PATTERNS.items()}
+        if not any(found.values()):
+            return []
+        features = self.features
+        value = (np.asarray(text_cues(text)) - features.cue_mean_) / features.cue_scale_
+        zero = (0.0 - features.cue_mean_) / features.cue_scale_
+        additions = []
+        for name in SPAN_PATTERNS:
+            k = TEXT_FEATURES.index(name)
+            shown = np.clip(value[k], -CUE_CLIP, CUE_CLIP) - np.clip(zero[k], -CUE_CLIP, CUE_CLIP)
+            delta = coef[k] * shown
+            matches = found[name]
+            if not matches or delta <= 0:
+                continue
+            for match in matches:
+                # the normalised character at an original offset (offsets increase)
+                start = _position(offsets, match.start())
+                end = _position(offsets, match.end() - 1)
+                if start is None or end is None or end < start:
+                    continue
+                additions.append((start, end + 1, delta / len(matches) / (end + 1 - start)))
+        return additions
+
+    def _explain_reference(self, text: str, attribute: str, top_k: int = 5) -> list[list]:
+        """``explain`` one text at a time in Python: the definition the batched kernel is
+        tested against."""
+        column = self.attributes.index(attribute)
         text = text or ""
-        norm, offsets, contributions = self._contributions(text)
+        norm, offsets, contributions = self.features.ngrams_.contributions(
+            text, self.ngram_weights_.T)
         if not norm:
             return []
         features = self.features
@@ -219,11 +335,7 @@ class Model:
         starts, ends = self._token_bounds(norm)
         cumulative = np.concatenate([[0.0], np.cumsum(weights[: len(norm)])])
         token_weights = cumulative[ends] - cumulative[starts]
-        tokens = zip(starts.tolist(), ends.tolist(), token_weights.tolist(), strict=True)
-        strongest = float(token_weights.max()) if len(token_weights) else 0.0
-        if strongest <= 1e-6:
-            return []
-        tokens = list(tokens)
+        tokens = list(zip(starts.tolist(), ends.tolist(), token_weights.tolist(), strict=True))
         strongest = max((w for _, _, w in tokens), default=0.0)
         if strongest <= 1e-6:
             return []
@@ -246,25 +358,10 @@ class Model:
         return result[:top_k]
 
     def _token_bounds(self, norm: str):
-        """Start and end arrays of the tokens of normalised text (cached with the text)."""
-        cached = getattr(self, "_last_tokens", None)
-        if cached is not None and cached[0] == norm:
-            return cached[1]
+        """Start and end arrays of the tokens of normalised text."""
         bounds = [m.span() for m in _TOKEN_RE.finditer(norm)]
-        result = (np.array([b[0] for b in bounds], dtype=np.intp),
-                  np.array([b[1] for b in bounds], dtype=np.intp))
-        self._last_tokens = (norm, result)
-        return result
-
-    def _contributions(self, text: str):
-        """Per normalised character, every attribute's n-gram contributions; the last text's
-        are kept, since a flagged comment is explained once per flagged attribute."""
-        cached = getattr(self, "_last_contributions", None)
-        if cached is not None and cached[0] == text:
-            return cached[1]
-        result = self.features.ngrams_.contributions(text, self.ngram_weights_.T)
-        self._last_contributions = (text, result)
-        return result
+        return (np.array([b[0] for b in bounds], dtype=np.intp),
+                np.array([b[1] for b in bounds], dtype=np.intp))
 
     def _cue_weights(self, text, norm, offsets, coef, weights):
         """URLs, e-mail, phone numbers, money: their cue's contribution over their matches."""
@@ -298,8 +395,44 @@ class Model:
 
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+#: flagged comments explained per compiled call (bounds the per-character arrays)
+EXPLAIN_CHUNK = 4096
+
+
+def _position(offsets: np.ndarray, offset: int) -> int | None:
+    i = int(np.searchsorted(offsets, offset))
+    return i if i < len(offsets) and offsets[i] == offset else None
+
+
+def _negative_weight(span):
+    return -span[2]
+
+
+def _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end):
+    """Token bounds with those of documents holding characters beyond the BMP (which the
+    kernel reads as symbols, Python's ``\\w`` maybe as letters) cut by ``TOKEN_PATTERN``."""
+    astral = np.concatenate([[0], np.cumsum(nc >= 65536)])
+    docs = np.flatnonzero(astral[noff[1:]] - astral[noff[:-1]])
+    if not len(docs):
+        return tok_ptr, tok_start, tok_end
+    starts, ends, counts = [], [], np.diff(tok_ptr)
+    done = 0
+    for d in docs.tolist():
+        a, b = int(noff[d]), int(noff[d + 1])
+        starts.append(tok_start[tok_ptr[done] : tok_ptr[d]])
+        ends.append(tok_end[tok_ptr[done] : tok_ptr[d]])
+        norm = nc[a:b].tobytes().decode("utf-32-le", "surrogatepass")
+        bounds = np.array([m.span() for m in _TOKEN_RE.finditer(norm)], np.int64).reshape(-1, 2)
+        starts.append(bounds[:, 0] + a)
+        ends.append(bounds[:, 1] + a)
+        counts[d] = len(bounds)
+        done = d + 1
+    starts.append(tok_start[tok_ptr[done] :])
+    ends.append(tok_end[tok_ptr[done] :])
+    ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return ptr, np.concatenate(starts), np.concatenate(ends)
 # Punctuation tokens carry n-gram weight but mean nothing on their own in an explanation.
-_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…“”‘’"
+_PUNCTUATION = EXPLAIN_PUNCTUATION
 
 
 # --- persistence -------------------------------------------------------------------------------

@@ -72,6 +72,20 @@ def char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return classes, lower, leet, letter
 
 
+#: Characters that a token made only of them is punctuation in an explanation.
+EXPLAIN_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~…“”‘’"
+
+
+@lru_cache(maxsize=1)
+def explain_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(is punctuation, ``str.isalnum``) for every BMP code point."""
+    punctuation = np.zeros(BMP, np.bool_)
+    for ch in EXPLAIN_PUNCTUATION:
+        punctuation[ord(ch)] = True
+    alnum = np.fromiter((chr(c).isalnum() for c in range(BMP)), np.bool_, count=BMP)
+    return punctuation, alnum
+
+
 def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated UTF-32 code points and per-text offsets (offsets are Python str indices)."""
     joined = "".join(texts)
@@ -603,3 +617,198 @@ class HashedNgrams:
                              self.word_range[0], self.word_range[1], self.char_bits,
                              self.word_bits, _url_hash(), weights, self.idf_)
         return nc.tobytes().decode("utf-32-le", "surrogatepass"), pos, out
+
+
+# --- explanations, many at once ------------------------------------------------------------
+
+
+@nb.njit(cache=True, nogil=True)
+def _token_bounds(nc, ncls, noff):
+    """Token ``(start, end)`` (normalised offsets) of every document, ``TOKEN_PATTERN``
+    semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's."""
+    ndoc = noff.shape[0] - 1
+    total = noff[ndoc]
+    starts = np.empty(total, np.int64)
+    ends = np.empty(total, np.int64)
+    ptr = np.empty(ndoc + 1, np.int64)
+    m = 0
+    for d in range(ndoc):
+        ptr[d] = m
+        i = noff[d]
+        b = noff[d + 1]
+        while i < b:
+            if ncls[i] == 0:
+                i += 1
+                continue
+            j, _ = _token_end(nc, ncls, i, b)
+            starts[m] = i
+            ends[m] = j
+            m += 1
+            i = j
+    ptr[ndoc] = m
+    return ptr, starts[:m], ends[:m]
+
+
+@nb.njit(cache=True, nogil=True)
+def _spread_columns(out, weights, col, value, first, last, columns):
+    span = last - first
+    for p in range(first, last):
+        for jj in range(columns.shape[0]):
+            out[p, jj] += value * weights[col, columns[jj]] / span
+
+
+@nb.njit(cache=True, nogil=True)
+def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
+                       word_bits, url_hash, weights, idf, columns):
+    """``_contributions`` of one document for the given weight columns only (the same
+    arithmetic per column, so the same numbers)."""
+    out = np.zeros((b - a, columns.shape[0]), np.float64)
+    char_mask = np.uint64((1 << char_bits) - 1)
+    word_mask = np.uint64((1 << word_bits) - 1)
+    word_offset = 1 << char_bits
+    hist = np.empty(8, np.uint64)
+    hist_start = np.empty(8, np.int64)
+    sq_c = 0.0
+    sq_w = 0.0
+    inv_c = 0.0
+    inv_w = 0.0
+    for second in range(2):
+        if second == 1:
+            inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
+            inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
+        seg_start = a
+        while seg_start < b:
+            seg_end = _window_end(nc, seg_start, b)
+            for i in range(seg_start, seg_end):
+                h = _FNV_OFFSET ^ _SALT_CHAR
+                for n in range(1, char_hi + 1):
+                    if i + n > b:
+                        break
+                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+                    if n >= char_lo:
+                        col = np.int64(_mix(h) & char_mask)
+                        if second == 0:
+                            sq_c += idf[col] * idf[col]
+                        else:
+                            _spread_columns(out, weights, col, idf[col] * inv_c, i - a,
+                                            i + n - a, columns)
+            ntok = 0
+            i = seg_start
+            while i < seg_end:
+                if ncls[i] == 0:
+                    i += 1
+                    continue
+                j, is_url = _token_end(nc, ncls, i, b)
+                for back in range(word_hi - 1, 0, -1):
+                    hist[back] = hist[back - 1]
+                    hist_start[back] = hist_start[back - 1]
+                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+                hist_start[0] = i
+                ntok += 1
+                for n in range(word_lo, min(word_hi, ntok) + 1):
+                    col = _word_column(hist, n, word_offset, word_mask)
+                    if second == 0:
+                        sq_w += idf[col] * idf[col]
+                    else:
+                        _spread_columns(out, weights, col, idf[col] * inv_w,
+                                        hist_start[n - 1] - a, j - a, columns)
+                i = j
+            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
+             add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
+             word_hi, char_bits, word_bits, url_hash, weights, idf, min_weight, share):
+    """The spans behind every requested (document, weight column) pair.
+
+    Document d's pairs are ``pair_ptr[d]:pair_ptr[d + 1]`` (columns ``pair_cols``); ``add_*``
+    are extra per-character weights of each pair (pattern cues), added in order. Per pair,
+    as ``Model.explain`` defines it: tokens weigh the sum of their characters' shares; tokens
+    below ``share`` of the strongest, or of punctuation only, are left out; kept tokens
+    separated by no letter or digit join into one span. Returns ``(span_ptr, start, end,
+    weight)`` with normalised offsets [start, end); no spans when the strongest token
+    weighs ``min_weight`` or less.
+    """
+    ndoc = noff.shape[0] - 1
+    npair = pair_cols.shape[0]
+    cap = 0
+    for d in range(ndoc):
+        cap += (pair_ptr[d + 1] - pair_ptr[d]) * (tok_ptr[d + 1] - tok_ptr[d])
+    span_ptr = np.zeros(npair + 1, np.int64)
+    out_start = np.empty(cap, np.int64)
+    out_end = np.empty(cap, np.int64)
+    out_w = np.empty(cap, np.float64)
+    m = 0
+    for d in range(ndoc):
+        p0 = pair_ptr[d]
+        p1 = pair_ptr[d + 1]
+        if p1 == p0:
+            continue
+        a = noff[d]
+        b = noff[d + 1]
+        if b == a:
+            for p in range(p0, p1):
+                span_ptr[p + 1] = m
+            continue
+        contributions = _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi,
+                                           char_bits, word_bits, url_hash, weights, idf,
+                                           pair_cols[p0:p1])
+        t0 = tok_ptr[d]
+        t1 = tok_ptr[d + 1]
+        n = b - a
+        values = np.empty(n, np.float64)
+        cumulative = np.empty(n + 1, np.float64)
+        token_w = np.empty(t1 - t0, np.float64)
+        for p in range(p0, p1):
+            for q in range(n):
+                values[q] = contributions[q, p - p0]
+            for k in range(add_ptr[p], add_ptr[p + 1]):
+                for q in range(add_start[k] - a, add_end[k] - a):
+                    values[q] += add_value[k]
+            cumulative[0] = 0.0
+            for q in range(n):
+                cumulative[q + 1] = cumulative[q] + values[q]
+            strongest = 0.0
+            for t in range(t0, t1):
+                w = cumulative[tok_end[t] - a] - cumulative[tok_start[t] - a]
+                token_w[t - t0] = w
+                if t == t0 or w > strongest:
+                    strongest = w
+            if t1 == t0 or strongest <= min_weight:
+                span_ptr[p + 1] = m
+                continue
+            first = m
+            joined = False
+            for t in range(t0, t1):
+                w = token_w[t - t0]
+                s = tok_start[t]
+                e = tok_end[t]
+                only_punctuation = True
+                for q in range(s, e):
+                    c = nc[q]
+                    if c >= 65536 or not punctuation[c]:
+                        only_punctuation = False
+                        break
+                if w < share * strongest or only_punctuation:
+                    joined = False
+                    continue
+                gap_alnum = False
+                if joined:
+                    for q in range(out_end[m - 1], s):
+                        c = nc[q]
+                        if c < 65536 and alnum[c]:
+                            gap_alnum = True
+                            break
+                if joined and not gap_alnum and m > first:
+                    out_end[m - 1] = e
+                    out_w[m - 1] += w
+                else:
+                    out_start[m] = s
+                    out_end[m] = e
+                    out_w[m] = w
+                    m += 1
+                joined = True
+            span_ptr[p + 1] = m
+    return span_ptr, out_start[:m], out_end[:m], out_w[:m]

@@ -113,41 +113,58 @@ def score_texts(
 
     rounded = np.round(probabilities, 6).tolist()
     attributes = list(model.attributes)
+    thresholds = {a: policy.threshold(a, model.thresholds[a]) for a in attributes
+                  if a not in policy.disabled}
     results = []
+    requests: list[list[str] | None] = []  # attributes to explain; None: no text
     for i, text in enumerate(masked):
         if not text.strip():
             # Nothing to read: a removed comment kept as the parent of its replies, or an
             # empty post. There is nothing for a moderator to review, whatever a model says.
             scores = dict.fromkeys(model.attributes, 0.0)
             results.append({"scores": scores, "flagged": False, "reasons": []})
+            requests.append(None)
             continue
         scores = dict(zip(attributes, rounded[i], strict=True))
-        reasons = []
-        for attribute, score in scores.items():
-            if attribute in policy.disabled:
-                continue
-            threshold = policy.threshold(attribute, model.thresholds[attribute])
-            if score >= threshold:
-                spans = (
-                    model.explain(
-                        text,
-                        attribute,
-                        article=articles[i] if articles is not None else None,
-                        parent=parents[i] if parents is not None else None,
-                    )
-                    if explain
-                    else []
-                )
-                reasons.append(
-                    {"attribute": attribute, "score": score, "threshold": threshold, "spans": spans}
-                )
+        flagged = [a for a, threshold in thresholds.items() if scores[a] >= threshold]
+        results.append({"scores": scores, "flagged": False, "reasons": []})
+        requests.append(flagged)
+    spans = (_explanations(model, masked, [r or [] for r in requests], articles, parents)
+             if explain else None)
+    for i, result in enumerate(results):
+        if requests[i] is None:
+            continue
+        scores = result["scores"]
+        reasons = result["reasons"]
+        for attribute in requests[i]:
+            reasons.append({"attribute": attribute, "score": scores[attribute],
+                            "threshold": thresholds[attribute],
+                            "spans": spans[i][attribute] if spans is not None else []})
         banned = policy.banned_spans(texts[i] or "")
         if banned:
             reasons.append(
                 {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}
             )
-        results.append({"scores": scores, "flagged": bool(reasons), "reasons": reasons})
+        result["flagged"] = bool(reasons)
     return results
+
+
+def _explanations(model, texts, requests, articles, parents) -> list[dict[str, list]]:
+    """Per text, {attribute: spans} for the requested attributes: in one batch when the
+    model can (``explain_batch``), else one ``explain`` call per pair."""
+    if hasattr(model, "explain_batch"):
+        return model.explain_batch(texts, requests)
+    return [
+        {
+            attribute: model.explain(
+                texts[i], attribute,
+                article=articles[i] if articles is not None else None,
+                parent=parents[i] if parents is not None else None,
+            )
+            for attribute in wanted
+        }
+        for i, wanted in enumerate(requests)
+    ]
 
 
 def score_thread(model, thread, policy: Policy | None = None, explain: bool = True) -> list[dict]:

@@ -132,6 +132,20 @@ def test_explain_unknown_attribute_and_empty_text(model):
     assert model.explain("", "toxicity") == []
 
 
+def test_chunks_and_threads_score_as_one_batch(model, monkeypatch):
+    from moderator import runtime
+
+    texts = [f"Comment {i}: you are an idiot." if i % 3 else f"The bus plan {i} is fine. " * 8
+             for i in range(23)]
+    groups = ["a"] * 10 + ["b"] * 13
+    parents = [""] + texts[:-1]
+    monkeypatch.setenv(runtime.THREADS_ENV, "1")
+    whole = model.predict(texts, parents=parents, groups=groups)
+    monkeypatch.setattr(runtime, "SCORE_CHUNK", 4)
+    monkeypatch.setenv(runtime.THREADS_ENV, "3")
+    np.testing.assert_array_equal(model.predict(texts, parents=parents, groups=groups), whole)
+
+
 EXPLAIN_PIECES = st.sampled_from(
     ["You", "idiot", "stupid", "moron", "bus", "lanes", "www.cheap-watches.biz",
      "https://x.co/a", "mail me at joe@example.com", "$500", "call +1 555 123 4567",

@@ -103,3 +103,20 @@ def test_empty_and_whitespace_documents_have_no_features():
     assert matrix.nnz == 0
     whole, _, n_windows = vectorizer.score(["", " "], np.ones((1, vectorizer.n_features_)))
     assert whole.tolist() == [[0.0], [0.0]] and n_windows.tolist() == [0, 0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=6))
+def test_word_block_from_the_scoring_pass_equals_transform(texts):
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11, min_df=2).fit(
+        texts + ["fit text here", "fit text"])
+    codes, offsets = ngrams._codes(texts)
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    weights = np.ones((vectorizer.n_features_, 2), np.float32)
+    *_, ptr, cols, vals = vectorizer._score_normalized(nc, ncls, noff, weights, words=True)
+    block = vectorizer.words_matrix(ptr, cols, vals)
+    expected = vectorizer.transform(texts, chars=False)[:, 1 << 12 :]
+    assert (block != expected).nnz == 0
+    np.testing.assert_array_equal(block.indptr, expected.indptr)
+    np.testing.assert_array_equal(block.indices, expected.indices)
+    np.testing.assert_array_equal(block.data, expected.data)

@@ -146,13 +146,16 @@ class Model:
             groups=groups,
         )
         features = self.features
-        # n-grams: one compiled pass gives every attribute's whole-comment and best-window
-        # dot products without building the feature matrix.
-        whole, best_window, n_windows = features.ngrams_.score(texts, self.ngram_weights_.T)
-        logits = whole + self.intercept_
         extra_columns = np.flatnonzero(np.any(self.extra_coef_ != 0, axis=0))
+        context = bool(len(extra_columns) and features.context and features._has_context(batch))
+        # n-grams: one compiled pass per chunk gives every attribute's whole-comment and
+        # best-window dot products without building the feature matrix, the text cues and
+        # (for the context similarities) the word block.
+        whole, best_window, n_windows, cues, words = features.score_batch(
+            texts, self.ngram_weights_, words=context)
+        logits = whole + self.intercept_
         if len(extra_columns):
-            extra = features.extra(batch)
+            extra = features.extra(batch, cues=cues, words=words)
             logits[:, extra_columns] += extra @ self.extra_coef_[:, extra_columns]
         if not self.combiner:
             return self._cap(_sigmoid(logits))

@@ -350,12 +350,20 @@ def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
 
 @nb.njit(cache=True, nogil=True)
 def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash,
-           weights, idf):
+           weights, idf, words):
     """``X @ weights`` for whole documents and the best sentence window of each, in one pass
-    over the same occurrences as ``_enumerate`` (``weights`` rows are features)."""
+    over the same occurrences as ``_enumerate`` (``weights`` rows are features).
+
+    With ``words``, also each document's word block as ``transform(chars=False)`` makes it
+    before duplicates are summed: ``(ptr, column within the block, value)``."""
     ndoc = noff.shape[0] - 1
     k = weights.shape[1]
     out = np.zeros((ndoc, k), np.float64)
+    cap = noff[ndoc] * (word_hi - word_lo + 1) if words else 0
+    word_ptr = np.zeros(ndoc + 1, np.int64)
+    word_cols = np.empty(cap, np.int32)
+    word_vals = np.empty(cap, np.float32)
+    m = 0
     out_win = np.full((ndoc, k), -np.inf)
     n_windows = np.zeros(ndoc, np.int64)
     char_mask = np.uint64((1 << char_bits) - 1)
@@ -405,6 +413,9 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                     w = idf[col]
                     win_sq_w += w * w
                     _add(win_w, weights, col, w)
+                    if words:
+                        word_cols[m] = col - word_offset
+                        m += 1
                 i = j
             for j in range(k):
                 doc_c[j] += win_c[j]
@@ -418,7 +429,19 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
         inv_w = 1.0 / np.sqrt(doc_sq_w) if doc_sq_w > 0 else 0.0
         for j in range(k):
             out[d, j] = doc_c[j] * inv_c + doc_w[j] * inv_w
-    return out, out_win, n_windows
+        if words:
+            # transform's values: idf / sqrt(sum of idf**2 in float64, in occurrence order)
+            first = word_ptr[d]
+            sq = 0.0
+            for q in range(first, m):
+                v = np.float64(idf[word_cols[q] + word_offset])
+                sq += v * v
+            norm = np.sqrt(sq)
+            for q in range(first, m):
+                v = np.float64(idf[word_cols[q] + word_offset])
+                word_vals[q] = np.float32(v / norm) if norm > 0 else np.float32(0.0)
+            word_ptr[d + 1] = m
+    return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -601,9 +624,21 @@ class HashedNgrams:
         weights = np.ascontiguousarray(coef.T, dtype=np.float32)
         codes, offsets = _codes(list(texts))
         nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
+        return self._score_normalized(nc, ncls, noff, weights)[:3]
+
+    def _score_normalized(self, nc, ncls, noff, weights, words=False):
+        """``_score`` of normalised documents (``weights``: (n_features_, k) float32)."""
         return _score(nc, ncls, noff, self.char_range[0], self.char_range[1],
                       self.word_range[0], self.word_range[1], self.char_bits, self.word_bits,
-                      _url_hash(), weights, self.idf_)
+                      _url_hash(), weights, self.idf_, words)
+
+    def words_matrix(self, ptr, cols, vals) -> sp.csr_matrix:
+        """The word block (``transform(chars=False)``'s columns after the character block)
+        from ``_score``'s word occurrences."""
+        matrix = sp.csr_matrix((vals, cols, ptr), shape=(len(ptr) - 1, 1 << self.word_bits))
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        return matrix
 
     def contributions(self, text: str, coef: np.ndarray):
         """``(normalised text, original offset per normalised character, contributions)``

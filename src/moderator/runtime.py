@@ -9,6 +9,7 @@ scoring does not pay for importing scikit-learn (0.8 s of a 1.0 s model load).
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -19,6 +20,19 @@ import numpy as np
 import scipy.sparse as sp
 
 WINDOW_MIN_CHARS = 120  # shorter comments are scored whole only
+#: texts per compiled scoring call: arrays that stay small (RSS, caches), work to share out
+SCORE_CHUNK = 2048
+THREADS_ENV = "MODERATOR_THREADS"
+
+
+def scoring_threads() -> int:
+    """Threads that score chunks at once: ``$MODERATOR_THREADS``, else the usable cores
+    (at most 8)."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else (os.cpu_count() or 1)))
 
 
 # --- dense text cues ---------------------------------------------------------------------------
@@ -122,6 +136,11 @@ def _cue_statistics(codes, offsets, classes):
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues."""
     ndoc = offsets.shape[0] - 1
     out = np.zeros((ndoc, 10))
+    ascii_counts = np.zeros(128, np.int64)
+    longest = 0
+    for d in range(ndoc):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    other = np.empty(longest, codes.dtype)
     for d in range(ndoc):
         a = offsets[d]
         b = offsets[d + 1]
@@ -172,15 +191,31 @@ def _cue_statistics(codes, offsets, classes):
         total = b - a
         entropy = 0.0
         if total > 0:
-            ordered = np.sort(codes[a:b])
-            count = 1
-            for i in range(1, total + 1):
-                if i < total and ordered[i] == ordered[i - 1]:
-                    count += 1
+            # over the distinct characters in code point order, as a sort would give them:
+            # ASCII counted in a table, the rest (rarer) sorted
+            ascii_counts[:] = 0
+            n_other = 0
+            for i in range(a, b):
+                c = codes[i]
+                if c < 128:
+                    ascii_counts[c] += 1
                 else:
-                    p = count / total
+                    other[n_other] = c
+                    n_other += 1
+            for c in range(128):
+                if ascii_counts[c]:
+                    p = ascii_counts[c] / total
                     entropy -= p * np.log2(p)
-                    count = 1
+            if n_other:
+                ordered = np.sort(other[:n_other])
+                count = 1
+                for i in range(1, n_other + 1):
+                    if i < n_other and ordered[i] == ordered[i - 1]:
+                        count += 1
+                    else:
+                        p = count / total
+                        entropy -= p * np.log2(p)
+                        count = 1
         letters = upper + lower
         out[d, 0] = np.log1p(total)
         out[d, 1] = upper / max(letters, 1)
@@ -202,7 +237,11 @@ def text_cues_batch(texts: Sequence[str]) -> np.ndarray:
 
     texts = [t or "" for t in texts]
     codes, offsets = _codes(texts)
-    stats = _cue_statistics(codes, offsets, char_tables()[0])
+    return _cues_of(texts, _cue_statistics(codes, offsets, char_tables()[0]))
+
+
+def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
+    """``text_cues_batch`` from ``_cue_statistics``: the patterns where a cheap test allows."""
     cues = np.zeros((len(texts), len(TEXT_FEATURES)))
     column = {name: i for i, name in enumerate(TEXT_FEATURES)}
     for j, name in enumerate(("log_length", "upper_ratio", "digit_ratio", "symbol_ratio",
@@ -364,15 +403,60 @@ class FittedFeatures:
         matrix = self.ngrams_.transform([t or "" for t in texts], chars=False)
         return self._split(matrix)[0]
 
-    def extra(self, batch: CommentBatch, ngrams=None) -> np.ndarray:
-        """The dense columns after the n-grams (text cues, context) for ``batch``."""
-        cues = self.scaled_cues(batch.texts)
+    def extra(self, batch: CommentBatch, ngrams=None, cues=None, words=None) -> np.ndarray:
+        """The dense columns after the n-grams (text cues, context) for ``batch``; ``cues``
+        (raw ``text_cues_batch``) and ``words`` (the word block) when already computed."""
+        if cues is None:
+            cues = self.scaled_cues(batch.texts)
+        else:
+            cues = np.clip((cues - self.cue_mean_) / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
         if not self.context:
             return cues
-        if ngrams is None and not self._has_context(batch):
+        if ngrams is None and words is None and not self._has_context(batch):
             return np.hstack([cues, np.zeros((len(batch), len(CONTEXT_FEATURES)))])
-        words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
+        if words is None:
+            words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
         return np.hstack([cues, self._context(batch, words)])
+
+    def score_batch(self, texts: Sequence[str], weights: np.ndarray, words: bool = False):
+        """The n-gram scores of ``texts`` (``HashedNgrams.score``: whole, best window, number
+        of windows), their raw text cues, and with ``words`` their word block (else None).
+
+        Chunks of ``SCORE_CHUNK`` texts, each normalised once for all of it, on up to
+        ``scoring_threads()`` threads (the kernels release the GIL)."""
+        texts = [t or "" for t in texts]
+        chunks = [texts[i : i + SCORE_CHUNK] for i in range(0, len(texts), SCORE_CHUNK)]
+        threads = min(scoring_threads(), len(chunks))
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                parts = list(pool.map(lambda chunk: self._score_chunk(chunk, weights, words),
+                                      chunks))
+        else:
+            parts = [self._score_chunk(chunk, weights, words) for chunk in chunks]
+        k = weights.shape[1]
+        if not parts:
+            return (np.zeros((0, k)), np.zeros((0, k)), np.zeros(0, np.int64),
+                    np.zeros((0, len(TEXT_FEATURES))),
+                    self.ngrams_.words_matrix(np.zeros(1, np.int64), np.zeros(0, np.int32),
+                                              np.zeros(0, np.float32)) if words else None)
+        whole, best, n_windows, cues, blocks = zip(*parts, strict=True)
+        return (np.concatenate(whole), np.concatenate(best), np.concatenate(n_windows),
+                np.concatenate(cues), sp.vstack(blocks, format="csr") if words else None)
+
+    def _score_chunk(self, texts, weights, words):
+        from .ngrams import _codes, _normalize, char_tables
+
+        tables = char_tables()
+        codes, offsets = _codes(texts)
+        nc, ncls, _, noff = _normalize(codes, offsets, *tables)
+        whole, best, n_windows, ptr, cols, vals = self.ngrams_._score_normalized(
+            nc, ncls, noff, weights, words)
+        del nc, ncls
+        cues = _cues_of(texts, _cue_statistics(codes, offsets, tables[0]))
+        block = self.ngrams_.words_matrix(ptr, cols, vals) if words else None
+        return whole, best, n_windows, cues, block
 
     @staticmethod
     def _has_context(batch: CommentBatch) -> bool:

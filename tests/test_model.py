@@ -164,6 +164,16 @@ def test_batched_explanations_equal_the_one_at_a_time_definition(model, texts):
             assert spans[attribute] == model._explain_reference(text, attribute)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(EXPLAIN_PIECES | st.sampled_from(["12", "٣٤٥٦٧٨٩٠١", "€3", "5 usd", "a.co"]),
+                max_size=30).map("".join))
+def test_pattern_cues_are_those_of_text_cues(text):
+    from moderator.runtime import SPAN_PATTERNS, TEXT_FEATURES, pattern_cues, text_cues
+
+    cues = text_cues(text)
+    assert pattern_cues(text) == {n: cues[TEXT_FEATURES.index(n)] for n in SPAN_PATTERNS}
+
+
 def test_score_texts_and_thread_follow_the_contract(model):
     results = model.score_texts(["You are a complete idiot.", "Thanks for the article."])
     assert set(results[0]) == {"scores", "flagged", "reasons"}

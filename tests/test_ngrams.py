@@ -112,8 +112,8 @@ def test_word_block_from_the_scoring_pass_equals_transform(texts):
         texts + ["fit text here", "fit text"])
     codes, offsets = ngrams._codes(texts)
     nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
-    weights = np.ones((vectorizer.n_features_, 2), np.float32)
-    *_, ptr, cols, vals = vectorizer._score_normalized(nc, ncls, noff, weights, words=True)
+    table = vectorizer.score_table(np.ones((vectorizer.n_features_, 2), np.float32))
+    *_, ptr, cols, vals = vectorizer._score_normalized(nc, ncls, noff, table, words=True)
     block = vectorizer.words_matrix(ptr, cols, vals)
     expected = vectorizer.transform(texts, chars=False)[:, 1 << 12 :]
     assert (block != expected).nnz == 0

@@ -41,6 +41,8 @@ from .runtime import (
     WINDOW_MIN_CHARS,
     CommentBatch,
     FittedFeatures,
+    pattern_cues,
+    scoring_threads,
     text_cues,
 )
 
@@ -95,8 +97,7 @@ class Model:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_last_contributions", None)  # caches, not part of the model
-        state.pop("_last_tokens", None)
+        state.pop("_table", None)  # a cache, not part of the model
         if state.get("_pipeline") is not None:
             import pickle
 
@@ -152,7 +153,7 @@ class Model:
         # best-window dot products without building the feature matrix, the text cues and
         # (for the context similarities) the word block.
         whole, best_window, n_windows, cues, words = features.score_batch(
-            texts, self.ngram_weights_, words=context)
+            texts, self._score_table(), words=context)
         logits = whole + self.intercept_
         if len(extra_columns):
             extra = features.extra(batch, cues=cues, words=words)
@@ -171,6 +172,14 @@ class Model:
                 best = np.where(windowed, np.maximum(best, window_logit), best)
             probabilities[:, j] = combine(logits[:, j], best, self.combiner[attributes[j]])
         return self._cap(probabilities)
+
+    def _score_table(self) -> np.ndarray:
+        """The n-gram weights with the idf beside them, as the scoring kernel reads them
+        (made once per loaded model)."""
+        table = self.__dict__.get("_table")
+        if table is None:
+            table = self._table = self.features.ngrams_.score_table(self.ngram_weights_)
+        return table
 
     def _cap(self, probabilities):
         capped = getattr(self, "capped", ())
@@ -224,11 +233,23 @@ class Model:
                         ) from None
         results: list[dict[str, list]] = [{} for _ in texts]
         wanted = [i for i, attributes in enumerate(requests) if attributes]
-        for start in range(0, len(wanted), EXPLAIN_CHUNK):
-            chunk = wanted[start : start + EXPLAIN_CHUNK]
+        chunks = [wanted[start : start + EXPLAIN_CHUNK]
+                  for start in range(0, len(wanted), EXPLAIN_CHUNK)]
+
+        def explain_chunk(chunk):
             self._explain_chunk([texts[i] or "" for i in chunk],
                                 [list(dict.fromkeys(requests[i])) for i in chunk],
                                 columns, [results[i] for i in chunk], top_k)
+
+        threads = min(scoring_threads(), len(chunks))
+        if threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(explain_chunk, chunks))
+        else:
+            for chunk in chunks:
+                explain_chunk(chunk)
         return results
 
     def _explain_chunk(self, texts, requests, columns, results, top_k):
@@ -298,25 +319,30 @@ class Model:
     def _cue_additions(self, text, offsets, coef):
         """URLs, e-mail, phone numbers, money: ``(start, end, weight)`` per normalised
         character range that a pattern cue's contribution is spread over."""
-        found = {name: list(pattern.finditer(text)) for name, pattern in SPAN_PATTERNS.items()}
-        if not any(found.values()):
-            return []
+        raw = pattern_cues(text)
         features = self.features
-        value = (np.asarray(text_cues(text)) - features.cue_mean_) / features.cue_scale_
-        zero = (0.0 - features.cue_mean_) / features.cue_scale_
         additions = []
-        for name in SPAN_PATTERNS:
+        for name, pattern in SPAN_PATTERNS.items():
+            if not raw[name]:
+                continue  # the cue is at its zero: it adds nothing
             k = TEXT_FEATURES.index(name)
-            shown = np.clip(value[k], -CUE_CLIP, CUE_CLIP) - np.clip(zero[k], -CUE_CLIP, CUE_CLIP)
+            value = (raw[name] - features.cue_mean_[k]) / features.cue_scale_[k]
+            zero = (0.0 - features.cue_mean_[k]) / features.cue_scale_[k]
+            shown = np.clip(value, -CUE_CLIP, CUE_CLIP) - np.clip(zero, -CUE_CLIP, CUE_CLIP)
             delta = coef[k] * shown
-            matches = found[name]
-            if not matches or delta <= 0:
+            if delta <= 0:
                 continue
-            for match in matches:
-                # the normalised character at an original offset (offsets increase)
-                start = _position(offsets, match.start())
-                end = _position(offsets, match.end() - 1)
-                if start is None or end is None or end < start:
+            matches = [m.span() for m in pattern.finditer(text)]
+            # the normalised character at each match's first and last original offset
+            ends = np.array([(a, b - 1) for a, b in matches], np.int64).ravel()
+            at = np.minimum(np.searchsorted(offsets, ends), len(offsets) - 1)
+            found = (offsets[at] == ends).tolist()
+            at = at.tolist()
+            for m in range(len(matches)):
+                if not (found[2 * m] and found[2 * m + 1]):
+                    continue
+                start, end = at[2 * m], at[2 * m + 1]
+                if end < start:
                     continue
                 additions.append((start, end + 1, delta / len(matches) / (end + 1 - start)))
         return additions
@@ -399,12 +425,7 @@ class Model:
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 #: flagged comments explained per compiled call (bounds the per-character arrays)
-EXPLAIN_CHUNK = 4096
-
-
-def _position(offsets: np.ndarray, offset: int) -> int | None:
-    i = int(np.searchsorted(offsets, offset))
-    return i if i < len(offsets) and offsets[i] == offset else None
+EXPLAIN_CHUNK = 1024
 
 
 def _negative_weight(span):

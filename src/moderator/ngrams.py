@@ -330,9 +330,9 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
 
 
 @nb.njit(cache=True, nogil=True)
-def _add(acc, weights, col, w):
+def _add(acc, table, col, w):
     for j in range(acc.shape[0]):
-        acc[j] += w * weights[col, j]
+        acc[j] += w * table[col, j]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -350,14 +350,15 @@ def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
 
 @nb.njit(cache=True, nogil=True)
 def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash,
-           weights, idf, words):
+           table, words):
     """``X @ weights`` for whole documents and the best sentence window of each, in one pass
-    over the same occurrences as ``_enumerate`` (``weights`` rows are features).
+    over the same occurrences as ``_enumerate``. ``table`` rows are features: the k weight
+    columns, then the idf (one 32-byte row read per n-gram for k = 7).
 
     With ``words``, also each document's word block as ``transform(chars=False)`` makes it
     before duplicates are summed: ``(ptr, column within the block, value)``."""
     ndoc = noff.shape[0] - 1
-    k = weights.shape[1]
+    k = table.shape[1] - 1
     out = np.zeros((ndoc, k), np.float64)
     cap = noff[ndoc] * (word_hi - word_lo + 1) if words else 0
     word_ptr = np.zeros(ndoc + 1, np.int64)
@@ -394,9 +395,9 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                     h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
                     if n >= char_lo:
                         col = np.int64(_mix(h) & char_mask)
-                        w = idf[col]
+                        w = table[col, k]
                         win_sq_c += w * w
-                        _add(win_c, weights, col, w)
+                        _add(win_c, table, col, w)
             ntok = 0
             i = seg_start
             while i < seg_end:
@@ -410,9 +411,9 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                 ntok += 1
                 for n in range(word_lo, min(word_hi, ntok) + 1):
                     col = _word_column(hist, n, word_offset, word_mask)
-                    w = idf[col]
+                    w = table[col, k]
                     win_sq_w += w * w
-                    _add(win_w, weights, col, w)
+                    _add(win_w, table, col, w)
                     if words:
                         word_cols[m] = col - word_offset
                         m += 1
@@ -434,11 +435,11 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
             first = word_ptr[d]
             sq = 0.0
             for q in range(first, m):
-                v = np.float64(idf[word_cols[q] + word_offset])
+                v = np.float64(table[word_cols[q] + word_offset, k])
                 sq += v * v
             norm = np.sqrt(sq)
             for q in range(first, m):
-                v = np.float64(idf[word_cols[q] + word_offset])
+                v = np.float64(table[word_cols[q] + word_offset, k])
                 word_vals[q] = np.float32(v / norm) if norm > 0 else np.float32(0.0)
             word_ptr[d + 1] = m
     return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
@@ -619,18 +620,24 @@ class HashedNgrams:
 
     def score(self, texts, coef: np.ndarray):
         """``(X @ coef.T, best window @ coef.T, number of windows)`` for ``texts`` without
-        building X. ``coef`` is (n_attributes, n_features_); pass the transpose of a
-        C-contiguous float32 (n_features_, n_attributes) array to avoid a copy per call."""
-        weights = np.ascontiguousarray(coef.T, dtype=np.float32)
+        building X. ``coef`` is (n_attributes, n_features_)."""
         codes, offsets = _codes(list(texts))
         nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
-        return self._score_normalized(nc, ncls, noff, weights)[:3]
+        return self._score_normalized(nc, ncls, noff, self.score_table(coef.T))[:3]
 
-    def _score_normalized(self, nc, ncls, noff, weights, words=False):
-        """``_score`` of normalised documents (``weights``: (n_features_, k) float32)."""
+    def score_table(self, weights: np.ndarray) -> np.ndarray:
+        """What ``_score`` reads: ``weights`` ((n_features_, k)) and the idf as a last
+        column, float32, C order."""
+        table = np.empty((weights.shape[0], weights.shape[1] + 1), np.float32)
+        table[:, :-1] = weights
+        table[:, -1] = self.idf_
+        return table
+
+    def _score_normalized(self, nc, ncls, noff, table, words=False):
+        """``_score`` of normalised documents (``table`` from ``score_table``)."""
         return _score(nc, ncls, noff, self.char_range[0], self.char_range[1],
                       self.word_range[0], self.word_range[1], self.char_bits, self.word_bits,
-                      _url_hash(), weights, self.idf_, words)
+                      _url_hash(), table, words)
 
     def words_matrix(self, ptr, cols, vals) -> sp.csr_matrix:
         """The word block (``transform(chars=False)``'s columns after the character block)

@@ -107,45 +107,58 @@ def score_texts(
 ) -> list[dict]:
     """Score texts with ``model`` under ``policy``; one contract dict per text."""
     policy = policy or Policy()
-    masked = [policy.mask_allowed(t or "") for t in texts]
+    if policy._word_pattern(policy.allowed_words) is None:
+        masked = [t or "" for t in texts]
+    else:
+        masked = [policy.mask_allowed(t or "") for t in texts]
     probabilities = model.predict(masked, articles=articles, parents=parents, groups=groups)
     import numpy as np  # here, not at the top: the CLI imports this module for --help
 
-    rounded = np.round(probabilities, 6).tolist()
+    rounded = np.round(probabilities, 6)
     attributes = list(model.attributes)
     thresholds = {a: policy.threshold(a, model.thresholds[a]) for a in attributes
                   if a not in policy.disabled}
+    watched = [attributes.index(a) for a in thresholds]
+    over = rounded[:, watched] >= np.array(list(thresholds.values()), dtype=np.float64)
+    flagged_rows = set(np.flatnonzero(over.any(axis=1)).tolist())
+    names = list(thresholds)
+    rounded = rounded.tolist()
     results = []
     requests: list[list[str] | None] = []  # attributes to explain; None: no text
     for i, text in enumerate(masked):
         if not text.strip():
             # Nothing to read: a removed comment kept as the parent of its replies, or an
             # empty post. There is nothing for a moderator to review, whatever a model says.
-            scores = dict.fromkeys(model.attributes, 0.0)
+            scores = dict.fromkeys(attributes, 0.0)
             results.append({"scores": scores, "flagged": False, "reasons": []})
             requests.append(None)
             continue
-        scores = dict(zip(attributes, rounded[i], strict=True))
-        flagged = [a for a, threshold in thresholds.items() if scores[a] >= threshold]
-        results.append({"scores": scores, "flagged": False, "reasons": []})
-        requests.append(flagged)
+        results.append({"scores": dict(zip(attributes, rounded[i], strict=True)),
+                        "flagged": False, "reasons": []})
+        requests.append([names[j] for j in np.flatnonzero(over[i]).tolist()]
+                        if i in flagged_rows else [])
     spans = (_explanations(model, masked, [r or [] for r in requests], articles, parents)
              if explain else None)
+    banned_words = policy._word_pattern(policy.banned_words) is not None
     for i, result in enumerate(results):
         if requests[i] is None:
             continue
-        scores = result["scores"]
-        reasons = result["reasons"]
-        for attribute in requests[i]:
-            reasons.append({"attribute": attribute, "score": scores[attribute],
-                            "threshold": thresholds[attribute],
-                            "spans": spans[i][attribute] if spans is not None else []})
-        banned = policy.banned_spans(texts[i] or "")
-        if banned:
-            reasons.append(
-                {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}
-            )
-        result["flagged"] = bool(reasons)
+        if requests[i]:
+            scores = result["scores"]
+            result["reasons"] = [
+                {"attribute": attribute, "score": scores[attribute],
+                 "threshold": thresholds[attribute],
+                 "spans": spans[i][attribute] if spans is not None else []}
+                for attribute in requests[i]
+            ]
+            result["flagged"] = True
+        if banned_words:
+            banned = policy.banned_spans(texts[i] or "")
+            if banned:
+                result["reasons"].append(
+                    {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}
+                )
+                result["flagged"] = True
     return results
 
 

@@ -130,6 +130,19 @@ def text_cues(text: str) -> list[float]:
     ]
 
 
+def pattern_cues(text: str) -> dict[str, float]:
+    """The ``SPAN_PATTERNS`` entries of ``text_cues(text)`` (same tests, same values)."""
+    lowered = text.lower()
+    digits = sum(map(text.count, "0123456789"))
+    return {
+        "urls": min(len(URL_RE.findall(text)), 3) if _any_in(_URL_HINTS, lowered) else 0,
+        "email": 1.0 if "@" in text and EMAIL_RE.search(text) else 0.0,
+        "phone": 1.0 if digits >= 9 and PHONE_RE.search(text) else 0.0,
+        "money": min(len(MONEY_RE.findall(text)), 3)
+        if digits and _any_in(_MONEY_HINTS, lowered) else 0,
+    }
+
+
 @nb.njit(cache=True, nogil=True)
 def _cue_statistics(codes, offsets, classes):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
@@ -418,9 +431,10 @@ class FittedFeatures:
             words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
         return np.hstack([cues, self._context(batch, words)])
 
-    def score_batch(self, texts: Sequence[str], weights: np.ndarray, words: bool = False):
+    def score_batch(self, texts: Sequence[str], table: np.ndarray, words: bool = False):
         """The n-gram scores of ``texts`` (``HashedNgrams.score``: whole, best window, number
-        of windows), their raw text cues, and with ``words`` their word block (else None).
+        of windows; ``table`` from ``HashedNgrams.score_table``), their raw text cues, and
+        with ``words`` their word block (else None).
 
         Chunks of ``SCORE_CHUNK`` texts, each normalised once for all of it, on up to
         ``scoring_threads()`` threads (the kernels release the GIL)."""
@@ -431,11 +445,11 @@ class FittedFeatures:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(threads) as pool:
-                parts = list(pool.map(lambda chunk: self._score_chunk(chunk, weights, words),
+                parts = list(pool.map(lambda chunk: self._score_chunk(chunk, table, words),
                                       chunks))
         else:
-            parts = [self._score_chunk(chunk, weights, words) for chunk in chunks]
-        k = weights.shape[1]
+            parts = [self._score_chunk(chunk, table, words) for chunk in chunks]
+        k = table.shape[1] - 1
         if not parts:
             return (np.zeros((0, k)), np.zeros((0, k)), np.zeros(0, np.int64),
                     np.zeros((0, len(TEXT_FEATURES))),
@@ -445,14 +459,14 @@ class FittedFeatures:
         return (np.concatenate(whole), np.concatenate(best), np.concatenate(n_windows),
                 np.concatenate(cues), sp.vstack(blocks, format="csr") if words else None)
 
-    def _score_chunk(self, texts, weights, words):
+    def _score_chunk(self, texts, table, words):
         from .ngrams import _codes, _normalize, char_tables
 
         tables = char_tables()
         codes, offsets = _codes(texts)
         nc, ncls, _, noff = _normalize(codes, offsets, *tables)
         whole, best, n_windows, ptr, cols, vals = self.ngrams_._score_normalized(
-            nc, ncls, noff, weights, words)
+            nc, ncls, noff, table, words)
         del nc, ncls
         cues = _cues_of(texts, _cue_statistics(codes, offsets, tables[0]))
         block = self.ngrams_.words_matrix(ptr, cols, vals) if words else None

@@ -20,9 +20,10 @@ thread      ``thread_id``/``thread`` which thread the row belongs to
 
 Rows with the same thread id — or, without a thread column, the same article text — form one
 thread; without either the whole file is one thread. Threads come out in order of their first
-row. The file is read twice, streaming: a first pass only checks whether each thread's rows are
-contiguous; if they are, each thread is emitted as soon as its last row is read, otherwise rows
-are grouped in memory. ``moderator parse --output csv`` writes a table this format reads back.
+row. With a thread or article column the file is read twice, streaming: a first pass only checks
+whether each thread's rows are contiguous; if they are, each thread is emitted as soon as its
+last row is read, otherwise rows are grouped in memory. ``moderator parse --output csv``
+writes a table this format reads back.
 The delimiter is a comma, or a tab/semicolon when the header line has no comma but one of those.
 """
 
@@ -300,7 +301,8 @@ def parse(source, options=None) -> Iterator[Thread]:
     seen: set[str] = set()
     previous = None
     contiguous = True
-    for _, row in rows:
+    # without a thread or article column the file is one thread: nothing to check
+    for _, row in rows if columns.thread is not None or columns.article is not None else ():
         key = _group_key(row, columns)
         if key != previous:
             if key in seen:

@@ -293,7 +293,7 @@ class Model:
             add[:, 1].astype(np.int64), add[:, 2].copy(), punctuation, alnum,
             ngrams.char_range[0], ngrams.char_range[1], ngrams.word_range[0],
             ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
-            self.ngram_weights_, ngrams.idf_, 1e-6, 0.1,
+            self._score_table(), 1e-6, 0.1,
         )
         # original offsets of each span's first and last character
         first = (pos[span_start] if len(span_start) else span_start).tolist()

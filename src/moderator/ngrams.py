@@ -336,6 +336,39 @@ def _add(acc, table, col, w):
 
 
 @nb.njit(cache=True, nogil=True)
+def _gather7(acc, table, cols, first, last):
+    """``_add`` of every column in ``cols[first:last]`` into ``acc`` (7 attributes, idf in
+    column 7), with the sums in registers; returns the sum of idf**2 (float32 products)."""
+    a0 = acc[0]
+    a1 = acc[1]
+    a2 = acc[2]
+    a3 = acc[3]
+    a4 = acc[4]
+    a5 = acc[5]
+    a6 = acc[6]
+    sq = 0.0
+    for q in range(first, last):
+        col = cols[q]
+        w = table[col, 7]
+        sq += w * w
+        a0 += w * table[col, 0]
+        a1 += w * table[col, 1]
+        a2 += w * table[col, 2]
+        a3 += w * table[col, 3]
+        a4 += w * table[col, 4]
+        a5 += w * table[col, 5]
+        a6 += w * table[col, 6]
+    acc[0] = a0
+    acc[1] = a1
+    acc[2] = a2
+    acc[3] = a3
+    acc[4] = a4
+    acc[5] = a5
+    acc[6] = a6
+    return sq
+
+
+@nb.njit(cache=True, nogil=True)
 def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
     k = dot_c.shape[0]
     inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
@@ -375,6 +408,13 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     doc_w = np.zeros(k)
     win_c = np.zeros(k)
     win_w = np.zeros(k)
+    longest = 0
+    for d in range(ndoc):
+        longest = max(longest, noff[d + 1] - noff[d])
+    # A window's columns are hashed first and looked up after: the lookups (random reads
+    # in a table of tens of MB) are then independent and overlap in the memory system.
+    cols = np.empty(longest * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16,
+                    np.int64)
     for d in range(ndoc):
         a = noff[d]
         b = noff[d + 1]
@@ -387,6 +427,7 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
             seg_end = _window_end(nc, seg_start, b)
             win_sq_c = 0.0
             win_sq_w = 0.0
+            n_cols = 0
             for i in range(seg_start, seg_end):
                 h = _FNV_OFFSET ^ _SALT_CHAR
                 for n in range(1, char_hi + 1):
@@ -394,10 +435,9 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                         break
                     h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
                     if n >= char_lo:
-                        col = np.int64(_mix(h) & char_mask)
-                        w = table[col, k]
-                        win_sq_c += w * w
-                        _add(win_c, table, col, w)
+                        cols[n_cols] = np.int64(_mix(h) & char_mask)
+                        n_cols += 1
+            n_char_cols = n_cols
             ntok = 0
             i = seg_start
             while i < seg_end:
@@ -410,14 +450,27 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                 hist[0] = _token_hash(nc, i, j, is_url, url_hash)
                 ntok += 1
                 for n in range(word_lo, min(word_hi, ntok) + 1):
-                    col = _word_column(hist, n, word_offset, word_mask)
+                    cols[n_cols] = _word_column(hist, n, word_offset, word_mask)
+                    n_cols += 1
+                i = j
+            if k == 7:
+                win_sq_c = _gather7(win_c, table, cols, 0, n_char_cols)
+                win_sq_w = _gather7(win_w, table, cols, n_char_cols, n_cols)
+            else:
+                for q in range(n_char_cols):
+                    col = cols[q]
+                    w = table[col, k]
+                    win_sq_c += w * w
+                    _add(win_c, table, col, w)
+                for q in range(n_char_cols, n_cols):
+                    col = cols[q]
                     w = table[col, k]
                     win_sq_w += w * w
                     _add(win_w, table, col, w)
-                    if words:
-                        word_cols[m] = col - word_offset
-                        m += 1
-                i = j
+            if words:
+                for q in range(n_char_cols, n_cols):
+                    word_cols[m] = cols[q] - word_offset
+                    m += 1
             for j in range(k):
                 doc_c[j] += win_c[j]
                 doc_w[j] += win_w[j]
@@ -692,18 +745,20 @@ def _token_bounds(nc, ncls, noff):
 
 
 @nb.njit(cache=True, nogil=True)
-def _spread_columns(out, weights, col, value, first, last, columns):
+def _spread_columns(out, table, col, value, first, last, columns):
     span = last - first
-    for p in range(first, last):
-        for jj in range(columns.shape[0]):
-            out[p, jj] += value * weights[col, columns[jj]] / span
+    for jj in range(columns.shape[0]):
+        share = value * table[col, columns[jj]] / span  # as _spread computes it per character
+        for p in range(first, last):
+            out[p, jj] += share
 
 
 @nb.njit(cache=True, nogil=True)
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
-                       word_bits, url_hash, weights, idf, columns):
+                       word_bits, url_hash, table, columns):
     """``_contributions`` of one document for the given weight columns only (the same
-    arithmetic per column, so the same numbers)."""
+    arithmetic per column, so the same numbers); ``table`` as ``_score`` reads it."""
+    k = table.shape[1] - 1
     out = np.zeros((b - a, columns.shape[0]), np.float64)
     char_mask = np.uint64((1 << char_bits) - 1)
     word_mask = np.uint64((1 << word_bits) - 1)
@@ -730,9 +785,9 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
                     if n >= char_lo:
                         col = np.int64(_mix(h) & char_mask)
                         if second == 0:
-                            sq_c += idf[col] * idf[col]
+                            sq_c += table[col, k] * table[col, k]
                         else:
-                            _spread_columns(out, weights, col, idf[col] * inv_c, i - a,
+                            _spread_columns(out, table, col, table[col, k] * inv_c, i - a,
                                             i + n - a, columns)
             ntok = 0
             i = seg_start
@@ -750,9 +805,9 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
                 for n in range(word_lo, min(word_hi, ntok) + 1):
                     col = _word_column(hist, n, word_offset, word_mask)
                     if second == 0:
-                        sq_w += idf[col] * idf[col]
+                        sq_w += table[col, k] * table[col, k]
                     else:
-                        _spread_columns(out, weights, col, idf[col] * inv_w,
+                        _spread_columns(out, table, col, table[col, k] * inv_w,
                                         hist_start[n - 1] - a, j - a, columns)
                 i = j
             seg_start = _next_window(nc, ncls, max(seg_end, i), b)
@@ -762,7 +817,7 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
 @nb.njit(cache=True, nogil=True)
 def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
              add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
-             word_hi, char_bits, word_bits, url_hash, weights, idf, min_weight, share):
+             word_hi, char_bits, word_bits, url_hash, table, min_weight, share):
     """The spans behind every requested (document, weight column) pair.
 
     Document d's pairs are ``pair_ptr[d]:pair_ptr[d + 1]`` (columns ``pair_cols``); ``add_*``
@@ -795,7 +850,7 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
                 span_ptr[p + 1] = m
             continue
         contributions = _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi,
-                                           char_bits, word_bits, url_hash, weights, idf,
+                                           char_bits, word_bits, url_hash, table,
                                            pair_cols[p0:p1])
         t0 = tok_ptr[d]
         t1 = tok_ptr[d + 1]

@@ -243,3 +243,80 @@ def test_feedback_rows_are_counted(tmp_path):
 def test_bad_target_precision():
     with pytest.raises(ValueError, match="between 0 and 1"):
         train([LabelledSource("m", "m", [LabelledRow("x", {"toxicity": 1})])], target_precision=1)
+
+
+# --- parallel fits, folds, fold-averaged final model -----------------------------------------
+
+
+def _mixed_source():
+    rows = [LabelledRow(t, {"toxicity": 0, "insult": 0}) for t in CIVIL * 4]
+    rows += [LabelledRow(t, {"toxicity": 1, "insult": i % 2}) for i, t in enumerate(TOXIC * 4)]
+    return LabelledSource("mem", "mem", rows)
+
+
+def test_threads_give_the_same_model_as_one_thread():
+    one = train([_mixed_source()], folds=3, seed=1, jobs=1)
+    two = train([_mixed_source()], folds=3, seed=1, jobs=2)
+    assert one.thresholds == two.thresholds
+    assert one.card["metrics"] == two.card["metrics"]
+    np.testing.assert_array_equal(one.classifier.coef_, two.classifier.coef_)
+
+
+def test_folds_default_to_five_and_three_above_large_rows(monkeypatch):
+    import moderator.training as training
+
+    small = train([_mixed_source()])
+    assert small.card["cross_validation"]["folds"] == 5
+    assert small.card["cross_validation"]["fold_mean_attributes"] == []
+    monkeypatch.setattr(training, "LARGE_ROWS", 20)  # 48 rows count as large now
+    large = train([_mixed_source()])
+    assert large.card["cross_validation"]["folds"] == 3
+    assert large.card["cross_validation"]["C_grid"] == [2.0]
+    assert large.card["cross_validation"]["fold_mean_attributes"] == ["toxicity", "insult"]
+    assert train([_mixed_source()], folds=4).card["cross_validation"]["folds"] == 4
+
+
+def test_fold_averaged_model_is_the_mean_of_the_fold_models(monkeypatch):
+    import moderator.estimators as estimators
+    import moderator.training as training
+
+    batches = []
+    real = estimators.run_parallel
+
+    def recording(tasks, *args, **kwargs):
+        batches.append(real(tasks, *args, **kwargs))
+        return batches[-1]
+
+    monkeypatch.setattr(estimators, "run_parallel", recording)
+    monkeypatch.setattr(training, "LARGE_ROWS", 20)
+    model = train([_mixed_source()], jobs=2)
+    results, finals = batches  # the cross-validation fits, then no final fit
+    assert sorted(results) == [(a, 2.0, f) for a in ("insult", "toxicity") for f in range(3)]
+    assert finals == {}
+    coef = model.classifier.coef_
+    for j, attribute in enumerate(model.attributes):
+        folds = [results[attribute, 2.0, f][3] for f in range(3)]
+        width = folds[0].coef_.shape[1]
+        np.testing.assert_allclose(coef[:width, j], np.mean([m.coef_[0] for m in folds], 0))
+        assert not coef[width:, j].any()  # cue and context columns stay unused
+        assert model.classifier.intercept_[j] == pytest.approx(
+            np.mean([m.intercept_[0] for m in folds])
+        )
+
+
+def test_context_attribute_uses_the_extra_columns_and_its_own_rows():
+    rows = [LabelledRow(t, {"toxicity": 0}) for t in CIVIL * 4]
+    rows += [LabelledRow(t, {"toxicity": 1}) for t in TOXIC * 4]
+    article = "The council approved the new bus timetable and the budget for the park."
+    rows += [LabelledRow(t, {"off_topic": 0}, article=article, group="a") for t in CIVIL * 2]
+    rows += [LabelledRow("Buy cheap watches at www.example.com now!!!", {"off_topic": 1},
+                         article=article, group="a")] * 6
+    model = train([LabelledSource("mem", "mem", rows)], folds=3, pairs=False)
+    assert model.attributes == ["toxicity", "off_topic"]
+    assert model.card["metrics"]["off_topic"]["rows"] == 18
+    coef = model.classifier.coef_
+    n_extra = model.card["features"]["text_cues"] + model.card["features"]["context"]
+    assert coef[-n_extra:, 1].any() and not coef[-n_extra:, 0].any()
+    spam, civil = model.predict(["Buy cheap watches at www.example.com now!!!", CIVIL[0]],
+                                articles=[article, article])[:, 1]
+    assert spam > civil

@@ -104,7 +104,39 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
     def transform(self, X):
+        ngrams, extra = self.transform_parts(X)
+        return sp.hstack([ngrams, sp.csr_matrix(extra)], format="csr")
+
+    def transform_parts(self, X):
+        """``transform`` unstacked: (n-gram TF-IDF, float32 CSR; the extra columns, dense).
+        Training fits the text attributes on the n-grams alone and needs no stacked copy."""
         check_is_fitted(self)
         batch = CommentBatch.of(X)
         ngrams = self.ngrams_.transform([t or "" for t in batch.texts])
-        return sp.hstack([ngrams, sp.csr_matrix(self.extra(batch, ngrams))], format="csr")
+        return ngrams, np.asarray(self.extra(batch, ngrams), dtype=np.float64)
+
+    def training_matrices(self, X, jobs: int = 1, chunk: int = 8192):
+        """``transform_parts`` and ``window_matrix`` of one batch: (n-grams, extra, window
+        rows, window owners). The n-gram rows are built ``chunk`` comments at a time on
+        ``jobs`` threads (the kernels release the GIL); the kernels' scratch memory grows
+        with the texts at once, and all 67,682 comments of the English corpora at once
+        peaked at 4.2 GB with comments and windows side by side."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        check_is_fitted(self)
+        batch = CommentBatch.of(X)
+        texts = [t or "" for t in batch.texts]
+        starts = range(0, len(texts), chunk)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            rows = [pool.submit(self.ngrams_.transform, texts[i : i + chunk]) for i in starts]
+            windows = [pool.submit(self.window_matrix, texts[i : i + chunk]) for i in starts]
+            ngrams = sp.vstack([r.result() for r in rows], format="csr")
+            parts = [w.result() for w in windows]
+        if parts:
+            window_rows = sp.vstack([m for m, _ in parts], format="csr")
+            owner = np.concatenate([o + i for (_, o), i in zip(parts, starts, strict=True)])
+        else:
+            window_rows = sp.csr_matrix((0, ngrams.shape[1]), dtype=np.float32)
+            owner = np.zeros(0, dtype=np.intp)
+        extra = np.asarray(self.extra(batch, ngrams), dtype=np.float64)
+        return ngrams, extra, window_rows, owner

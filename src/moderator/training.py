@@ -243,6 +243,11 @@ def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
 #: data/labels.csv from 0.996 to 0.710). Nothing implies a 0: unknown stays unknown.
 IMPLIES_TOXICITY = ("severe_toxicity", "insult", "threat", "identity_attack")
 PAIRS_SOURCE = "off-topic pairs"
+#: Above this many rows (with pairs) training takes one C and ``LARGE_FOLDS`` folds: on the
+#: ten English corpora (67,682 rows) each fold of each attribute costs seconds.
+LARGE_ROWS = 20_000
+LARGE_FOLDS = 3
+SMALL_FOLDS = 5
 CONTEXTLESS_SOURCE = "on-topic comments without context"
 
 
@@ -421,35 +426,52 @@ def _one_class_attributes(sources, Y, attributes) -> list[str]:
     return dropped
 
 
-def _cross_validate(matrix, labels, known, fold, folds, C, windows, owner, n_rows,
-                    score_all=False):
-    """Out-of-fold logits, arrays over all rows: (whole comment, best sentence window).
+def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=False):
+    """One task per fold: fit on the fold's complement among the ``known`` rows, return
+    (test rows, their logits, logits of the fold's sentence windows or None, the fitted
+    estimator).
 
-    Each fold's classifier trains on the fold's complement among the ``known`` rows and
-    scores the fold's known rows (every row of the fold with ``score_all``; toxicity needs
-    that to cap its sub-attributes). The window logit is the maximum over the comment's
-    sentence windows and the whole comment.
+    The test rows are the fold's known rows (every row of the fold with ``score_all``;
+    toxicity needs that to cap its sub-attributes).
     """
     import numpy as np
 
-    from .estimators import fit_logistic
+    from .estimators import _cost, fit_logistic
 
-    whole = np.zeros(n_rows)
-    best = np.full(n_rows, -np.inf)
-    scored = np.zeros(n_rows, dtype=bool)
-    scored[np.arange(n_rows) if score_all else known] = True
+    scored = np.zeros(len(fold), dtype=bool)
+    scored[np.arange(len(fold)) if score_all else known] = True
+    tasks, cost = {}, {}
     for f in range(folds):
         train_rows = known[fold[known] != f]
         test_rows = np.flatnonzero((fold == f) & scored)
         if not len(test_rows) or len(np.unique(labels[train_rows])) < 2:
             continue
-        estimator = fit_logistic(matrix[train_rows], labels[train_rows].astype(int), C)
-        whole[test_rows] = estimator.decision_function(matrix[test_rows])
+
+        def task(train_rows=train_rows, test_rows=test_rows, f=f):
+            estimator = fit_logistic(matrix[train_rows], labels[train_rows].astype(int), C)
+            windows = None
+            if fold_windows is not None and fold_windows[f][0].shape[0]:
+                windows = estimator.decision_function(fold_windows[f][0])
+            return test_rows, estimator.decision_function(matrix[test_rows]), windows, estimator
+
+        tasks[f] = task
+        cost[f] = _cost(matrix, train_rows)
+    return tasks, cost
+
+
+def _gather_folds(results, fold_windows, n_rows, scored_rows):
+    """Out-of-fold logits over all rows from ``_cv_tasks`` results: (whole comment, the
+    better of the whole comment and its best sentence window, as ``Model.predict`` does)."""
+    import numpy as np
+
+    whole = np.zeros(n_rows)
+    best = np.full(n_rows, -np.inf)
+    for f, (test_rows, logits, windows, _) in results.items():
+        whole[test_rows] = logits
         if windows is not None:
-            in_test = (fold[owner] == f) & scored[owner]
-            if in_test.any():
-                np.maximum.at(best, owner[in_test], estimator.decision_function(windows[in_test]))
-    # as in Model.predict: the better of the whole comment and its best window
+            owner = fold_windows[f][1]
+            keep = scored_rows[owner]
+            np.maximum.at(best, owner[keep], windows[keep])
     return whole, np.maximum(whole, best)
 
 
@@ -475,29 +497,35 @@ def train(
     sources: Sequence[LabelledSource],
     target_precision: float = 0.9,
     seed: int = 0,
-    folds: int = 5,
+    folds: int | None = None,
     C_grid: Sequence[float] | None = None,  # noqa: N803 - scikit-learn's name
     pairs: bool = True,
     progress=None,
     feature_params: dict | None = None,
+    jobs: int | None = None,
+    average_folds: bool | None = None,
 ):
     """Train a ``moderator.model.Model`` from labelled sources.
 
     Steps: rows of all sources (+ off-topic pairs made from rows with articles); features
-    fitted once on every comment; for each attribute, ``folds``-fold cross-validation of its
-    logistic regression over ``C_grid`` (default 4, 16; just 2 above 20,000 rows;
-    off_topic 4) picks C
-    by average precision, and the out-of-fold scores give the threshold at
-    ``target_precision`` and the card's metrics; the final classifiers fit on all rows.
-    Unknown labels are left out per attribute. Raises ``LabelsError`` for unusable data.
+    fitted once on every comment; for each attribute, ``folds``-fold cross-validation
+    (default 5, 3 above ``LARGE_ROWS`` rows) of its logistic regression over ``C_grid``
+    (default 4, 16; just 2 above ``LARGE_ROWS``; off_topic 4) picks C by average precision,
+    and the out-of-fold scores give the threshold at ``target_precision`` and the card's
+    metrics. Final classifiers: an attribute with more than ``LARGE_ROWS`` labelled rows
+    takes the mean of its fold models (``average_folds`` True/False forces it for all or
+    none), the others are fitted on all their rows. The fits run on ``jobs`` threads
+    (default: every core this process may use). Unknown labels are left out per attribute.
+    Raises ``LabelsError`` for unusable data.
     """
     import time
 
     import numpy as np
+    import scipy.sparse as sp
     from sklearn.metrics import average_precision_score
     from sklearn.pipeline import Pipeline
 
-    from .estimators import AttributeClassifiers
+    from .estimators import AttributeClassifiers, _cost, _fit_rows, default_jobs, run_parallel
     from .features import CommentBatch, CommentFeatures
     from .model import CONTEXT_ATTRIBUTES, Model, _sigmoid, combine
 
@@ -545,21 +573,21 @@ def train(
         members=np.arange(len(rows)) < n_original,
     )
     features.fit(CommentBatch(texts=batch.texts[:n_original]))
-    X = features.transform(batch)
+    jobs = default_jobs() if not jobs else jobs
+    X_text, extra, X_windows, owner = features.training_matrices(batch, jobs)
     n_extra = features.n_extra_features_
-    X_text = X[:, : X.shape[1] - n_extra] if n_extra else X
-    X_windows, owner = features.window_matrix(batch.texts)
-    if X_windows.shape[0] == 0:
-        X_windows = None
     n_seen = int(np.count_nonzero(features.ngrams_.idf_))
-    say(f"features: {X.shape[1]} columns ({n_seen} hashed n-grams seen), "
+    say(f"features: {X_text.shape[1] + n_extra} columns ({n_seen} hashed n-grams seen), "
         f"{len(owner)} sentence windows "
         f"[{time.perf_counter() - started:.1f}s]")
 
-    # Above 20,000 rows one C: each value costs a full cross-validation. C=2 there: on the
+    large = len(rows) > LARGE_ROWS
+    if folds is None:
+        folds = LARGE_FOLDS if large else SMALL_FOLDS
+    # Above LARGE_ROWS one C: each value costs a full cross-validation. C=2 there: on the
     # pooled English corpora it beat C=8 on held-out toxicity (ROC AUC 0.901 vs 0.892) and
     # fits 1.6x faster.
-    grid = list(C_grid) if C_grid else ([4.0, 16.0] if len(rows) <= 20_000 else [2.0])
+    grid = list(C_grid) if C_grid else ([4.0, 16.0] if not large else [2.0])
     # off_topic (pairs make identical texts with both labels) converges 4x slower in liblinear
     # than the text attributes and did best at C=4 on data/labels.csv (held-out AUC 0.950 vs
     # 0.941 at C=16), so it gets one C.
@@ -571,21 +599,62 @@ def train(
         text_row.setdefault(r.text, i)
     pair_fold = np.array([fold[text_row[r.text]] for r in made], dtype=np.intp)
     fold = np.concatenate([fold, pair_fold]) if made else fold
+    fold_windows = None
+    if X_windows.shape[0]:
+        fold_windows = []
+        for f in range(folds):
+            in_fold = np.flatnonzero(fold[owner] == f)
+            fold_windows.append((X_windows[in_fold], owner[in_fold]))
+    del X_windows
+
+    # The context attributes see the extra columns too: n-grams | extra, stacked only for
+    # the rows they label (``context_rows``; their row numbers are local to that matrix).
+    is_context = [a in CONTEXT_ATTRIBUTES for a in attributes]
+    context_rows = np.flatnonzero(
+        (Y[:, is_context] >= 0).any(axis=1) if any(is_context) else np.zeros(len(rows), bool)
+    )
+    X_context = sp.hstack([X_text[context_rows], sp.csr_matrix(extra[context_rows])],
+                          format="csr")
+
+    def view(j):
+        """(matrix, labels, fold) an attribute is trained on."""
+        if is_context[j]:
+            return X_context, Y[context_rows, j], fold[context_rows]
+        return X_text, Y[:, j], fold
+
+    # Every attribute's every fold (and C) is one task; they run on ``jobs`` threads.
+    tasks, cost, candidates = {}, {}, {}
+    for j, attribute in enumerate(attributes):
+        matrix, labels, attribute_fold = view(j)
+        known = np.flatnonzero(labels >= 0)
+        candidates[attribute] = [context_C] if is_context[j] else grid
+        for C in candidates[attribute]:
+            fold_tasks, fold_cost = _cv_tasks(
+                matrix, labels, known, attribute_fold, folds, C,
+                None if is_context[j] else fold_windows, score_all=attribute == "toxicity",
+            )
+            for f, task in fold_tasks.items():
+                tasks[attribute, C, f] = task
+                cost[attribute, C, f] = fold_cost[f]
+    results = run_parallel(tasks, jobs, cost)
+    say(f"cross-validated {len(tasks)} fits ({folds} folds) on {jobs} thread(s) "
+        f"[{time.perf_counter() - started:.1f}s]")
 
     chosen_C, thresholds, metrics, combiner = {}, {}, {}, {}
     capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
     toxicity_all = None  # out-of-fold toxicity probability of every row
     for j, attribute in enumerate(attributes):
-        known = np.flatnonzero(Y[:, j] >= 0)
-        y = Y[known, j].astype(int)
-        context = attribute in CONTEXT_ATTRIBUTES
-        matrix = X if context else X_text
+        matrix, labels, attribute_fold = view(j)
+        known = np.flatnonzero(labels >= 0)
+        y = labels[known].astype(int)
+        context = is_context[j]
+        scored_rows = np.zeros(len(labels), dtype=bool)
+        scored_rows[np.arange(len(labels)) if attribute == "toxicity" else known] = True
         best = None
-        for C in grid if not context else [context_C]:
-            whole, window = _cross_validate(
-                matrix, Y[:, j], known, fold, folds, C,
-                None if context else X_windows, owner, len(rows),
-                score_all=attribute == "toxicity",
+        for C in candidates[attribute]:
+            whole, window = _gather_folds(
+                {key[2]: value for key, value in results.items() if key[:2] == (attribute, C)},
+                None if context else fold_windows, len(labels), scored_rows,
             )
             ap = average_precision_score(y, whole[known])
             if best is None or ap > best[0] + 1e-9:
@@ -617,12 +686,35 @@ def train(
         say(f"{attribute}: {len(known)} rows, {int(y.sum())} positive, C={C:g}, "
             f"ROC AUC {metrics[attribute]['roc_auc']:.3f}, AP "
             f"{metrics[attribute]['average_precision']:.3f}, threshold {threshold:.3f} "
-            f"(P {metrics[attribute]['precision']:.2f} R {metrics[attribute]['recall']:.2f}) "
-            f"[{time.perf_counter() - started:.1f}s]")
+            f"(P {metrics[attribute]['precision']:.2f} R {metrics[attribute]['recall']:.2f})")
+    del fold_windows
 
+    # Final models. An attribute with more than LARGE_ROWS labelled rows takes the mean of
+    # its fold models (itself a logistic model), which saves its final fit; the others are
+    # fitted on all their rows.
+    models, final_tasks, final_cost, averaged = {}, {}, {}, []
+    for j, attribute in enumerate(attributes):
+        matrix, labels, _ = view(j)
+        known = np.flatnonzero(labels >= 0)
+        fitted = [value[3] for key, value in results.items()
+                  if key[:2] == (attribute, chosen_C[attribute])]
+        mean_ok = average_folds if average_folds is not None else len(known) > LARGE_ROWS
+        if mean_ok and len(fitted) == folds:
+            models[attribute] = fitted
+            averaged.append(attribute)
+        else:
+            final_tasks[attribute] = _fit_rows(
+                matrix, known, labels[known].astype(int), chosen_C[attribute]
+            )
+            final_cost[attribute] = _cost(matrix, known)
+    del results
+    for attribute, model in run_parallel(final_tasks, jobs, final_cost).items():
+        models[attribute] = [model]
     classifier = AttributeClassifiers(
         attributes=attributes, n_extra_features=n_extra, C=chosen_C
-    ).fit(X, Y)
+    ).from_models(models, X_text.shape[1] + n_extra)
+    say(f"final models: {len(final_tasks)} fitted, {len(averaged)} fold means "
+        f"[{time.perf_counter() - started:.1f}s]")
     pipeline = Pipeline([("features", features), ("classifier", classifier)])
     seconds = round(time.perf_counter() - started, 2)
     card = {
@@ -654,6 +746,7 @@ def train(
             "folds": folds,
             "C_grid": grid,
             "off_topic_C": context_C,
+            "fold_mean_attributes": averaged,
             "note": "features fitted on all rows once; each attribute's classifier and the "
             "sentence-window maximum are cross-validated; thresholds come from out-of-fold "
             "scores",

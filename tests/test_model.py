@@ -174,6 +174,26 @@ def test_pattern_cues_are_those_of_text_cues(text):
     assert pattern_cues(text) == {n: cues[TEXT_FEATURES.index(n)] for n in SPAN_PATTERNS}
 
 
+HINT_PIECES = st.sampled_from(
+    ["WWW.", "www", ".", "HTTP://", "https:/", "/", "http", ".CoM", ".c", "o", ".İnfo", ".ıo",
+     "\u212a", "ru", ".Ly", "USD", "us", "d", "€", "£", "$", "Dollar", "EURO", "Buck", "5",
+     "a", " ", "İ", "ß", "🙂", "\u0307"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(HINT_PIECES, max_size=12).map("".join), min_size=1, max_size=4))
+def test_compiled_hint_tests_never_miss_a_python_hint(texts):
+    from moderator.ngrams import _codes
+    from moderator.runtime import _MONEY_HINTS, _URL_HINTS, _any_in, cue_statistics
+
+    stats = cue_statistics(*_codes(texts))
+    for text, row in zip(texts, stats, strict=True):
+        if _any_in(_URL_HINTS, text.lower()):
+            assert row[10]
+        if row[9] and _any_in(_MONEY_HINTS, text.lower()):
+            assert row[11]
+
+
 def test_score_texts_and_thread_follow_the_contract(model):
     results = model.score_texts(["You are a complete idiot.", "Thanks for the article."])
     assert set(results[0]) == {"scores", "flagged", "reasons"}

@@ -388,8 +388,8 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     over the same occurrences as ``_enumerate``. ``table`` rows are features: the k weight
     columns, then the idf (one 32-byte row read per n-gram for k = 7).
 
-    With ``words``, also each document's word block as ``transform(chars=False)`` makes it
-    before duplicates are summed: ``(ptr, column within the block, value)``."""
+    With ``words``, also each document's word block as ``transform(chars=False)`` makes it:
+    ``(ptr, column within the block, value)``, CSR in canonical form."""
     ndoc = noff.shape[0] - 1
     k = table.shape[1] - 1
     out = np.zeros((ndoc, k), np.float64)
@@ -484,16 +484,33 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
         for j in range(k):
             out[d, j] = doc_c[j] * inv_c + doc_w[j] * inv_w
         if words:
-            # transform's values: idf / sqrt(sum of idf**2 in float64, in occurrence order)
+            # transform's values: idf / sqrt(sum of idf**2 in float64, in occurrence order),
+            # then as scipy's sum_duplicates + eliminate_zeros leave them: columns sorted,
+            # repeats summed in float32, zeros dropped
             first = word_ptr[d]
             sq = 0.0
             for q in range(first, m):
                 v = np.float64(table[word_cols[q] + word_offset, k])
                 sq += v * v
             norm = np.sqrt(sq)
-            for q in range(first, m):
-                v = np.float64(table[word_cols[q] + word_offset, k])
-                word_vals[q] = np.float32(v / norm) if norm > 0 else np.float32(0.0)
+            order = np.argsort(word_cols[first:m])
+            sorted_cols = word_cols[first:m][order]
+            kept = first
+            q = 0
+            while q < order.shape[0]:
+                col = sorted_cols[q]
+                v = np.float64(table[col + word_offset, k])
+                value = np.float32(v / norm) if norm > 0 else np.float32(0.0)
+                total = value
+                q += 1
+                while q < order.shape[0] and sorted_cols[q] == col:
+                    total += value
+                    q += 1
+                if total != 0:
+                    word_cols[kept] = col
+                    word_vals[kept] = total
+                    kept += 1
+            m = kept
             word_ptr[d + 1] = m
     return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
 
@@ -694,10 +711,10 @@ class HashedNgrams:
 
     def words_matrix(self, ptr, cols, vals) -> sp.csr_matrix:
         """The word block (``transform(chars=False)``'s columns after the character block)
-        from ``_score``'s word occurrences."""
+        from ``_score``'s word n-grams (already summed per column, sorted, no zeros)."""
         matrix = sp.csr_matrix((vals, cols, ptr), shape=(len(ptr) - 1, 1 << self.word_bits))
-        matrix.sum_duplicates()
-        matrix.eliminate_zeros()
+        matrix.has_sorted_indices = True
+        matrix.has_canonical_format = True
         return matrix
 
     def contributions(self, text: str, coef: np.ndarray):

@@ -143,12 +143,71 @@ def pattern_cues(text: str) -> dict[str, float]:
     }
 
 
+def _hint_array(hints: tuple[str, ...]) -> np.ndarray:
+    """Hints as rows of code points padded with 0 (for ``_has_hint``)."""
+    table = np.zeros((len(hints), max(map(len, hints))), np.uint32)
+    for i, hint in enumerate(hints):
+        table[i, : len(hint)] = [ord(c) for c in hint]
+    return table
+
+
+# The hints of _URL_HINTS / _MONEY_HINTS (".co" covers ".com"), for the compiled pre-test.
+_URL_HINT_CODES = _hint_array(("http://", "https://", "www.", ".co", ".net", ".org", ".info",
+                               ".biz", ".ru", ".io", ".xyz", ".top", ".shop", ".ly"))
+_MONEY_HINT_CODES = _hint_array(("$", "€", "£", "usd", "dollar", "euro", "buck"))
+# The only characters whose str.lower() holds an ASCII character without being ASCII
+# (İ -> "i̇", the Kelvin sign -> "k"): a text with one may match any hint.
+_LOWER_TO_ASCII = (0x130, 0x212A)
+
+
 @nb.njit(cache=True, nogil=True)
-def _cue_statistics(codes, offsets, classes):
+def _lower_ascii(c):
+    return c | 32 if 65 <= c <= 90 else c
+
+
+@nb.njit(cache=True, nogil=True)
+def _has_hint(codes, a, b, hints):
+    """Whether ``codes[a:b]``, lower-cased as str.lower() does for these hints, holds one of
+    ``hints`` (the caller handles the characters of ``_LOWER_TO_ASCII``)."""
+    starts = np.zeros(128, np.bool_)
+    others = 0
+    for h in range(hints.shape[0]):
+        if hints[h, 0] < 128:
+            starts[hints[h, 0]] = True
+        else:
+            others += 1
+    for i in range(a, b):
+        first = _lower_ascii(codes[i])
+        if first < 128:
+            if not starts[first]:
+                continue
+        elif others == 0:
+            continue
+        for h in range(hints.shape[0]):
+            if hints[h, 0] != first:
+                continue
+            ok = True
+            for q in range(1, hints.shape[1]):
+                want = hints[h, q]
+                if want == 0:
+                    break
+                if i + q >= b or _lower_ascii(codes[i + q]) != want:
+                    ok = False
+                    break
+            if ok:
+                return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
-    the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues."""
+    the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
+    Columns 10 and 11: whether the URL / money hints may be in the lower-cased text (never
+    False where ``_any_in`` is True), 12: whether ``PHONE_RE`` may match (9 digits or more);
+    the regular expressions run only where these allow."""
     ndoc = offsets.shape[0] - 1
-    out = np.zeros((ndoc, 10))
+    out = np.zeros((ndoc, 13))
     ascii_counts = np.zeros(128, np.int64)
     longest = 0
     for d in range(ndoc):
@@ -240,17 +299,57 @@ def _cue_statistics(codes, offsets, classes):
         out[d, 7] = min(bangs, 5)
         out[d, 8] = word_chars / max(words, 1)
         out[d, 9] = digits
+        wild = False
+        for i in range(a, b):
+            if codes[i] == 0x130 or codes[i] == 0x212A:
+                wild = True
+                break
+        out[d, 10] = wild or _has_hint(codes, a, b, url_hints)
+        out[d, 11] = digits > 0 and (wild or _has_hint(codes, a, b, money_hints))
+        out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _may_be_phone(codes, a, b, classes):
+    """False only when ``PHONE_RE`` cannot match: no chain of 9 digits with at most one
+    separator (whitespace, ``().-``) between two. Any non-ASCII character may be a digit or
+    a separator (\\d and \\s are Unicode), so it counts as a digit."""
+    run = 0
+    gap = False
+    for i in range(a, b):
+        c = codes[i]
+        if (48 <= c <= 57) or c >= 128:
+            run += 1
+            gap = False
+            if run >= 9:
+                return True
+        elif classes[c] == 0 or c == 40 or c == 41 or c == 46 or c == 45:
+            if gap:
+                run = 0
+            gap = True
+        else:
+            run = 0
+            gap = False
+    return False
 
 
 def text_cues_batch(texts: Sequence[str]) -> np.ndarray:
     """``text_cues`` of many texts, shape (len(texts), len(TEXT_FEATURES)): the character
     statistics in one compiled pass, the patterns only where a cheap test allows a match."""
-    from .ngrams import _codes, char_tables
+    from .ngrams import _codes
 
     texts = [t or "" for t in texts]
     codes, offsets = _codes(texts)
-    return _cues_of(texts, _cue_statistics(codes, offsets, char_tables()[0]))
+    return _cues_of(texts, cue_statistics(codes, offsets))
+
+
+def cue_statistics(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``_cue_statistics`` of ``ngrams._codes`` output."""
+    from .ngrams import char_tables
+
+    return _cue_statistics(codes, offsets, char_tables()[0], _URL_HINT_CODES,
+                           _MONEY_HINT_CODES)
 
 
 def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
@@ -261,17 +360,19 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
                               "entropy", "consonant_runs", "vowel_ratio", "exclamations",
                               "mean_word_length")):
         cues[:, column[name]] = stats[:, j]
-    digits = stats[:, 9]
+    digits = stats[:, 9].tolist()
+    may_url = stats[:, 10].tolist()
+    may_money = stats[:, 11].tolist()
+    may_phone = stats[:, 12].tolist()
     for i, text in enumerate(texts):
-        lowered = text.lower()
-        if _any_in(_URL_HINTS, lowered):
+        if may_url[i] and _any_in(_URL_HINTS, text.lower()):
             cues[i, column["urls"]] = min(len(URL_RE.findall(text)), 3)
         if "@" in text and EMAIL_RE.search(text):
             cues[i, column["email"]] = 1.0
         if digits[i]:
-            if digits[i] >= 9 and PHONE_RE.search(text):
+            if may_phone[i] and PHONE_RE.search(text):
                 cues[i, column["phone"]] = 1.0
-            if _any_in(_MONEY_HINTS, lowered):
+            if may_money[i] and _any_in(_MONEY_HINTS, text.lower()):
                 cues[i, column["money"]] = min(len(MONEY_RE.findall(text)), 3)
     return cues
 
@@ -468,7 +569,7 @@ class FittedFeatures:
         whole, best, n_windows, ptr, cols, vals = self.ngrams_._score_normalized(
             nc, ncls, noff, table, words)
         del nc, ncls
-        cues = _cues_of(texts, _cue_statistics(codes, offsets, tables[0]))
+        cues = _cues_of(texts, cue_statistics(codes, offsets))
         block = self.ngrams_.words_matrix(ptr, cols, vals) if words else None
         return whole, best, n_windows, cues, block
 

@@ -120,3 +120,14 @@ def test_word_block_from_the_scoring_pass_equals_transform(texts):
     np.testing.assert_array_equal(block.indptr, expected.indptr)
     np.testing.assert_array_equal(block.indices, expected.indices)
     np.testing.assert_array_equal(block.data, expected.data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.floats(min_value=-1e4, max_value=1e4) | st.integers(-10**6, 10**6).map(
+    lambda n: n / 10000 + 0.00005) | st.sampled_from([0.0, -0.0, -1e-7, 2.675e-5, 1.00005]))
+def test_compiled_rounding_is_pythons_or_says_it_cannot_tell(x):
+    value, exact = ngrams._round4(x)
+    if exact:
+        assert repr(value) == repr(round(x, 4))
+    else:
+        assert abs(x * 10000 - np.floor(x * 10000) - 0.5) < 1e-6

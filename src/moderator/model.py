@@ -258,6 +258,7 @@ class Model:
             _explain,
             _normalize,
             _token_bounds,
+            _top_spans,
             _url_hash,
             char_tables,
             explain_tables,
@@ -269,6 +270,9 @@ class Model:
         tok_ptr, tok_start, tok_end = _token_bounds(nc, ncls, noff)
         tok_ptr, tok_start, tok_end = _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end)
         n_text = self.features.slices_["text"].stop - self.features.slices_["text"].start
+        cue_columns = {column for column in columns.values()
+                       if np.any(self.extra_coef_[:n_text, column])}
+        may_cue = None
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
         pair_cols = []
         adds: list[tuple[int, int, float]] = []
@@ -279,11 +283,14 @@ class Model:
             for attribute in attributes:
                 column = columns[attribute]
                 pair_cols.append(column)
-                coef = self.extra_coef_[:n_text, column]
-                if b > a and np.any(coef):
-                    relative = pos[a:b] - offsets[d]
-                    adds.extend((a + s, a + e, v)
-                                for s, e, v in self._cue_additions(text, relative, coef))
+                if column in cue_columns and b > a:
+                    if may_cue is None:
+                        may_cue = _may_have_pattern_cues(texts, codes, offsets)
+                    if may_cue[d]:
+                        coef = self.extra_coef_[:n_text, column]
+                        relative = pos[a:b] - offsets[d]
+                        adds.extend((a + s, a + e, v)
+                                    for s, e, v in self._cue_additions(text, relative, coef))
                 add_ptr.append(len(adds))
         add = np.array(adds, dtype=np.float64).reshape(-1, 3)
         punctuation, alnum = explain_tables()
@@ -295,26 +302,32 @@ class Model:
             ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
             self._score_table(), 1e-6, 0.1,
         )
-        # original offsets of each span's first and last character
-        first = (pos[span_start] if len(span_start) else span_start).tolist()
-        last = (pos[span_end - 1] if len(span_end) else span_end).tolist()
-        weights = span_w.tolist()
-        bounds = span_ptr.tolist()
+        origin = np.repeat(offsets[:-1], np.diff(pair_ptr))
+        top_ptr, top_s, top_e, top_w, exact = _top_spans(
+            span_ptr, span_start, span_end, span_w, pos, origin, top_k)
+        top = list(zip(top_s.tolist(), top_e.tolist(), top_w.tolist(), strict=True))
+        bounds = top_ptr.tolist()
+        inexact = set(np.flatnonzero(~exact).tolist())
         p = 0
         for d, attributes in enumerate(requests):
-            origin = int(offsets[d])
             for attribute in attributes:
-                kept = range(bounds[p], bounds[p + 1])
-                if len(kept) > top_k:
-                    # Only spans within 1e-4 of the k-th strongest can rank in the top k
-                    # once rounded to 4 places (rounding moves a weight by 5e-5 at most).
-                    kth = sorted(weights[bounds[p] : bounds[p + 1]], reverse=True)[top_k - 1]
-                    kept = [k for k in kept if weights[k] >= kth - 1e-4]
-                spans = [[first[k] - origin, last[k] - origin + 1, round(weights[k], 4)]
-                         for k in kept]
-                spans.sort(key=_negative_weight)
-                results[d][attribute] = spans[:top_k]
+                if p in inexact:
+                    spans = self._spans_in_python(span_ptr, span_start, span_end, span_w, pos,
+                                                  int(origin[p]), p, top_k)
+                else:
+                    spans = [list(span) for span in top[bounds[p] : bounds[p + 1]]]
+                results[d][attribute] = spans
                 p += 1
+
+    @staticmethod
+    def _spans_in_python(span_ptr, span_start, span_end, span_w, pos, origin, p, top_k):
+        """Pair p's top spans with Python's round() (where _top_spans cannot decide)."""
+        spans = [[int(pos[s]) - origin, int(pos[e - 1]) + 1 - origin, round(float(w), 4)]
+                 for s, e, w in zip(span_start[span_ptr[p] : span_ptr[p + 1]],
+                                    span_end[span_ptr[p] : span_ptr[p + 1]],
+                                    span_w[span_ptr[p] : span_ptr[p + 1]], strict=True)]
+        spans.sort(key=_negative_weight)
+        return spans[:top_k]
 
     def _cue_additions(self, text, offsets, coef):
         """URLs, e-mail, phone numbers, money: ``(start, end, weight)`` per normalised
@@ -426,6 +439,16 @@ class Model:
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
 #: flagged comments explained per compiled call (bounds the per-character arrays)
 EXPLAIN_CHUNK = 1024
+
+
+def _may_have_pattern_cues(texts, codes, offsets) -> list[bool]:
+    """Per text, False when none of the pattern cues (URL, e-mail, phone, money) can be
+    non-zero: the compiled pre-tests of ``text_cues``."""
+    from .runtime import cue_statistics
+
+    stats = cue_statistics(codes, offsets)
+    hinted = (stats[:, 10] > 0) | (stats[:, 12] > 0) | ((stats[:, 9] > 0) & (stats[:, 11] > 0))
+    return [bool(h) or "@" in text for h, text in zip(hinted.tolist(), texts, strict=True)]
 
 
 def _negative_weight(span):

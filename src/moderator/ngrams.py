@@ -926,3 +926,63 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
                 joined = True
             span_ptr[p + 1] = m
     return span_ptr, out_start[:m], out_end[:m], out_w[:m]
+
+
+@nb.njit(cache=True, nogil=True)
+def _round4(x):
+    """``(round(x, 4), True)`` as Python rounds (the double nearest the decimal), or
+    ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide."""
+    y = x * 10000.0
+    if not abs(y) < 1e9:
+        return x, False
+    f = np.floor(y)
+    frac = y - f
+    if abs(frac - 0.5) < 1e-6:
+        return x, False
+    n = f if frac < 0.5 else f + 1.0
+    if n == 0.0:
+        return np.copysign(0.0, x), True
+    return n / 10000.0, True
+
+
+@nb.njit(cache=True, nogil=True)
+def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
+    """Per pair, its ``top_k`` spans as ``Model.explain`` lists them: original offsets
+    ``[start, end)`` (``pos`` maps normalised to original characters, ``origin[p]`` is the
+    text's first), weights rounded to 4 places, strongest first (ties keep text order).
+    ``exact[p]`` is False where a weight's rounding needs Python (then nothing is listed)."""
+    npair = span_ptr.shape[0] - 1
+    top_ptr = np.zeros(npair + 1, np.int64)
+    cap = 0
+    for p in range(npair):
+        cap += min(span_ptr[p + 1] - span_ptr[p], top_k)
+    out_s = np.empty(cap, np.int64)
+    out_e = np.empty(cap, np.int64)
+    out_w = np.empty(cap, np.float64)
+    exact = np.ones(npair, np.bool_)
+    m = 0
+    for p in range(npair):
+        a = span_ptr[p]
+        b = span_ptr[p + 1]
+        rounded = np.empty(b - a, np.float64)
+        for q in range(a, b):
+            rounded[q - a], ok = _round4(span_w[q])
+            if not ok:
+                exact[p] = False
+        if exact[p]:
+            order = np.arange(b - a)
+            for i in range(1, b - a):  # stable insertion sort, strongest first
+                cur = order[i]
+                j = i
+                while j > 0 and rounded[order[j - 1]] < rounded[cur]:
+                    order[j] = order[j - 1]
+                    j -= 1
+                order[j] = cur
+            for i in range(min(b - a, top_k)):
+                q = a + order[i]
+                out_s[m] = pos[span_start[q]] - origin[p]
+                out_e[m] = pos[span_end[q] - 1] + 1 - origin[p]
+                out_w[m] = rounded[order[i]]
+                m += 1
+        top_ptr[p + 1] = m
+    return top_ptr, out_s[:m], out_e[:m], out_w[:m], exact

@@ -259,3 +259,35 @@ def test_empty_and_removed_placeholder_comments_are_never_flagged():
             "reasons": [],
         }
     assert fine["flagged"] is True
+
+
+def test_scored_thread_lines_are_the_records_json_lines():
+    from moderator.records import SCORED_FIELDS
+
+    thread = Thread(id="t\u00e9\"1", comments=[
+        Comment("1", None, 0, 0, author="ann", timestamp="2024-01-02T03:04:05Z", likes=3,
+                text="Plain \"quoted\" text\nwith a newline and \u00e9 \u2028 \x00"),
+        Comment("2", "1", 1, 1, author=None, timestamp=None, likes=None, removed=True,
+                text=""),
+        Comment("3", "1", 1, 2, text="\U0001f642 emoji"),
+        Comment("4", None, 0, 3, text="not a float score"),
+    ])
+    results = [
+        {"scores": {"toxicity": 0.912345, "off_topic": 1e-06}, "flagged": True,
+         "reasons": [{"attribute": "toxicity", "score": 0.912345, "threshold": 0.5,
+                      "spans": [[0, 5, 1.2345], [6, 9, -0.0]]}]},
+        {"scores": {"toxicity": 0.0, "off_topic": 0.0}, "flagged": False, "reasons": []},
+        {"scores": {"toxicity": -0.0, "off_topic": 1.0}, "flagged": False, "reasons": []},
+        {"scores": {"toxicity": float("nan"), "off_topic": 3}, "flagged": False,
+         "reasons": []},
+    ]
+    fast, slow = io.StringIO(), io.StringIO()
+    RecordWriter(fast, "jsonl", SCORED_FIELDS, ["toxicity", "off_topic"]).write_thread(
+        thread, results)
+    writer = RecordWriter(slow, "jsonl", SCORED_FIELDS, ["toxicity", "off_topic"])
+    for record in comment_records(thread, results):
+        writer.write(record)
+    assert fast.getvalue() == slow.getvalue()
+    lines = fast.getvalue().split("\n")
+    assert len(lines) == 5 and lines[-1] == ""
+    assert json.loads(lines[0])["thread_id"] == "t\u00e9\"1"

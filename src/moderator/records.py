@@ -8,7 +8,10 @@ and the other nested values (``reasons``) are JSON strings.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 from typing import TextIO
+
+from .threads.model import COMMENT_FIELDS
 
 SCORE_PREFIX = "score_"
 
@@ -61,8 +64,85 @@ class RecordWriter:
             write_jsonl([{name: record.get(name) for name in self.fields}], self.fh)
         self.count += 1
 
+    def write_thread(self, thread, results: Sequence[dict]) -> None:
+        """``write`` each of ``review.comment_records(thread, results)``; JSON Lines of the
+        full scored record (``SCORED_FIELDS``) are formatted directly, without the dicts."""
+        if self.kind != "jsonl" or tuple(self.fields) != SCORED_FIELDS:
+            from .review import comment_records
+
+            for record in comment_records(thread, results):
+                self.write(record)
+            return
+        from .output import _JSON
+
+        if len(results) != len(thread.comments):
+            raise ValueError(f"{len(results)} results for {len(thread.comments)} comments")
+        thread_id = _string_or_null(thread.id)
+        write = self.fh.write
+        formats: dict[tuple, str] = {}
+        for comment, result in zip(thread.comments, results, strict=True):
+            line = _scored_line(thread_id, comment, result, formats)
+            if line is None:  # a value of another type: the json encoder decides
+                record = {"thread_id": thread.id, **comment.to_dict(), **result}
+                line = _JSON.encode({name: record.get(name) for name in self.fields})
+            write(line + "\n")
+            self.count += 1
+
     def close(self) -> None:
         """Nothing to finish for CSV and JSON Lines (kept for symmetry with other writers)."""
+
+
+#: A scored comment record: ``thread_id``, the comment's fields, then the scoring contract.
+SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons")
+
+
+def _string_or_null(value) -> str | None:
+    """JSON of a str or None; None for any other type."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return encode_basestring(value)
+    return None
+
+
+def _scored_line(thread_id, comment, result, formats) -> str | None:
+    """The JSON of a scored record as ``json.dumps`` writes it, or None when a value is not
+    of the types a record holds (str/None, int, bool, float scores)."""
+    from .output import _JSON
+
+    if thread_id is None or len(result) != 3:
+        return None
+    scores = result.get("scores")
+    flagged = result.get("flagged")
+    reasons = result.get("reasons")
+    if type(scores) is not dict or type(flagged) is not bool or type(reasons) is not list:
+        return None
+    values = tuple(scores.values())
+    if not all(type(v) is float and v - v == 0.0 for v in values):  # finite floats
+        return None
+    keys = tuple(scores)
+    fmt = formats.get(keys)
+    if fmt is None:
+        if not all(type(k) is str for k in keys):
+            return None
+        fmt = formats[keys] = "{" + ", ".join(encode_basestring(k) + ": %r" for k in keys) + "}"
+    depth, position, likes = comment.depth, comment.position, comment.likes
+    if (type(depth) is not int or type(position) is not int or type(comment.removed) is not bool
+            or not (likes is None or type(likes) is int) or type(comment.text) is not str):
+        return None
+    parts = [_string_or_null(comment.id), _string_or_null(comment.parent_id),
+             _string_or_null(comment.author), _string_or_null(comment.timestamp)]
+    if None in parts:
+        return None
+    return (
+        f'{{"thread_id": {thread_id}, "id": {parts[0]}, "parent_id": {parts[1]}, '
+        f'"depth": {depth}, "position": {position}, "author": {parts[2]}, '
+        f'"timestamp": {parts[3]}, "likes": {"null" if likes is None else likes}, '
+        f'"removed": {"true" if comment.removed else "false"}, '
+        f'"text": {encode_basestring(comment.text)}, "scores": {fmt % values}, '
+        f'"flagged": {"true" if flagged else "false"}, '
+        f'"reasons": {_JSON.encode(reasons) if reasons else "[]"}}}'
+    )
 
 
 EDGE_PUNCTUATION = " \t\r\n.,;:!?\u2026"

@@ -11,7 +11,7 @@ from .options import parse_options_from, thread_input_options
 
 FLAGGED_EXIT = 3
 RECORD_FIELDS = ("thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
-                 "likes", "removed", "text", "scores", "flagged", "reasons")
+                 "likes", "removed", "text", "scores", "flagged", "reasons")  # SCORED_FIELDS
 
 
 def _parse_threshold(ctx, param, values):
@@ -100,7 +100,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
     """
     from moderator.output import JsonListWriter
     from moderator.records import RecordWriter
-    from moderator.review import comment_records, flag_counts, flag_summary, score_thread
+    from moderator.review import flag_counts, flag_summary, score_thread
     from moderator.threads import read_threads
 
     options = parse_options_from(kwargs)
@@ -115,8 +115,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         writer = JsonListWriter(out)  # the `parse --output json` shape, comments scored
     for thread in read_threads(file, format=format_, options=options):
         results = score_thread(model, thread, policy)
-        records = comment_records(thread, results)
-        counts = flag_counts(records)
+        counts = flag_counts(results)
         comments, flagged = comments + counts[0], flagged + counts[1]
         by_attribute.update(counts[2])
         if output == "table":
@@ -127,8 +126,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
                 comment.update(result)
             writer.write(document)
         else:
-            for record in records:
-                writer.write(record)
+            writer.write_thread(thread, results)
     summary = flag_summary(comments, flagged, by_attribute, model.attributes)
     if output == "table":
         click.echo(summary)

@@ -120,40 +120,35 @@ def score_texts(
                   if a not in policy.disabled}
     watched = [attributes.index(a) for a in thresholds]
     over = rounded[:, watched] >= np.array(list(thresholds.values()), dtype=np.float64)
-    flagged_rows = set(np.flatnonzero(over.any(axis=1)).tolist())
     names = list(thresholds)
-    rounded = rounded.tolist()
-    results = []
-    requests: list[list[str] | None] = []  # attributes to explain; None: no text
-    for i, text in enumerate(masked):
-        if not text.strip():
-            # Nothing to read: a removed comment kept as the parent of its replies, or an
-            # empty post. There is nothing for a moderator to review, whatever a model says.
-            scores = dict.fromkeys(attributes, 0.0)
-            results.append({"scores": scores, "flagged": False, "reasons": []})
-            requests.append(None)
-            continue
-        results.append({"scores": dict(zip(attributes, rounded[i], strict=True)),
-                        "flagged": False, "reasons": []})
-        requests.append([names[j] for j in np.flatnonzero(over[i]).tolist()]
-                        if i in flagged_rows else [])
-    spans = (_explanations(model, masked, [r or [] for r in requests], articles, parents)
-             if explain else None)
-    banned_words = policy._word_pattern(policy.banned_words) is not None
-    for i, result in enumerate(results):
-        if requests[i] is None:
-            continue
-        if requests[i]:
+    requests: list[list[str]] = [[] for _ in masked]  # attributes to explain per text
+    for i, j in zip(*(index.tolist() for index in np.nonzero(over)), strict=True):
+        requests[i].append(names[j])
+    # Nothing to read: a removed comment kept as the parent of its replies, or an empty
+    # post. There is nothing for a moderator to review, whatever a model says.
+    empty = {i for i, text in enumerate(masked) if not text or text.isspace()}
+    for i in empty:
+        requests[i] = []
+    results = [{"scores": dict(zip(attributes, row, strict=True)), "flagged": False,
+                "reasons": []}
+               for row in rounded.tolist()]
+    for i in empty:
+        results[i]["scores"] = dict.fromkeys(attributes, 0.0)
+    spans = _explanations(model, masked, requests, articles, parents) if explain else None
+    for i, wanted in enumerate(requests):
+        if wanted:
+            result = results[i]
             scores = result["scores"]
             result["reasons"] = [
                 {"attribute": attribute, "score": scores[attribute],
                  "threshold": thresholds[attribute],
                  "spans": spans[i][attribute] if spans is not None else []}
-                for attribute in requests[i]
+                for attribute in wanted
             ]
             result["flagged"] = True
-        if banned_words:
-            banned = policy.banned_spans(texts[i] or "")
+    if policy._word_pattern(policy.banned_words) is not None:
+        for i, result in enumerate(results):
+            banned = [] if i in empty else policy.banned_spans(texts[i] or "")
             if banned:
                 result["reasons"].append(
                     {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}

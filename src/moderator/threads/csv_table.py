@@ -144,7 +144,8 @@ def _rows(source, name: str) -> Iterator[tuple[list[str], _Row | None]]:
             yield header, None
             start = reader.line_num + 1
             for values in reader:
-                if any(v.strip() for v in values):  # blank lines are no comments
+                joined = "".join(values)
+                if joined and not joined.isspace():  # blank lines are no comments
                     if len(values) != len(header):
                         raise ThreadFormatError(
                             name,
@@ -231,30 +232,31 @@ def _thread(
 
     path_ids: list[int] = []  # the pre-order path: index of the latest row at each depth
     parents: list[int | None] = []
+    comments = thread.comments
+    id_, author, timestamp = columns.id, columns.author, columns.timestamp
+    likes, removed, text = columns.likes, columns.removed, columns.text
     for position, (i, depth, _parent) in enumerate(ordered):
         row = rows[i]
-        del path_ids[depth:]
-        parents.append(path_ids[-1] if depth else None)
+        values = row.values
+        if depth:
+            del path_ids[depth:]
+            parents.append(path_ids[-1])
+        else:
+            path_ids.clear()
+            parents.append(None)
         path_ids.append(position)
-        thread.comments.append(
+        comments.append(
             Comment(
-                id=get(row, columns.id).strip(),
-                parent_id=None,
-                depth=depth,
-                position=position,
-                author=get(row, columns.author) or None,
-                timestamp=get(row, columns.timestamp).strip() or None,
-                likes=(
-                    _int(row.values[columns.likes], header[columns.likes], row, name)
-                    if columns.likes is not None
-                    else None
-                ),
-                removed=(
-                    _bool(row.values[columns.removed], header[columns.removed], row, name)
-                    if columns.removed is not None
-                    else False
-                ),
-                text=row.values[columns.text],
+                values[id_].strip() if id_ is not None else "",
+                None,
+                depth,
+                position,
+                (values[author] or None) if author is not None else None,
+                (values[timestamp].strip() or None) if timestamp is not None else None,
+                _int(values[likes], header[likes], row, name) if likes is not None else None,
+                _bool(values[removed], header[removed], row, name)
+                if removed is not None else False,
+                values[text],
             )
         )
     assign_ids(thread.comments, name)

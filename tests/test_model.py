@@ -177,14 +177,22 @@ def test_pattern_cues_are_those_of_text_cues(text):
 HINT_PIECES = st.sampled_from(
     ["WWW.", "www", ".", "HTTP://", "https:/", "/", "http", ".CoM", ".c", "o", ".İnfo", ".ıo",
      "\u212a", "ru", ".Ly", "USD", "us", "d", "€", "£", "$", "Dollar", "EURO", "Buck", "5",
-     "a", " ", "İ", "ß", "🙂", "\u0307"])
+     "a", " ", "İ", "ß", "🙂", "\u0307", "@", "x@y.co", "é@ü.de", "_", "-", "+", "K", "ſ",
+     "12345", "(0)", "٣٤٥", "\u00a0", "1.2"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(HINT_PIECES, max_size=12).map("".join), min_size=1, max_size=4))
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(HINT_PIECES, max_size=14).map("".join), min_size=1, max_size=4))
 def test_compiled_hint_tests_never_miss_a_python_hint(texts):
     from moderator.ngrams import _codes
-    from moderator.runtime import _MONEY_HINTS, _URL_HINTS, _any_in, cue_statistics
+    from moderator.runtime import (
+        _MONEY_HINTS,
+        _URL_HINTS,
+        EMAIL_RE,
+        PHONE_RE,
+        _any_in,
+        cue_statistics,
+    )
 
     stats = cue_statistics(*_codes(texts))
     for text, row in zip(texts, stats, strict=True):
@@ -192,6 +200,10 @@ def test_compiled_hint_tests_never_miss_a_python_hint(texts):
             assert row[10]
         if row[9] and _any_in(_MONEY_HINTS, text.lower()):
             assert row[11]
+        if row[9] >= 9 and PHONE_RE.search(text):
+            assert row[12]
+        if EMAIL_RE.search(text):
+            assert row[13]
 
 
 def test_score_texts_and_thread_follow_the_contract(model):

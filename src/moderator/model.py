@@ -285,7 +285,7 @@ class Model:
                 pair_cols.append(column)
                 if column in cue_columns and b > a:
                     if may_cue is None:
-                        may_cue = _may_have_pattern_cues(texts, codes, offsets)
+                        may_cue = _may_have_pattern_cues(codes, offsets)
                     if may_cue[d]:
                         coef = self.extra_coef_[:n_text, column]
                         relative = pos[a:b] - offsets[d]
@@ -441,14 +441,13 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 EXPLAIN_CHUNK = 1024
 
 
-def _may_have_pattern_cues(texts, codes, offsets) -> list[bool]:
+def _may_have_pattern_cues(codes, offsets) -> list[bool]:
     """Per text, False when none of the pattern cues (URL, e-mail, phone, money) can be
     non-zero: the compiled pre-tests of ``text_cues``."""
     from .runtime import cue_statistics
 
     stats = cue_statistics(codes, offsets)
-    hinted = (stats[:, 10] > 0) | (stats[:, 12] > 0) | ((stats[:, 9] > 0) & (stats[:, 11] > 0))
-    return [bool(h) or "@" in text for h, text in zip(hinted.tolist(), texts, strict=True)]
+    return np.any(stats[:, 10:14] > 0, axis=1).tolist()
 
 
 def _negative_weight(span):

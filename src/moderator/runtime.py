@@ -204,10 +204,10 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
     Columns 10 and 11: whether the URL / money hints may be in the lower-cased text (never
-    False where ``_any_in`` is True), 12: whether ``PHONE_RE`` may match (9 digits or more);
-    the regular expressions run only where these allow."""
+    False where ``_any_in`` is True), 12 and 13: whether ``PHONE_RE`` (9 digits or more) and
+    ``EMAIL_RE`` may match; the regular expressions run only where these allow."""
     ndoc = offsets.shape[0] - 1
-    out = np.zeros((ndoc, 13))
+    out = np.zeros((ndoc, 14))
     ascii_counts = np.zeros(128, np.int64)
     longest = 0
     for d in range(ndoc):
@@ -307,7 +307,29 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         out[d, 10] = wild or _has_hint(codes, a, b, url_hints)
         out[d, 11] = digits > 0 and (wild or _has_hint(codes, a, b, money_hints))
         out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
+        out[d, 13] = _may_be_email(codes, a, b, classes)
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _may_be_email(codes, a, b, classes):
+    """False only when ``EMAIL_RE`` cannot match: no ``@`` after a name character with a
+    run of word characters or ``-`` after it, then ``.`` and a letter. Non-ASCII characters
+    may be word characters or letters (\\w and re.I are Unicode-aware), so they count."""
+    for i in range(a + 1, b - 3):
+        if codes[i] != 64:
+            continue
+        c = codes[i - 1]
+        if not (c >= 128 or classes[c] == 1 or c == 46 or c == 43 or c == 45):
+            continue
+        j = i + 1
+        while j < b and (codes[j] >= 128 or classes[codes[j]] == 1 or codes[j] == 45):
+            j += 1
+        if j > i + 1 and j + 1 < b and codes[j] == 46:
+            c = codes[j + 1]
+            if c >= 128 or (65 <= c <= 90) or (97 <= c <= 122):
+                return True
+    return False
 
 
 @nb.njit(cache=True, nogil=True)
@@ -364,10 +386,11 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     may_url = stats[:, 10].tolist()
     may_money = stats[:, 11].tolist()
     may_phone = stats[:, 12].tolist()
+    may_email = stats[:, 13].tolist()
     for i, text in enumerate(texts):
         if may_url[i] and _any_in(_URL_HINTS, text.lower()):
             cues[i, column["urls"]] = min(len(URL_RE.findall(text)), 3)
-        if "@" in text and EMAIL_RE.search(text):
+        if may_email[i] and EMAIL_RE.search(text):
             cues[i, column["email"]] = 1.0
         if digits[i]:
             if may_phone[i] and PHONE_RE.search(text):

@@ -274,29 +274,31 @@ class Model:
                        if np.any(self.extra_coef_[:n_text, column])}
         may_cue = None
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
-        pair_cols = []
+        np.cumsum([len(attributes) for attributes in requests], out=pair_ptr[1:])
+        pair_cols = [columns[attribute] for attributes in requests for attribute in attributes]
         adds: list[tuple[int, int, float]] = []
-        add_ptr = [0]
-        for d, (text, attributes) in enumerate(zip(texts, requests, strict=True)):
-            pair_ptr[d + 1] = pair_ptr[d] + len(attributes)
-            a, b = int(noff[d]), int(noff[d + 1])
-            for attribute in attributes:
-                column = columns[attribute]
-                pair_cols.append(column)
-                if column in cue_columns and b > a:
-                    if may_cue is None:
-                        may_cue = _may_have_pattern_cues(codes, offsets)
-                    if may_cue[d]:
-                        coef = self.extra_coef_[:n_text, column]
-                        relative = pos[a:b] - offsets[d]
-                        adds.extend((a + s, a + e, v)
-                                    for s, e, v in self._cue_additions(text, relative, coef))
-                add_ptr.append(len(adds))
+        # pattern cue weights, for the pairs of attributes that have cues (off_topic)
+        add_counts = np.zeros(len(pair_cols), np.int64)
+        cued = [p for p, column in enumerate(pair_cols) if column in cue_columns]
+        if cued:
+            may_cue = _may_have_pattern_cues(codes, offsets)
+            doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr))
+            for p in cued:
+                d = int(doc_of[p])
+                a, b = int(noff[d]), int(noff[d + 1])
+                if may_cue[d] and b > a:
+                    coef = self.extra_coef_[:n_text, pair_cols[p]]
+                    relative = pos[a:b] - offsets[d]
+                    found = self._cue_additions(texts[d], relative, coef)
+                    adds.extend((a + s, a + e, v) for s, e, v in found)
+                    add_counts[p] = len(found)
+        add_ptr = np.zeros(len(pair_cols) + 1, np.int64)
+        np.cumsum(add_counts, out=add_ptr[1:])
         add = np.array(adds, dtype=np.float64).reshape(-1, 3)
         punctuation, alnum = explain_tables()
         span_ptr, span_start, span_end, span_w = _explain(
             nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
-            tok_end, np.array(add_ptr, np.int64), add[:, 0].astype(np.int64),
+            tok_end, add_ptr, add[:, 0].astype(np.int64),
             add[:, 1].astype(np.int64), add[:, 2].copy(), punctuation, alnum,
             ngrams.char_range[0], ngrams.char_range[1], ngrams.word_range[0],
             ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
@@ -305,19 +307,24 @@ class Model:
         origin = np.repeat(offsets[:-1], np.diff(pair_ptr))
         top_ptr, top_s, top_e, top_w, exact = _top_spans(
             span_ptr, span_start, span_end, span_w, pos, origin, top_k)
-        top = list(zip(top_s.tolist(), top_e.tolist(), top_w.tolist(), strict=True))
+        top = [[s, e, w] for s, e, w in zip(top_s.tolist(), top_e.tolist(), top_w.tolist(),
+                                             strict=True)]
         bounds = top_ptr.tolist()
-        inexact = set(np.flatnonzero(~exact).tolist())
         p = 0
         for d, attributes in enumerate(requests):
+            result = results[d]
             for attribute in attributes:
-                if p in inexact:
-                    spans = self._spans_in_python(span_ptr, span_start, span_end, span_w, pos,
-                                                  int(origin[p]), p, top_k)
-                else:
-                    spans = [list(span) for span in top[bounds[p] : bounds[p + 1]]]
-                results[d][attribute] = spans
+                result[attribute] = top[bounds[p] : bounds[p + 1]]
                 p += 1
+        if not exact.all():
+            p = 0
+            for d, attributes in enumerate(requests):
+                for attribute in attributes:
+                    if not exact[p]:
+                        results[d][attribute] = self._spans_in_python(
+                            span_ptr, span_start, span_end, span_w, pos, int(origin[p]), p,
+                            top_k)
+                    p += 1
 
     @staticmethod
     def _spans_in_python(span_ptr, span_start, span_end, span_w, pos, origin, p, top_k):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 from typing import TextIO
 
+from .output import _JSON
 from .threads.model import COMMENT_FIELDS
 
 SCORE_PREFIX = "score_"
@@ -73,8 +74,6 @@ class RecordWriter:
             for record in comment_records(thread, results):
                 self.write(record)
             return
-        from .output import _JSON
-
         if len(results) != len(thread.comments):
             raise ValueError(f"{len(results)} results for {len(thread.comments)} comments")
         thread_id = _string_or_null(thread.id)
@@ -92,6 +91,7 @@ class RecordWriter:
         """Nothing to finish for CSV and JSON Lines (kept for symmetry with other writers)."""
 
 
+_FLOAT = {float}
 #: A scored comment record: ``thread_id``, the comment's fields, then the scoring contract.
 SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons")
 
@@ -108,8 +108,6 @@ def _string_or_null(value) -> str | None:
 def _scored_line(thread_id, comment, result, formats) -> str | None:
     """The JSON of a scored record as ``json.dumps`` writes it, or None when a value is not
     of the types a record holds (str/None, int, bool, float scores)."""
-    from .output import _JSON
-
     if thread_id is None or len(result) != 3:
         return None
     scores = result.get("scores")
@@ -118,14 +116,16 @@ def _scored_line(thread_id, comment, result, formats) -> str | None:
     if type(scores) is not dict or type(flagged) is not bool or type(reasons) is not list:
         return None
     values = tuple(scores.values())
-    if not all(type(v) is float and v - v == 0.0 for v in values):  # finite floats
-        return None
+    total = sum(values) if set(map(type, values)) <= _FLOAT else None
+    if total is None or total - total != 0.0:
+        return None  # not all floats, or a nan/inf (json writes NaN / Infinity)
     keys = tuple(scores)
     fmt = formats.get(keys)
     if fmt is None:
         if not all(type(k) is str for k in keys):
             return None
         fmt = formats[keys] = "{" + ", ".join(encode_basestring(k) + ": %r" for k in keys) + "}"
+    scores_json = fmt % values
     depth, position, likes = comment.depth, comment.position, comment.likes
     if (type(depth) is not int or type(position) is not int or type(comment.removed) is not bool
             or not (likes is None or type(likes) is int) or type(comment.text) is not str):
@@ -139,7 +139,7 @@ def _scored_line(thread_id, comment, result, formats) -> str | None:
         f'"depth": {depth}, "position": {position}, "author": {parts[2]}, '
         f'"timestamp": {parts[3]}, "likes": {"null" if likes is None else likes}, '
         f'"removed": {"true" if comment.removed else "false"}, '
-        f'"text": {encode_basestring(comment.text)}, "scores": {fmt % values}, '
+        f'"text": {encode_basestring(comment.text)}, "scores": {scores_json}, '
         f'"flagged": {"true" if flagged else "false"}, '
         f'"reasons": {_JSON.encode(reasons) if reasons else "[]"}}}'
     )

@@ -121,31 +121,32 @@ def score_texts(
     watched = [attributes.index(a) for a in thresholds]
     over = rounded[:, watched] >= np.array(list(thresholds.values()), dtype=np.float64)
     names = list(thresholds)
-    requests: list[list[str]] = [[] for _ in masked]  # attributes to explain per text
-    for i, j in zip(*(index.tolist() for index in np.nonzero(over)), strict=True):
-        requests[i].append(names[j])
     # Nothing to read: a removed comment kept as the parent of its replies, or an empty
     # post. There is nothing for a moderator to review, whatever a model says.
     empty = {i for i, text in enumerate(masked) if not text or text.isspace()}
-    for i in empty:
-        requests[i] = []
+    requests: dict[int, list[str]] = {}  # attributes to explain, per flagged text
+    for i, j in zip(*(index.tolist() for index in np.nonzero(over)), strict=True):
+        if i not in empty:
+            requests.setdefault(i, []).append(names[j])
     results = [{"scores": dict(zip(attributes, row, strict=True)), "flagged": False,
                 "reasons": []}
                for row in rounded.tolist()]
     for i in empty:
         results[i]["scores"] = dict.fromkeys(attributes, 0.0)
-    spans = _explanations(model, masked, requests, articles, parents) if explain else None
-    for i, wanted in enumerate(requests):
-        if wanted:
-            result = results[i]
-            scores = result["scores"]
-            result["reasons"] = [
-                {"attribute": attribute, "score": scores[attribute],
-                 "threshold": thresholds[attribute],
-                 "spans": spans[i][attribute] if spans is not None else []}
-                for attribute in wanted
-            ]
-            result["flagged"] = True
+    rows = list(requests)
+    spans = (_explanations(model, [masked[i] for i in rows], list(requests.values()),
+                           _take(articles, rows), _take(parents, rows))
+             if explain else None)
+    for k, (i, wanted) in enumerate(requests.items()):
+        result = results[i]
+        scores = result["scores"]
+        result["reasons"] = [
+            {"attribute": attribute, "score": scores[attribute],
+             "threshold": thresholds[attribute],
+             "spans": spans[k][attribute] if spans is not None else []}
+            for attribute in wanted
+        ]
+        result["flagged"] = True
     if policy._word_pattern(policy.banned_words) is not None:
         for i, result in enumerate(results):
             banned = [] if i in empty else policy.banned_spans(texts[i] or "")
@@ -155,6 +156,10 @@ def score_texts(
                 )
                 result["flagged"] = True
     return results
+
+
+def _take(column: Sequence | None, rows: list[int]) -> list | None:
+    return None if column is None else [column[i] for i in rows]
 
 
 def _explanations(model, texts, requests, articles, parents) -> list[dict[str, list]]:

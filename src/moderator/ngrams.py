@@ -815,9 +815,11 @@ def _spread_columns(out, table, col, value, first, last, columns):
 
 @nb.njit(cache=True, nogil=True)
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
-                       word_bits, url_hash, table, columns):
+                       word_bits, url_hash, table, columns, cols, firsts, lasts):
     """``_contributions`` of one document for the given weight columns only (the same
-    arithmetic per column, so the same numbers); ``table`` as ``_score`` reads it."""
+    arithmetic per column, so the same numbers); ``table`` as ``_score`` reads it.
+    ``cols``/``firsts``/``lasts`` are scratch space for the document's n-grams: hashed once,
+    their norms summed with rows prefetched, then their shares spread in the same order."""
     k = table.shape[1] - 1
     out = np.zeros((b - a, columns.shape[0]), np.float64)
     char_mask = np.uint64((1 << char_bits) - 1)
@@ -825,52 +827,58 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
     word_offset = 1 << char_bits
     hist = np.empty(8, np.uint64)
     hist_start = np.empty(8, np.int64)
+    m = 0
+    seg_start = a
+    while seg_start < b:
+        seg_end = _window_end(nc, seg_start, b)
+        for i in range(seg_start, seg_end):
+            h = _FNV_OFFSET ^ _SALT_CHAR
+            for n in range(1, char_hi + 1):
+                if i + n > b:
+                    break
+                h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+                if n >= char_lo:
+                    cols[m] = np.int64(_mix(h) & char_mask)
+                    firsts[m] = i - a
+                    lasts[m] = i + n - a
+                    m += 1
+        ntok = 0
+        i = seg_start
+        while i < seg_end:
+            if ncls[i] == 0:
+                i += 1
+                continue
+            j, is_url = _token_end(nc, ncls, i, b)
+            for back in range(word_hi - 1, 0, -1):
+                hist[back] = hist[back - 1]
+                hist_start[back] = hist_start[back - 1]
+            hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+            hist_start[0] = i
+            ntok += 1
+            for n in range(word_lo, min(word_hi, ntok) + 1):
+                cols[m] = _word_column(hist, n, word_offset, word_mask)
+                firsts[m] = hist_start[n - 1] - a
+                lasts[m] = j - a
+                m += 1
+            i = j
+        seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    # the norms first (they scale every occurrence), then the contributions
     sq_c = 0.0
     sq_w = 0.0
-    inv_c = 0.0
-    inv_w = 0.0
-    for second in range(2):
-        if second == 1:
-            inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
-            inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
-        seg_start = a
-        while seg_start < b:
-            seg_end = _window_end(nc, seg_start, b)
-            for i in range(seg_start, seg_end):
-                h = _FNV_OFFSET ^ _SALT_CHAR
-                for n in range(1, char_hi + 1):
-                    if i + n > b:
-                        break
-                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                    if n >= char_lo:
-                        col = np.int64(_mix(h) & char_mask)
-                        if second == 0:
-                            sq_c += table[col, k] * table[col, k]
-                        else:
-                            _spread_columns(out, table, col, table[col, k] * inv_c, i - a,
-                                            i + n - a, columns)
-            ntok = 0
-            i = seg_start
-            while i < seg_end:
-                if ncls[i] == 0:
-                    i += 1
-                    continue
-                j, is_url = _token_end(nc, ncls, i, b)
-                for back in range(word_hi - 1, 0, -1):
-                    hist[back] = hist[back - 1]
-                    hist_start[back] = hist_start[back - 1]
-                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
-                hist_start[0] = i
-                ntok += 1
-                for n in range(word_lo, min(word_hi, ntok) + 1):
-                    col = _word_column(hist, n, word_offset, word_mask)
-                    if second == 0:
-                        sq_w += table[col, k] * table[col, k]
-                    else:
-                        _spread_columns(out, table, col, table[col, k] * inv_w,
-                                        hist_start[n - 1] - a, j - a, columns)
-                i = j
-            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    for q in range(m):
+        if q + PREFETCH < m:
+            _prefetch_row(table, cols[q + PREFETCH])
+        col = cols[q]
+        if col < word_offset:
+            sq_c += table[col, k] * table[col, k]
+        else:
+            sq_w += table[col, k] * table[col, k]
+    inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
+    inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
+    for q in range(m):
+        col = cols[q]
+        inv = inv_c if col < word_offset else inv_w
+        _spread_columns(out, table, col, table[col, k] * inv, firsts[q], lasts[q], columns)
     return out
 
 
@@ -893,6 +901,13 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
     cap = 0
     for d in range(ndoc):
         cap += (pair_ptr[d + 1] - pair_ptr[d]) * (tok_ptr[d + 1] - tok_ptr[d])
+    longest = 0
+    for d in range(ndoc):
+        longest = max(longest, noff[d + 1] - noff[d])
+    per_char = (char_hi - char_lo + 1) + (word_hi - word_lo + 1)
+    cols = np.empty(longest * per_char + 16, np.int64)
+    firsts = np.empty(longest * per_char + 16, np.int64)
+    lasts = np.empty(longest * per_char + 16, np.int64)
     span_ptr = np.zeros(npair + 1, np.int64)
     out_start = np.empty(cap, np.int64)
     out_end = np.empty(cap, np.int64)
@@ -911,7 +926,7 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
             continue
         contributions = _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi,
                                            char_bits, word_bits, url_hash, table,
-                                           pair_cols[p0:p1])
+                                           pair_cols[p0:p1], cols, firsts, lasts)
         t0 = tok_ptr[d]
         t1 = tok_ptr[d + 1]
         n = b - a

@@ -450,6 +450,7 @@ class Model:
 
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+_WORD_CHAR = re.compile(r"\w")
 #: flagged comments explained per compiled call (bounds the per-character arrays)
 EXPLAIN_CHUNK = 1024
 
@@ -468,12 +469,17 @@ def _negative_weight(span):
 
 
 def _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end):
-    """Token bounds with those of documents holding characters beyond the BMP (which the
-    kernel reads as symbols, Python's ``\\w`` maybe as letters) cut by ``TOKEN_PATTERN``."""
-    astral = np.concatenate([[0], np.cumsum(nc >= 65536)])
-    docs = np.flatnonzero(astral[noff[1:]] - astral[noff[:-1]])
-    if not len(docs):
+    """Token bounds with those of documents holding word characters beyond the BMP (which
+    the kernel reads as symbols, as Python's ``\\w`` does emoji, but not letters such as
+    mathematical bold ones) cut by ``TOKEN_PATTERN``."""
+    beyond = nc >= 65536
+    if not beyond.any():
         return tok_ptr, tok_start, tok_end
+    wordlike = [c for c in np.unique(nc[beyond]).tolist() if _WORD_CHAR.match(chr(c))]
+    if not wordlike:
+        return tok_ptr, tok_start, tok_end
+    astral = np.concatenate([[0], np.cumsum(np.isin(nc, wordlike))])
+    docs = np.flatnonzero(astral[noff[1:]] - astral[noff[:-1]])
     starts, ends, counts = [], [], np.diff(tok_ptr)
     done = 0
     for d in docs.tolist():

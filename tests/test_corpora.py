@@ -9,7 +9,9 @@ import pytest
 
 from conftest import FIXTURES, shared_path
 from moderator.corpora import (
+    CIVIL_NEGATIVE_WEIGHT,
     CORPORA,
+    YOUTUBE_HAM_WEIGHT,
     CorpusRow,
     load_corpus,
     parse_data_option,
@@ -121,6 +123,8 @@ def test_civil_spans_tsd_file_and_folder():
     assert rows[0].text[10:15] == "moron"
     assert rows[2].spans == [[0, 5], [30, 35]]
     assert rows[1].spans == []
+    # the negatives were rated toxic by half the original raters: weak, they count less
+    assert [r.weight for r in rows] == [1.0, CIVIL_NEGATIVE_WEIGHT, 1.0]
     # a folder without comments.csv reads every tsd_*.csv
     assert len(load_corpus("civil-spans", CORPORA_DIR / "civil").rows) == 4
 
@@ -140,6 +144,7 @@ def test_civil_spans_annotation_folder():
     assert pig.spans == [[0, 30], [31, 45]]
     assert pig.text[31:45] == "you filthy pig"
     assert by_id["102"].labels == ALL_TOXIC  # two of three raters: not toxic
+    assert by_id["102"].weight == CIVIL_NEGATIVE_WEIGHT < 1.0 == pig.weight
     fool = by_id["103"]
     # insult marked by 2 of 3 (one type truncated to "Insu" as in the real file);
     # profanity by 1 of 3: unknown
@@ -251,6 +256,9 @@ def test_fox_news_fixture():
 def test_youtube_spam_fixture():
     rows = load_corpus("youtube-spam", CORPORA_DIR / "youtube").rows
     assert [r.labels["off_topic"] for r in rows] == [1, 0, 1, 0, 0]
+    # "not spam" without the video is a weak on-topic label
+    assert [r.weight for r in rows] == [1.0, YOUTUBE_HAM_WEIGHT, 1.0, YOUTUBE_HAM_WEIGHT,
+                                        YOUTUBE_HAM_WEIGHT]
     assert {r.group for r in rows} == {
         "youtube-spam#Youtube01-Song",
         "youtube-spam#Youtube02-Dance",

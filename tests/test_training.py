@@ -11,12 +11,14 @@ import pytest
 from moderator.errors import LabelsError
 from moderator.training import (
     PAIRS_SOURCE,
+    PAIRS_WEIGHT,
     LabelledRow,
     LabelledSource,
     label_matrix,
     load_labels_csv,
     make_contextless_copies,
     make_offtopic_pairs,
+    row_weights,
     split_large_threads,
     threshold_at_precision,
     train,
@@ -320,3 +322,32 @@ def test_context_attribute_uses_the_extra_columns_and_its_own_rows():
     spam, civil = model.predict(["Buy cheap watches at www.example.com now!!!", CIVIL[0]],
                                 articles=[article, article])[:, 1]
     assert spam > civil
+
+
+def test_row_weights_balance_pooled_sources_and_their_classes():
+    big = [LabelledRow(f"b{i}", {"toxicity": int(i < 10)}, source="big") for i in range(100)]
+    small = [LabelledRow(f"s{i}", {"toxicity": int(i < 2)}, source="small") for i in range(4)]
+    rows = big + small
+    y = label_matrix(rows, ["toxicity"])
+    plain = row_weights(rows, y, source_balance=0.0, class_balance=0.0)
+    np.testing.assert_allclose(plain, 1.0)
+    sources = row_weights(rows, y, source_balance=1.0, class_balance=0.0)[:, 0]
+    assert sources[:100].sum() == pytest.approx(sources[100:].sum())  # equal totals
+    assert sources.mean() == pytest.approx(1.0)
+    classes = row_weights(rows, y, source_balance=0.0, class_balance=1.0)[:, 0]
+    assert classes[:10].sum() == pytest.approx(classes[10:100].sum())  # big: 10 vs 90 rows
+    assert classes[100] == classes[103]  # small is 2 vs 2 already
+    # one source alone keeps its own class balance; a row's own weight multiplies in
+    alone = [LabelledRow("a", {"toxicity": 1}, source="big", weight=0.5)] + big[1:]
+    w = row_weights(alone, label_matrix(alone, ["toxicity"]), 0.5, 1.0)[:, 0]
+    assert w[0] == pytest.approx(w[1] / 2)
+
+
+def test_pairs_count_less_than_labelled_rows():
+    rows = [
+        LabelledRow("About the bridge.", {"off_topic": 0}, article="Bridge", group="a"),
+        LabelledRow("About the school.", {"off_topic": 0}, article="School", group="b"),
+    ]
+    pairs = make_offtopic_pairs(rows, seed=0)
+    assert pairs and all(p.weight == PAIRS_WEIGHT < 1.0 for p in pairs)
+    assert all(r.weight == 1.0 for r in make_contextless_copies(rows))

@@ -145,7 +145,9 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def fit_logistic(X, y, C: float, max_iter: int = 1000, tol: float = 1e-4) -> LogisticRegression:
+def fit_logistic(
+    X, y, C: float, max_iter: int = 1000, tol: float = 1e-4, sample_weight=None
+) -> LogisticRegression:
     """The one place a per-attribute logistic regression is configured.
 
     liblinear. Dual for small data: on data/labels.csv (8,387 rows x 29k TF-IDF columns) one
@@ -158,7 +160,7 @@ def fit_logistic(X, y, C: float, max_iter: int = 1000, tol: float = 1e-4) -> Log
     return LogisticRegression(
         C=C, solver="liblinear", dual=dual, max_iter=max_iter, tol=tol if dual else max(tol, 1e-3),
         random_state=0,  # dual coordinate descent shuffles: the same model from any thread
-    ).fit(X, y)
+    ).fit(X, y, sample_weight=sample_weight)
 
 
 def _mean_model(models: Sequence[LogisticRegression]) -> LogisticRegression:
@@ -173,10 +175,12 @@ def _mean_model(models: Sequence[LogisticRegression]) -> LogisticRegression:
     return mean
 
 
-def _fit_rows(X, rows, y, C, max_iter=1000, tol=1e-4) -> Callable[[], LogisticRegression]:
+def _fit_rows(
+    X, rows, y, C, max_iter=1000, tol=1e-4, sample_weight=None
+) -> Callable[[], LogisticRegression]:
     """A task fitting ``fit_logistic`` on ``X[rows]``; the row copy is made when it runs, so
     only the running tasks hold one."""
-    return lambda: fit_logistic(X[rows], y, C, max_iter, tol)
+    return lambda: fit_logistic(X[rows], y, C, max_iter, tol, sample_weight)
 
 
 def default_jobs() -> int:
@@ -221,4 +225,4 @@ def run_parallel(
 
 
 #: Row count above which the logistic regressions are fitted in the primal.
-PRIMAL_ROWS = 20_000
+PRIMAL_ROWS = 10_000

@@ -63,7 +63,8 @@ class LabelledRow:
     """One labelled comment. ``labels`` maps attribute -> 0/1; absent attribute = unknown.
 
     ``article``/``parent`` are context texts ("" when unknown). ``group`` is a thread key:
-    rows sharing it are comments of one thread (None = no thread known).
+    rows sharing it are comments of one thread (None = no thread known). ``weight``
+    multiplies the row's sample weight in every attribute it labels.
     """
 
     text: str
@@ -72,6 +73,7 @@ class LabelledRow:
     parent: str = ""
     group: str | None = None
     source: str = ""
+    weight: float = 1.0  # how much the row counts in training (corpora lower weak labels)
 
 
 @dataclass
@@ -243,6 +245,18 @@ def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
 #: data/labels.csv from 0.996 to 0.710). Nothing implies a 0: unknown stays unknown.
 IMPLIES_TOXICITY = ("severe_toxicity", "insult", "threat", "identity_attack")
 PAIRS_SOURCE = "off-topic pairs"
+#: A made pair repeats an on-topic comment's text with the opposite label, so at full weight
+#: it teaches the n-gram weights to cancel out: SemEval-2015 off_topic dev ROC AUC (SemEval
+#: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
+#: They still teach the context columns (a comment under another thread's article).
+PAIRS_WEIGHT = 0.25
+#: Pooled sources: each labelled row of source s weighs ``n_s ** -SOURCE_BALANCE`` (a big
+#: corpus does not drown a small one), and where 2+ sources label an attribute, a source's
+#: positives and negatives are pulled towards equal totals by ``CLASS_BALANCE`` (so a
+#: corpus's own base rate - civil-spans 67% toxic, context-toxicity 1% - is not learned as
+#: "this corpus's style is toxic"). See ``row_weights``.
+SOURCE_BALANCE = 0.5
+CLASS_BALANCE = 0.5
 #: Above this many rows (with pairs) training takes one C and ``LARGE_FOLDS`` folds: on the
 #: ten English corpora (67,682 rows) each fold of each attribute costs seconds.
 LARGE_ROWS = 20_000
@@ -291,6 +305,7 @@ def make_offtopic_pairs(rows: Sequence[LabelledRow], seed: int = 0) -> list[Labe
                 parent=rows[donor].parent,
                 group=rows[donor].group,
                 source=PAIRS_SOURCE,
+                weight=PAIRS_WEIGHT,
             )
         )
     return pairs
@@ -426,7 +441,8 @@ def _one_class_attributes(sources, Y, attributes) -> list[str]:
     return dropped
 
 
-def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=False):
+def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=False,
+              weights=None):
     """One task per fold: fit on the fold's complement among the ``known`` rows, return
     (test rows, their logits, logits of the fold's sentence windows or None, the fitted
     estimator).
@@ -448,7 +464,10 @@ def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=Fal
             continue
 
         def task(train_rows=train_rows, test_rows=test_rows, f=f):
-            estimator = fit_logistic(matrix[train_rows], labels[train_rows].astype(int), C)
+            estimator = fit_logistic(
+                matrix[train_rows], labels[train_rows].astype(int), C,
+                sample_weight=weights[train_rows],
+            )
             windows = None
             if fold_windows is not None and fold_windows[f][0].shape[0]:
                 windows = estimator.decision_function(fold_windows[f][0])
@@ -473,6 +492,37 @@ def _gather_folds(results, fold_windows, n_rows, scored_rows):
             keep = scored_rows[owner]
             np.maximum.at(best, owner[keep], windows[keep])
     return whole, np.maximum(whole, best)
+
+
+def row_weights(rows, Y, source_balance=SOURCE_BALANCE, class_balance=CLASS_BALANCE):
+    """(n, k) sample weights, each column scaled to mean 1 over its labelled rows.
+
+    Per attribute, a labelled row of source s (``row.source``; the made pairs and copies
+    are sources of their own) weighs ``row.weight * n_s ** -source_balance``, ``n_s`` being
+    the rows of s labelled for it. Where two or more sources label the attribute, a source
+    with both classes has its positives weighted by ``(n_s / (2 * positives_s)) **
+    class_balance`` and its negatives likewise (1 = equal totals). One source alone keeps
+    its own class balance.
+    """
+    import numpy as np
+
+    W = np.tile(np.array([r.weight for r in rows], dtype=np.float64)[:, None], (1, Y.shape[1]))
+    names = np.array([r.source for r in rows])
+    for j in range(Y.shape[1]):
+        known = Y[:, j] >= 0
+        if not known.any():
+            continue
+        labelled_by = np.unique(names[known])
+        for name in labelled_by:
+            members = known & (names == name)
+            W[members, j] *= float(members.sum()) ** -source_balance
+            pos = members & (Y[:, j] == 1)
+            neg = members & (Y[:, j] == 0)
+            if class_balance and len(labelled_by) > 1 and pos.any() and neg.any():
+                W[pos, j] *= (members.sum() / (2.0 * pos.sum())) ** class_balance
+                W[neg, j] *= (members.sum() / (2.0 * neg.sum())) ** class_balance
+        W[known, j] /= W[known, j].mean()
+    return W
 
 
 def fit_combiner(whole, window, y) -> tuple[float, float, float]:
@@ -504,6 +554,8 @@ def train(
     feature_params: dict | None = None,
     jobs: int | None = None,
     average_folds: bool | None = None,
+    source_balance: float = SOURCE_BALANCE,
+    class_balance: float = CLASS_BALANCE,
 ):
     """Train a ``moderator.model.Model`` from labelled sources.
 
@@ -538,7 +590,7 @@ def train(
         raise LabelsError("training data", "no labelled sources given")
     rows = [
         LabelledRow(r.text, _implied(r.labels), r.article or "", r.parent or "", r.group,
-                    r.source or s.name)
+                    r.source or s.name, getattr(r, "weight", 1.0))
         for s in sources
         for r in s.rows
     ]
@@ -616,22 +668,25 @@ def train(
     X_context = sp.hstack([X_text[context_rows], sp.csr_matrix(extra[context_rows])],
                           format="csr")
 
+    W = row_weights(rows, Y, source_balance, class_balance)
+
     def view(j):
-        """(matrix, labels, fold) an attribute is trained on."""
+        """(matrix, labels, fold, sample weights or None) an attribute is trained on."""
         if is_context[j]:
-            return X_context, Y[context_rows, j], fold[context_rows]
-        return X_text, Y[:, j], fold
+            return X_context, Y[context_rows, j], fold[context_rows], W[context_rows, j]
+        return X_text, Y[:, j], fold, W[:, j]
 
     # Every attribute's every fold (and C) is one task; they run on ``jobs`` threads.
     tasks, cost, candidates = {}, {}, {}
     for j, attribute in enumerate(attributes):
-        matrix, labels, attribute_fold = view(j)
+        matrix, labels, attribute_fold, weights = view(j)
         known = np.flatnonzero(labels >= 0)
         candidates[attribute] = [context_C] if is_context[j] else grid
         for C in candidates[attribute]:
             fold_tasks, fold_cost = _cv_tasks(
                 matrix, labels, known, attribute_fold, folds, C,
                 None if is_context[j] else fold_windows, score_all=attribute == "toxicity",
+                weights=weights,
             )
             for f, task in fold_tasks.items():
                 tasks[attribute, C, f] = task
@@ -644,7 +699,7 @@ def train(
     capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
     toxicity_all = None  # out-of-fold toxicity probability of every row
     for j, attribute in enumerate(attributes):
-        matrix, labels, attribute_fold = view(j)
+        matrix, labels, attribute_fold, _ = view(j)
         known = np.flatnonzero(labels >= 0)
         y = labels[known].astype(int)
         context = is_context[j]
@@ -694,7 +749,7 @@ def train(
     # fitted on all their rows.
     models, final_tasks, final_cost, averaged = {}, {}, {}, []
     for j, attribute in enumerate(attributes):
-        matrix, labels, _ = view(j)
+        matrix, labels, _, weights = view(j)
         known = np.flatnonzero(labels >= 0)
         fitted = [value[3] for key, value in results.items()
                   if key[:2] == (attribute, chosen_C[attribute])]
@@ -704,7 +759,8 @@ def train(
             averaged.append(attribute)
         else:
             final_tasks[attribute] = _fit_rows(
-                matrix, known, labels[known].astype(int), chosen_C[attribute]
+                matrix, known, labels[known].astype(int), chosen_C[attribute],
+                sample_weight=weights[known],
             )
             final_cost[attribute] = _cost(matrix, known)
     del results
@@ -750,6 +806,12 @@ def train(
             "note": "features fitted on all rows once; each attribute's classifier and the "
             "sentence-window maximum are cross-validated; thresholds come from out-of-fold "
             "scores",
+        },
+        "weights": {
+            "source_balance": source_balance,
+            "class_balance": class_balance,
+            "pairs": PAIRS_WEIGHT,
+            "rows_weighted_by_their_source": sum(1 for r in rows[:n_original] if r.weight != 1),
         },
         "metrics": metrics,
         "features": {

@@ -301,7 +301,7 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         out[d, 9] = digits
         wild = False
         for i in range(a, b):
-            if codes[i] == 0x130 or codes[i] == 0x212A:
+            if codes[i] == _LOWER_TO_ASCII[0] or codes[i] == _LOWER_TO_ASCII[1]:
                 wild = True
                 break
         out[d, 10] = wild or _has_hint(codes, a, b, url_hints)

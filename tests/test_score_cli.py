@@ -295,3 +295,20 @@ def test_real_model_scores_every_format_with_the_parse_ids(trained_model_path, n
     score_rows = [json.loads(line) for line in scored.stdout.splitlines()]
     assert parse_rows, name
     assert [{k: r[k] for k in parse_rows[0]} for r in score_rows] == parse_rows
+
+
+def test_the_collector_pauses_for_the_run_only(double, thread_file, monkeypatch):
+    import gc
+
+    seen = []
+    original = KeywordModel.predict
+
+    def predict(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(KeywordModel, "predict", predict)
+    assert gc.isenabled()
+    assert run("score", thread_file, "--output", "jsonl").exit_code == 0
+    assert run("score", thread_file.parent / "missing.json").exit_code != 0
+    assert seen == [False] and gc.isenabled()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 
@@ -103,6 +104,12 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
     from moderator.review import flag_counts, flag_summary, score_thread
     from moderator.threads import read_threads
 
+    if gc.isenabled():
+        # A run makes a few objects per comment and no reference cycles; the cyclic
+        # collector's repeated passes over all of them were a fifth of the run
+        # (100,000 tweets: 6.3 s -> 5.0 s). Collected again when the command ends.
+        gc.disable()
+        ctx.call_on_close(gc.enable)
     options = parse_options_from(kwargs)
     policy, model, _ = load_policy_and_model(model_path, config_path, thresholds)
     output = output or ("table" if sys.stdout.isatty() else "jsonl")

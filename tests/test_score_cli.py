@@ -312,3 +312,21 @@ def test_the_collector_pauses_for_the_run_only(double, thread_file, monkeypatch)
     assert run("score", thread_file, "--output", "jsonl").exit_code == 0
     assert run("score", thread_file.parent / "missing.json").exit_code != 0
     assert seen == [False] and gc.isenabled()
+
+
+def test_installed_command_writes_every_line_before_it_exits(trained_model_path, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rows = ["id,text"] + [f"r{i},Comment number {i} says the bus plan is fine." for i in range(300)]
+    source = tmp_path / "many.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    command = Path(sys.executable).with_name("moderator")
+    done = subprocess.run([str(command), "score", str(source), "--format", "csv", "--output",
+                           "jsonl", "--model", str(trained_model_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 300 and json.loads(lines[-1])["id"] == "r299"
+    assert done.stderr.startswith("300 comments, ")

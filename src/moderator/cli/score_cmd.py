@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sys
 from collections import Counter
@@ -110,6 +111,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         # (100,000 tweets: 6.3 s -> 5.0 s). Collected again when the command ends.
         gc.disable()
         ctx.call_on_close(gc.enable)
+    _skip_the_collection_at_exit()
     options = parse_options_from(kwargs)
     policy, model, _ = load_policy_and_model(model_path, config_path, thresholds)
     output = output or ("table" if sys.stdout.isatty() else "jsonl")
@@ -142,6 +144,17 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         click.echo(summary, err=True)
     if fail_on_flag and flagged:
         ctx.exit(FLAGGED_EXIT)
+
+
+_AT_EXIT: list = []
+
+
+def _skip_the_collection_at_exit() -> None:
+    """At interpreter exit, freeze what is left instead of one last collection over every
+    object (numba's and LLVM's included): 0.2-0.3 s of each run. Memory is returned to the
+    system with the process anyway."""
+    if not _AT_EXIT:
+        _AT_EXIT.append(atexit.register(gc.freeze))
 
 
 def _echo_table(thread, results) -> None:

@@ -158,7 +158,8 @@ def fit_logistic(
     """
     dual = X.shape[0] < min(X.shape[1], PRIMAL_ROWS)
     return LogisticRegression(
-        C=C, solver="liblinear", dual=dual, max_iter=max_iter, tol=tol if dual else max(tol, 1e-3),
+        C=C, solver="liblinear", dual=dual, max_iter=max_iter,
+        tol=tol if dual else max(tol, PRIMAL_TOL),
         random_state=0,  # dual coordinate descent shuffles: the same model from any thread
     ).fit(X, y, sample_weight=sample_weight)
 
@@ -224,5 +225,6 @@ def run_parallel(
             return {key: futures[key].result() for key in tasks}
 
 
-#: Row count above which the logistic regressions are fitted in the primal.
+#: Row count above which the logistic regressions are fitted in the primal, and its tolerance.
 PRIMAL_ROWS = 10_000
+PRIMAL_TOL = 1e-3

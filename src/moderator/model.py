@@ -278,7 +278,6 @@ class Model:
         n_text = self.features.slices_["text"].stop - self.features.slices_["text"].start
         cue_columns = {column for column in columns.values()
                        if np.any(self.extra_coef_[:n_text, column])}
-        may_cue = None
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(attributes) for attributes in requests], out=pair_ptr[1:])
         pair_cols = [columns[attribute] for attributes in requests for attribute in attributes]
@@ -287,8 +286,10 @@ class Model:
         add_counts = np.zeros(len(pair_cols), np.int64)
         cued = [p for p, column in enumerate(pair_cols) if column in cue_columns]
         if cued:
-            may_cue = _may_have_pattern_cues(codes, offsets)
             doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr))
+            cued_docs = sorted({int(doc_of[p]) for p in cued})
+            may_cue = dict(zip(cued_docs, _may_have_pattern_cues([texts[d] for d in cued_docs]),
+                               strict=True))
             for p in cued:
                 d = int(doc_of[p])
                 a, b = int(noff[d]), int(noff[d + 1])
@@ -455,12 +456,13 @@ _WORD_CHAR = re.compile(r"\w")
 EXPLAIN_CHUNK = 1024
 
 
-def _may_have_pattern_cues(codes, offsets) -> list[bool]:
+def _may_have_pattern_cues(texts: list[str]) -> list[bool]:
     """Per text, False when none of the pattern cues (URL, e-mail, phone, money) can be
     non-zero: the compiled pre-tests of ``text_cues``."""
+    from .ngrams import _codes
     from .runtime import cue_statistics
 
-    stats = cue_statistics(codes, offsets)
+    stats = cue_statistics(*_codes(texts))
     return np.any(stats[:, 10:14] > 0, axis=1).tolist()
 
 

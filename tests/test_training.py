@@ -198,6 +198,18 @@ def test_threshold_at_precision_keeps_a_margin():
     assert not reached
 
 
+def test_threshold_keeps_recall_when_the_target_is_reached_only_at_the_top():
+    # 4 of 1,000 positives score above every negative: the best recall is 0.004, less
+    # than the slack; the threshold must still flag them, not climb to the top score
+    y = np.array([1] * 1000 + [0] * 1000)
+    top = [0.99, 0.98, 0.97, 0.96]
+    scores = np.r_[top, np.linspace(0.0, 0.9, 996), np.linspace(0.0, 0.95, 1000)]
+    threshold, reached = threshold_at_precision(y, scores, 0.9)
+    assert reached
+    flagged = scores >= threshold
+    assert flagged[:4].sum() >= 2 and not flagged[1000:].any()
+
+
 def test_unknown_labels_stay_out_of_training(tmp_path):
     civil = [LabelledRow(t, {"toxicity": 0}) for t in CIVIL * 4]
     toxic = [LabelledRow(t, {"toxicity": 1}) for t in TOXIC * 4]

@@ -360,7 +360,7 @@ def threshold_at_precision(
     Among thresholds with precision >= target, the most recall is reached at the lowest; on
     easily separated data that lowest threshold sits deep in the negatives' tail (0.04 on
     data/labels.csv) and flags civil comments from elsewhere. So: the highest threshold
-    whose recall is within ``recall_slack`` of that best recall. Returns (threshold,
+    whose recall is within ``recall_slack`` (and half) of that best recall. Returns (threshold,
     reached); when no threshold reaches the target, the best-F1 threshold and False.
     """
     import numpy as np
@@ -370,7 +370,9 @@ def threshold_at_precision(
     ok = np.flatnonzero(precision[:-1] >= target)
     if ok.size:
         best_recall = recall[ok[0]]
-        keep = ok[recall[ok] >= best_recall - recall_slack]
+        # at most half the best recall given up: with an absolute slack, a best recall under
+        # it (insult on the pooled corpora: 0.005) let the threshold climb to 1.0, recall 0
+        keep = ok[recall[ok] >= best_recall - min(recall_slack, best_recall / 2)]
         return float(thresholds[keep[-1]]), True
     f1 = np.divide(
         2 * precision * recall, precision + recall,

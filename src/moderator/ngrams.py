@@ -536,17 +536,17 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                 v = np.float64(table[word_cols[q] + word_offset, k])
                 sq += v * v
             norm = np.sqrt(sq)
-            order = np.argsort(word_cols[first:m])
-            sorted_cols = word_cols[first:m][order]
+            # a value depends on its column only: sort the columns in place, then sum
+            word_cols[first:m].sort()
             kept = first
-            q = 0
-            while q < order.shape[0]:
-                col = sorted_cols[q]
+            q = first
+            while q < m:
+                col = word_cols[q]
                 v = np.float64(table[col + word_offset, k])
                 value = np.float32(v / norm) if norm > 0 else np.float32(0.0)
                 total = value
                 q += 1
-                while q < order.shape[0] and sorted_cols[q] == col:
+                while q < m and word_cols[q] == col:
                     total += value
                     q += 1
                 if total != 0:

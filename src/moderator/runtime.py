@@ -387,7 +387,8 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     may_money = stats[:, 11].tolist()
     may_phone = stats[:, 12].tolist()
     may_email = stats[:, 13].tolist()
-    for i, text in enumerate(texts):
+    for i in np.flatnonzero(np.any(stats[:, 10:14] > 0, axis=1)).tolist():
+        text = texts[i]
         if may_url[i] and _any_in(_URL_HINTS, text.lower()):
             cues[i, column["urls"]] = min(len(URL_RE.findall(text)), 3)
         if may_email[i] and EMAIL_RE.search(text):

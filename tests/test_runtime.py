@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -24,3 +26,31 @@ def test_rowwise_dot_sums_as_the_sorted_search_does(seed, n, n_targets, dtype):
     dense = np.array([X[i].toarray() @ U[j].toarray().T if j >= 0 else [[0.0]]
                       for i, j in enumerate(index)]).ravel()
     np.testing.assert_allclose(got, dense, rtol=1e-5, atol=1e-6)
+
+
+def test_scoring_threads_follow_the_env_and_worker_caps(monkeypatch):
+    from moderator import runtime
+
+    for name in (runtime.THREADS_ENV, *runtime.WORKER_THREAD_CAPS):
+        monkeypatch.delenv(name, raising=False)
+    cores = runtime.scoring_threads()
+    assert 1 <= cores <= 8
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what a Dask nanny gives its worker
+    assert runtime.scoring_threads() == 1
+    monkeypatch.setenv(runtime.THREADS_ENV, "3")  # the user's choice wins
+    assert runtime.scoring_threads() == 3
+    monkeypatch.setenv(runtime.THREADS_ENV, "zero")
+    monkeypatch.setenv("OMP_NUM_THREADS", "")
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "64")  # a cap above the cores caps nothing
+    assert runtime.scoring_threads() == cores
+
+
+def test_export_workers_share_the_cores_instead_of_each_taking_all():
+    """joblib's workers (export --jobs N) score with cores // N threads each."""
+    from joblib import Parallel, delayed
+
+    from moderator.runtime import scoring_threads
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    per_worker = Parallel(n_jobs=2)(delayed(scoring_threads)() for _ in range(2))
+    assert per_worker == [max(1, min(8, usable) // 2)] * 2

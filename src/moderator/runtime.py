@@ -25,14 +25,27 @@ SCORE_CHUNK = 2048
 THREADS_ENV = "MODERATOR_THREADS"
 
 
+#: Thread caps that process pools set for their workers: joblib's loky workers (an export
+#: with --jobs) get NUMBA_NUM_THREADS and OMP_NUM_THREADS = cores // jobs, Dask's nanny
+#: OMP_NUM_THREADS=1. Without honouring them, 2 export workers on 2 cores ran 4 threads.
+WORKER_THREAD_CAPS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _positive_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 def scoring_threads() -> int:
-    """Threads that score chunks at once: ``$MODERATOR_THREADS``, else the usable cores
-    (at most 8)."""
-    value = os.environ.get(THREADS_ENV, "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else (os.cpu_count() or 1)))
+    """Threads that score chunks at once: ``$MODERATOR_THREADS``; else the usable cores (at
+    most 8), capped by a worker pool's ``NUMBA_NUM_THREADS``/``OMP_NUM_THREADS``."""
+    chosen = _positive_int(THREADS_ENV)
+    if chosen is not None:
+        return chosen
+    cores = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                       else (os.cpu_count() or 1)))
+    caps = [cap for cap in map(_positive_int, WORKER_THREAD_CAPS) if cap is not None]
+    return min([cores, *caps])
 
 
 # --- dense text cues ---------------------------------------------------------------------------

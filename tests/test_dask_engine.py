@@ -180,8 +180,10 @@ def test_ctrl_c_on_the_local_cluster_leaves_nothing_and_exits_130(trained_model_
     """Ctrl-C as a terminal sends it: to the whole process group, workers included."""
     root = tmp_path / "big"
     root.mkdir()
-    for i in range(200):
-        write_thread(root / f"t{i:03}.json", BUS_THREAD * 5, thread_id=f"t{i}")
+    # 1,000 files x 20 comments: enough that the run is still going when the signal lands
+    # (200 files were; scoring has since become ~3x faster and this test failed once)
+    for i in range(1000):
+        write_thread(root / f"t{i:04}.json", BUS_THREAD * 5, thread_id=f"t{i}")
     out = tmp_path / "queue.csv"
     process = subprocess.Popen(
         [sys.executable, "-c", "from moderator.cli import main; main()", "export", str(root),

@@ -84,17 +84,18 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
             self.n_jobs,
             cost={j: cost for j, (_, cost) in tasks.items()},
         )
-        self.estimators_, coefs, intercepts = [], [], []
-        for j in range(len(names)):
-            estimator = fitted[j]
-            self.estimators_.append(estimator)
-            coef = np.zeros(X.shape[1])
-            coef[: estimator.coef_.shape[1]] = estimator.coef_.ravel()
-            coefs.append(coef)
-            intercepts.append(float(estimator.intercept_[0]))
+        return self._set_fitted(names, [fitted[j] for j in range(len(names))], X.shape[1])
+
+    def _set_fitted(self, names, estimators, n_features):
+        """The fitted state from one estimator per attribute; an estimator fitted on fewer
+        columns (the n-gram block) gets zero coefficients beyond them."""
+        coefs = np.zeros((n_features, len(estimators)))
+        for j, estimator in enumerate(estimators):
+            coefs[: estimator.coef_.shape[1], j] = estimator.coef_.ravel()
+        self.estimators_ = list(estimators)
         self.attributes_ = names
-        self.coef_ = np.column_stack(coefs)
-        self.intercept_ = np.asarray(intercepts)
+        self.coef_ = coefs
+        self.intercept_ = np.asarray([float(e.intercept_[0]) for e in estimators])
         self.classes_ = np.array([0, 1])
         return self
 
@@ -104,23 +105,14 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
         intercept are the mean of its models. ``n_features`` is the width of X; a model
         fitted on fewer columns (the n-gram block) gets zeros beyond them."""
         names = list(self.attributes)
-        self.estimators_, coefs, intercepts = [], [], []
+        estimators = []
         for attribute in names:
             models = fitted[attribute]
             if not models:
                 raise ValueError(f"no fitted model for {attribute!r}")
-            estimator = models[0] if len(models) == 1 else _mean_model(models)
-            self.estimators_.append(estimator)
-            coef = np.zeros(n_features)
-            coef[: estimator.coef_.shape[1]] = estimator.coef_.ravel()
-            coefs.append(coef)
-            intercepts.append(float(estimator.intercept_[0]))
-        self.attributes_ = names
-        self.coef_ = np.column_stack(coefs)
-        self.intercept_ = np.asarray(intercepts)
-        self.classes_ = np.array([0, 1])
+            estimators.append(models[0] if len(models) == 1 else _mean_model(models))
         self.n_features_in_ = n_features
-        return self
+        return self._set_fitted(names, estimators, n_features)
 
     def decision_function(self, X):
         check_is_fitted(self)

@@ -37,7 +37,9 @@ def test_train_writes_model_card_and_reports(tmp_path):
 
 def test_quiet_has_no_progress(tmp_path):
     result = run("--labels", SMALL, "--model", str(tmp_path / "m.joblib"), "-q", "--folds", "2")
-    assert result.exit_code == 0 and result.stderr == ""
+    assert result.exit_code == 0
+    # warnings stay (this small file's identity_attack misses the target precision)
+    assert all(line.startswith("WARNING: ") for line in result.stderr.splitlines())
 
 
 def test_default_reads_data_labels_and_writes_models(tmp_path, monkeypatch):

@@ -363,3 +363,23 @@ def test_pairs_count_less_than_labelled_rows():
     pairs = make_offtopic_pairs(rows, seed=0)
     assert pairs and all(p.weight == PAIRS_WEIGHT < 1.0 for p in pairs)
     assert all(r.weight == 1.0 for r in make_contextless_copies(rows))
+
+
+def test_training_warns_when_a_threshold_will_rarely_flag(caplog):
+    # each toxic text is labelled insult as often as not: no feature separates them, so
+    # precision 0.99 is out of reach (or reached only at the very top, catching little)
+    rows = [LabelledRow(t, {"toxicity": 0, "insult": 0}) for t in CIVIL * 4]
+    rows += [LabelledRow(t, {"toxicity": 1, "insult": int(i % 4 < 2)})
+             for i, t in enumerate(TOXIC * 4)]
+    with caplog.at_level("WARNING", logger="moderator"):
+        model = train([LabelledSource("mem", "mem", rows)], folds=3, seed=1,
+                      target_precision=0.99)
+    insult = model.card["metrics"]["insult"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("insult: ") for w in warnings), warnings
+    if insult["target_precision_reached"]:
+        assert insult["recall"] < 0.2
+        assert any("catches" in w and "--target-precision" in w for w in warnings)
+    else:
+        assert any("no threshold reaches precision 0.99" in w for w in warnings)
+    assert not any(w.startswith("toxicity: ") for w in warnings)  # separable: no warning

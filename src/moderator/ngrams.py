@@ -261,6 +261,47 @@ def _word_column(hist, n, word_offset, word_mask):
     return word_offset + np.int64(h & word_mask)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo, word_hi,
+                   char_mask, word_mask, word_offset, url_hash, hist, hist_start, cols,
+                   starts, ends, m, shift):
+    """Append the n-grams of the sentence window [seg_start, seg_end) of a document ending
+    at ``b``: its character n-grams, then its word n-grams (``hist``/``hist_start`` are
+    scratch). ``starts``/``ends`` get each occurrence's normalised span minus ``shift``.
+    Returns the new ``m`` and where the word scan stopped (for ``_next_window``)."""
+    for i in range(seg_start, seg_end):
+        h = _FNV_OFFSET ^ _SALT_CHAR
+        for n in range(1, char_hi + 1):
+            if i + n > b:
+                break
+            h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+            if n >= char_lo:
+                cols[m] = np.int64(_mix(h) & char_mask)
+                starts[m] = i - shift
+                ends[m] = i + n - shift
+                m += 1
+    ntok = 0
+    i = seg_start
+    while i < seg_end:
+        if ncls[i] == 0:
+            i += 1
+            continue
+        j, is_url = _token_end(nc, ncls, i, b)
+        for back in range(word_hi - 1, 0, -1):
+            hist[back] = hist[back - 1]
+            hist_start[back] = hist_start[back - 1]
+        hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+        hist_start[0] = i
+        ntok += 1
+        for n in range(word_lo, min(word_hi, ntok) + 1):
+            cols[m] = _word_column(hist, n, word_offset, word_mask)
+            starts[m] = hist_start[n - 1] - shift
+            ends[m] = j - shift
+            m += 1
+        i = j
+    return m, i
+
+
 @nb.njit(cache=True, nogil=True)
 def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
                url_hash, windows):
@@ -297,36 +338,9 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
                 unit_ptr[u] = m
                 unit_doc[u] = d
                 u += 1
-            for i in range(seg_start, seg_end):
-                h = _FNV_OFFSET ^ _SALT_CHAR
-                for n in range(1, char_hi + 1):
-                    if i + n > b:
-                        break
-                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                    if n >= char_lo:
-                        cols[m] = np.int64(_mix(h) & char_mask)
-                        starts[m] = i
-                        ends[m] = i + n
-                        m += 1
-            ntok = 0
-            i = seg_start
-            while i < seg_end:
-                if ncls[i] == 0:
-                    i += 1
-                    continue
-                j, is_url = _token_end(nc, ncls, i, b)
-                for back in range(word_hi - 1, 0, -1):
-                    hist[back] = hist[back - 1]
-                    hist_start[back] = hist_start[back - 1]
-                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
-                hist_start[0] = i
-                ntok += 1
-                for n in range(word_lo, min(word_hi, ntok) + 1):
-                    cols[m] = _word_column(hist, n, word_offset, word_mask)
-                    starts[m] = hist_start[n - 1]
-                    ends[m] = j
-                    m += 1
-                i = j
+            m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
+                                  word_hi, char_mask, word_mask, word_offset, url_hash, hist,
+                                  hist_start, cols, starts, ends, m, 0)
             seg_start = _next_window(nc, ncls, max(seg_end, i), b)
     unit_ptr[u] = m
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
@@ -831,36 +845,9 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
     seg_start = a
     while seg_start < b:
         seg_end = _window_end(nc, seg_start, b)
-        for i in range(seg_start, seg_end):
-            h = _FNV_OFFSET ^ _SALT_CHAR
-            for n in range(1, char_hi + 1):
-                if i + n > b:
-                    break
-                h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                if n >= char_lo:
-                    cols[m] = np.int64(_mix(h) & char_mask)
-                    firsts[m] = i - a
-                    lasts[m] = i + n - a
-                    m += 1
-        ntok = 0
-        i = seg_start
-        while i < seg_end:
-            if ncls[i] == 0:
-                i += 1
-                continue
-            j, is_url = _token_end(nc, ncls, i, b)
-            for back in range(word_hi - 1, 0, -1):
-                hist[back] = hist[back - 1]
-                hist_start[back] = hist_start[back - 1]
-            hist[0] = _token_hash(nc, i, j, is_url, url_hash)
-            hist_start[0] = i
-            ntok += 1
-            for n in range(word_lo, min(word_hi, ntok) + 1):
-                cols[m] = _word_column(hist, n, word_offset, word_mask)
-                firsts[m] = hist_start[n - 1] - a
-                lasts[m] = j - a
-                m += 1
-            i = j
+        m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
+                              word_hi, char_mask, word_mask, word_offset, url_hash, hist,
+                              hist_start, cols, firsts, lasts, m, a)
         seg_start = _next_window(nc, ncls, max(seg_end, i), b)
     # the norms first (they scale every occurrence), then the contributions
     sq_c = 0.0

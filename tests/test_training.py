@@ -383,3 +383,44 @@ def test_training_warns_when_a_threshold_will_rarely_flag(caplog):
     else:
         assert any("no threshold reaches precision 0.99" in w for w in warnings)
     assert not any(w.startswith("toxicity: ") for w in warnings)  # separable: no warning
+
+
+def test_dual_liblinear_fits_run_alone_and_primal_fits_together(monkeypatch):
+    """liblinear's dual solver shuffles with the process-wide C rand() that every fit
+    re-seeds: a dual fit beside any other fit trained another model (run to run)."""
+    import threading
+    import time
+
+    from moderator import estimators
+
+    intervals = []
+    lock = threading.Lock()
+
+    class Recorded(estimators.LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            started = time.monotonic()
+            time.sleep(0.05)
+            fitted = super().fit(X, y, sample_weight=sample_weight)
+            with lock:
+                intervals.append((self.dual, started, time.monotonic()))
+            return fitted
+
+    monkeypatch.setattr(estimators, "LogisticRegression", Recorded)
+    monkeypatch.setattr(estimators, "PRIMAL_ROWS", 30)
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 80))
+    y = np.arange(60) % 2
+    tasks = {k: (lambda n=n: estimators.fit_logistic(X[:n], y[:n], 1.0))
+             for k, n in enumerate([20, 40, 20, 40, 40, 20, 40, 40])}  # 20 rows: dual
+    estimators.run_parallel(tasks, n_jobs=2)
+    assert len(intervals) == 8 and {dual for dual, _, _ in intervals} == {True, False}
+
+    def overlap(a, b):
+        return a[1] < b[2] and b[1] < a[2]
+
+    for i, a in enumerate(intervals):
+        for b in intervals[i + 1:]:
+            if a[0] or b[0]:
+                assert not overlap(a, b), (a, b)
+    primal = [a for a in intervals if not a[0]]
+    assert any(overlap(a, b) for i, a in enumerate(primal) for b in primal[i + 1:])

@@ -4,8 +4,10 @@ loaded model's ``pipeline`` is unpickled; never on the scoring path)."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -149,11 +151,53 @@ def fit_logistic(
     primal at tol 1e-3 took 9 s with the same held-out ROC AUC as at 1e-4.
     """
     dual = X.shape[0] < min(X.shape[1], PRIMAL_ROWS)
-    return LogisticRegression(
+    estimator = LogisticRegression(
         C=C, solver="liblinear", dual=dual, max_iter=max_iter,
         tol=tol if dual else max(tol, PRIMAL_TOL),
         random_state=0,  # dual coordinate descent shuffles: the same model from any thread
-    ).fit(X, y, sample_weight=sample_weight)
+    )
+    with _LIBLINEAR_RAND.exclusive() if dual else _LIBLINEAR_RAND.shared():
+        return estimator.fit(X, y, sample_weight=sample_weight)
+
+
+class _RandGuard:
+    """liblinear's dual solver shuffles with C's ``rand()``: one state for the whole process,
+    which every liblinear fit re-seeds when it starts. A dual fit running beside any other
+    fit therefore drew another sequence (data/labels.csv trained twice on 2 threads: weights
+    1.8e-5 apart, other thresholds). A dual fit runs alone (``exclusive``); primal fits,
+    which draw nothing, run together (``shared``)."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self):
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._shared -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._changed:
+            self._changed.wait_for(lambda: not self._exclusive and not self._shared)
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._exclusive = False
+                self._changed.notify_all()
+
+
+_LIBLINEAR_RAND = _RandGuard()
 
 
 def _mean_model(models: Sequence[LogisticRegression]) -> LogisticRegression:

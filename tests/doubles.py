@@ -93,3 +93,12 @@ def write_site(root, json_threads: int, csv_threads: int = 10):
             encoding="utf-8",
         )
     return root
+
+
+def default_ctrl_c() -> None:
+    """``preexec_fn`` for a child that a test stops with SIGINT: the default disposition, as
+    under a terminal. A CI job started in the background (``cmd &`` without job control)
+    ignores SIGINT, children inherit that, and Python then installs no handler for it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

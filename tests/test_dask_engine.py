@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 import moderator
 import moderator.dask_engine
-from doubles import BUS_THREAD, write_site, write_thread
+from doubles import BUS_THREAD, default_ctrl_c, write_site, write_thread
 from moderator.cli import main
 from moderator.dask_engine import (
     EXTRA_MESSAGE,
@@ -190,6 +190,7 @@ def test_ctrl_c_on_the_local_cluster_leaves_nothing_and_exits_130(trained_model_
          "-o", str(out), "--model", str(trained_model_path), "--engine", "dask", "--jobs",
          "2", "--all"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_ctrl_c,
     )
     try:
         deadline = time.monotonic() + 60

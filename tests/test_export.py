@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import moderator
-from doubles import BUS_THREAD, KeywordModel, write_site, write_thread
+from doubles import BUS_THREAD, KeywordModel, default_ctrl_c, write_site, write_thread
 from moderator.cli import main
 from moderator.errors import ConfigError, ThreadFormatError
 from moderator.export import (
@@ -489,7 +489,7 @@ def test_cli_real_model_stopped_run_leaves_nothing(trained_model_path, tmp_path,
     process = subprocess.Popen(
         [sys.executable, "-c", "from moderator.cli import main; main()", "export", str(root),
          "-o", str(out), "--model", str(trained_model_path), "--jobs", jobs, "--all"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_ctrl_c,
     )
     deadline = time.monotonic() + 60
     # Wait until the run is under way: the temp file beside OUT holds rows.

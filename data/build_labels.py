@@ -228,6 +228,14 @@ def fill(template: str, art: dict | None = None, **kw: str) -> str:
     return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), out)
 
 
+def third_person(frame: str, target: str, adj: str, noun: str) -> str:
+    """``frame`` about ``target`` ({T} capitalised, {t} as is) with {adj} and {noun}, "a"
+    turned to "an" before a vowel."""
+    text = frame.replace("{T}", cap_first(target)).replace("{t}", target)
+    text = text.replace("{adj}", adj).replace("{noun}", noun)
+    return re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+
+
 # ------------------------------------------------------------------------- the builder
 class Builder:
     """Collects rows, deduplicating texts (first wins) and counting categories."""
@@ -380,10 +388,8 @@ class Builder:
         def make() -> None:
             tmpl = self.rng.choice(inv.PRAISE_FRAMES)
             target = self.rng.choice(inv.INSULT_THIRD_TARGETS)
-            text = tmpl.replace("{T}", cap_first(target)).replace("{t}", target)
-            text = text.replace("{adj}", self.rng.choice(inv.PRAISE_ADJS))
-            text = text.replace("{noun}", self.rng.choice(inv.PRAISE_NOUNS))
-            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            text = third_person(tmpl, target, self.rng.choice(inv.PRAISE_ADJS),
+                                self.rng.choice(inv.PRAISE_NOUNS))
             art = self.art()
             self.add("praise", decorate(text, self.rng, reply=True), toxic=0,
                      parent=self.parent_for(art, 0.5))
@@ -583,10 +589,8 @@ class Builder:
         def make_third() -> None:
             tmpl = self.rng.choice(inv.INSULT_THIRD_FRAMES)
             target = self.rng.choice(inv.INSULT_THIRD_TARGETS)
-            text = tmpl.replace("{T}", cap_first(target)).replace("{t}", target)
-            text = text.replace("{adj}", self.rng.choice(inv.INSULT_ADJS))
-            text = text.replace("{noun}", self.rng.choice(inv.INSULT_THIRD_NOUNS))
-            text = re.sub(r"\b([Aa]) ([aeiou])", r"\1n \2", cap_first(text))
+            text = third_person(tmpl, target, self.rng.choice(inv.INSULT_ADJS),
+                                self.rng.choice(inv.INSULT_THIRD_NOUNS))
             art = self.art() if self.rng.random() < 0.5 else None
             if self.add("insult_third_person", decorate(text, self.rng), toxic=1, insult=1,
                         parent=self.parent_for(art, 0.6)):

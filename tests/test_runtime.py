@@ -54,3 +54,49 @@ def test_export_workers_share_the_cores_instead_of_each_taking_all():
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     per_worker = Parallel(n_jobs=2)(delayed(scoring_threads)() for _ in range(2))
     assert per_worker == [max(1, min(8, usable) // 2)] * 2
+
+
+# The gates of the one-pass cue statistics: "@", URL and money hints (either case), 9+ digits
+# (ASCII or not), the two characters whose lower case is ASCII (İ, Kelvin), astral symbols.
+CUE_PIECES = st.sampled_from(
+    ["a", "Bcdfg", "y", "E", " ", "\n", "!", "@", "x@y.co", "joe@mail.ORG", "http://", "HTTPS://",
+     "www.", "WwW.", ".com", ".CoM", ".ly", "shop", "$", "€", "£", "usd", "Dollar", "EURO",
+     "bucks", "12", "345", "6789", "(0)", "-", ".", "+1 555 123 4567", "٣٤٥٦٧٨٩٠١", "İ", "\u212a",
+     "ı", "ſ", "é", "ß", "🙂", "\ud800", "_", "\u00a0"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(CUE_PIECES, max_size=25).map("".join), min_size=1, max_size=6))
+def test_one_pass_cue_statistics_equal_text_cues(texts):
+    """The compiled pass (statistics, entropy counts and hint gates in one loop; money, phone
+    and e-mail scans only past their gates) gives the cues of text_cues, gates included."""
+    from moderator.ngrams import _codes
+    from moderator.runtime import (
+        _MONEY_HINTS,
+        _URL_HINTS,
+        EMAIL_RE,
+        PHONE_RE,
+        TEXT_FEATURES,
+        _any_in,
+        cue_statistics,
+        text_cues,
+        text_cues_batch,
+    )
+
+    expected = np.array([text_cues(t) for t in texts])
+    got = text_cues_batch(texts)
+    patterns = [TEXT_FEATURES.index(n) for n in ("urls", "email", "phone", "money")]
+    np.testing.assert_array_equal(got[:, patterns], expected[:, patterns])
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    stats = cue_statistics(*_codes(texts))
+    for text, row in zip(texts, stats, strict=True):
+        digits = sum(map(text.count, "0123456789"))
+        assert row[9] == digits
+        assert bool(row[10]) >= _any_in(_URL_HINTS, text.lower())
+        assert bool(row[11]) >= bool(digits and _any_in(_MONEY_HINTS, text.lower()))
+        assert bool(row[12]) >= bool(digits >= 9 and PHONE_RE.search(text))
+        assert bool(row[13]) >= bool(EMAIL_RE.search(text))
+        assert not row[13] or "@" in text
+        assert not row[12] or digits >= 9
+        assert not row[11] or digits > 0

@@ -35,13 +35,15 @@ from . import __version__
 from .errors import ModelError
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN
 from .runtime import (
+    _MONEY_HINTS,
+    _URL_HINTS,
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
     WINDOW_MIN_CHARS,
     CommentBatch,
     FittedFeatures,
-    pattern_cues,
+    _any_in,
     scoring_threads,
     text_cues,
 )
@@ -99,7 +101,8 @@ class Model:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_table", None)  # a cache, not part of the model
+        state.pop("_table", None)  # caches, not part of the model
+        state.pop("_cue_delta_cache", None)
         if state.get("_pipeline") is not None:
             import pickle
             import zlib
@@ -275,33 +278,10 @@ class Model:
         nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
         tok_ptr, tok_start, tok_end = _token_bounds(nc, ncls, noff)
         tok_ptr, tok_start, tok_end = _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end)
-        n_text = self.features.slices_["text"].stop - self.features.slices_["text"].start
-        cue_columns = {column for column in columns.values()
-                       if np.any(self.extra_coef_[:n_text, column])}
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(attributes) for attributes in requests], out=pair_ptr[1:])
         pair_cols = [columns[attribute] for attributes in requests for attribute in attributes]
-        adds: list[tuple[int, int, float]] = []
-        # pattern cue weights, for the pairs of attributes that have cues (off_topic)
-        add_counts = np.zeros(len(pair_cols), np.int64)
-        cued = [p for p, column in enumerate(pair_cols) if column in cue_columns]
-        if cued:
-            doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr))
-            cued_docs = sorted({int(doc_of[p]) for p in cued})
-            may_cue = dict(zip(cued_docs, _may_have_pattern_cues([texts[d] for d in cued_docs]),
-                               strict=True))
-            for p in cued:
-                d = int(doc_of[p])
-                a, b = int(noff[d]), int(noff[d + 1])
-                if may_cue[d] and b > a:
-                    coef = self.extra_coef_[:n_text, pair_cols[p]]
-                    relative = pos[a:b] - offsets[d]
-                    found = self._cue_additions(texts[d], relative, coef)
-                    adds.extend((a + s, a + e, v) for s, e, v in found)
-                    add_counts[p] = len(found)
-        add_ptr = np.zeros(len(pair_cols) + 1, np.int64)
-        np.cumsum(add_counts, out=add_ptr[1:])
-        add = np.array(adds, dtype=np.float64).reshape(-1, 3)
+        add_ptr, add = self._pattern_additions(texts, offsets, pos, noff, pair_ptr, pair_cols)
         punctuation, alnum = explain_tables()
         span_ptr, span_start, span_end, span_w = _explain(
             nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
@@ -343,36 +323,113 @@ class Model:
         spans.sort(key=_negative_weight)
         return spans[:top_k]
 
-    def _cue_additions(self, text, offsets, coef):
-        """URLs, e-mail, phone numbers, money: ``(start, end, weight)`` per normalised
-        character range that a pattern cue's contribution is spread over."""
-        raw = pattern_cues(text)
+    def _cue_deltas(self, column):
+        """``{pattern: {raw cue value: contribution}}`` of the pattern cues to the log-odds of
+        weight column ``column`` (a cue at its zero adds nothing), or None when the column
+        has no text cues (the toxicity attributes). Computed once per column."""
+        cache = self.__dict__.setdefault("_cue_delta_cache", {})
+        if column in cache:
+            return cache[column]
         features = self.features
-        additions = []
+        n_text = features.slices_["text"].stop - features.slices_["text"].start
+        coef = self.extra_coef_[:n_text, column]
+        deltas = None
+        if np.any(coef):
+            deltas = {}
+            for name in SPAN_PATTERNS:
+                k = TEXT_FEATURES.index(name)
+                zero = (0.0 - features.cue_mean_[k]) / features.cue_scale_[k]
+                deltas[name] = {}
+                # the values pattern_cues gives: counts up to 3, or 1.0 for "any"
+                for raw in (1, 2, 3) if name in _COUNTED_PATTERNS else (1.0,):
+                    value = (raw - features.cue_mean_[k]) / features.cue_scale_[k]
+                    shown = (np.clip(value, -CUE_CLIP, CUE_CLIP)
+                             - np.clip(zero, -CUE_CLIP, CUE_CLIP))
+                    deltas[name][raw] = coef[k] * shown
+        cache[column] = deltas
+        return deltas
+
+    def _pattern_additions(self, texts, offsets, pos, noff, pair_ptr, pair_cols):
+        """The pattern cues' (URLs, e-mail, phone numbers, money) extra weights of every
+        (document, column) pair, for ``_explain``: ``(add_ptr, rows of (start, end,
+        weight))``, each cue's contribution spread over the normalised characters of its
+        matches. A pattern runs once per document, only where ``cue_statistics`` and the
+        tests of ``pattern_cues`` allow a match, and gives the cue's value (its number of
+        matches) with the matches."""
+        add_counts = np.zeros(len(pair_cols), np.int64)
+        adds: list[tuple[int, int, float]] = []
+        deltas = [self._cue_deltas(column) for column in pair_cols]
+        cued = [p for p, delta in enumerate(deltas) if delta is not None]
+        if cued:
+            from .ngrams import _codes
+            from .runtime import cue_statistics
+
+            doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr)).tolist()
+            cued_docs = sorted({doc_of[p] for p in cued})
+            stats = cue_statistics(*_codes([texts[d] for d in cued_docs]))[:, 10:14].tolist()
+            found = {d: self._pattern_matches(texts[d], gates, pos, offsets, noff, d)
+                     for d, gates in zip(cued_docs, stats, strict=True)}
+            for p in cued:
+                matches = found[doc_of[p]]
+                if not matches:
+                    continue
+                delta_of = deltas[p]
+                before = len(adds)
+                for name, raw, count, spans in matches:
+                    delta = delta_of[name][raw]
+                    if delta <= 0:
+                        continue
+                    for start, end in spans:
+                        adds.append((start, end, delta / count / (end - start)))
+                add_counts[p] = len(adds) - before
+        add_ptr = np.zeros(len(pair_cols) + 1, np.int64)
+        np.cumsum(add_counts, out=add_ptr[1:])
+        return add_ptr, np.array(adds, dtype=np.float64).reshape(-1, 3)
+
+    @staticmethod
+    def _pattern_matches(text, gates, pos, offsets, noff, d):
+        """Per pattern cue that is not zero in ``text`` (in ``SPAN_PATTERNS`` order): its
+        name, value as ``pattern_cues`` gives it, number of matches, and the normalised
+        ``[start, end)`` (chunk offsets) of the matches whose first and last characters
+        were kept by normalisation. ``gates``: ``cue_statistics`` columns 10-13."""
+        a, b = int(noff[d]), int(noff[d + 1])
+        if b == a or not any(gates):
+            return []
+        may_url, may_money, may_phone, may_email = gates
+        lowered = text.lower() if may_url or may_money else ""
+        result = []
         for name, pattern in SPAN_PATTERNS.items():
-            if not raw[name]:
-                continue  # the cue is at its zero: it adds nothing
-            k = TEXT_FEATURES.index(name)
-            value = (raw[name] - features.cue_mean_[k]) / features.cue_scale_[k]
-            zero = (0.0 - features.cue_mean_[k]) / features.cue_scale_[k]
-            shown = np.clip(value, -CUE_CLIP, CUE_CLIP) - np.clip(zero, -CUE_CLIP, CUE_CLIP)
-            delta = coef[k] * shown
-            if delta <= 0:
+            # the tests of pattern_cues, after the compiled ones that imply them
+            if name == "urls":
+                allowed = may_url and _any_in(_URL_HINTS, lowered)
+            elif name == "email":
+                allowed = may_email
+            elif name == "phone":
+                allowed = may_phone
+            else:
+                allowed = may_money and _any_in(_MONEY_HINTS, lowered)
+            if not allowed:
                 continue
             matches = [m.span() for m in pattern.finditer(text)]
+            if not matches:
+                continue
+            raw = min(len(matches), 3) if name in _COUNTED_PATTERNS else 1.0
             # the normalised character at each match's first and last original offset
-            ends = np.array([(a, b - 1) for a, b in matches], np.int64).ravel()
-            at = np.minimum(np.searchsorted(offsets, ends), len(offsets) - 1)
-            found = (offsets[at] == ends).tolist()
+            relative = pos[a:b] - offsets[d]
+            ends = np.array([(s, e - 1) for s, e in matches], np.int64).ravel()
+            at = np.minimum(np.searchsorted(relative, ends), len(relative) - 1)
+            kept = (relative[at] == ends).tolist()
             at = at.tolist()
+            spans = []
             for m in range(len(matches)):
-                if not (found[2 * m] and found[2 * m + 1]):
+                if not (kept[2 * m] and kept[2 * m + 1]):
                     continue
                 start, end = at[2 * m], at[2 * m + 1]
                 if end < start:
                     continue
-                additions.append((start, end + 1, delta / len(matches) / (end + 1 - start)))
-        return additions
+                spans.append((a + start, a + end + 1))
+            result.append((name, raw, len(matches), spans))
+        return result
 
     def _explain_reference(self, text: str, attribute: str, top_k: int = 5) -> list[list]:
         """``explain`` one text at a time in Python: the definition the batched kernel is
@@ -454,16 +511,8 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _WORD_CHAR = re.compile(r"\w")
 #: flagged comments explained per compiled call (bounds the per-character arrays)
 EXPLAIN_CHUNK = 1024
-
-
-def _may_have_pattern_cues(texts: list[str]) -> list[bool]:
-    """Per text, False when none of the pattern cues (URL, e-mail, phone, money) can be
-    non-zero: the compiled pre-tests of ``text_cues``."""
-    from .ngrams import _codes
-    from .runtime import cue_statistics
-
-    stats = cue_statistics(*_codes(texts))
-    return np.any(stats[:, 10:14] > 0, axis=1).tolist()
+#: pattern cues that count their matches (up to 3); the others are 1.0 on any match
+_COUNTED_PATTERNS = ("urls", "money")
 
 
 def _negative_weight(span):

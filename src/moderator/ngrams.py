@@ -824,18 +824,19 @@ def _spread_columns(out, table, col, value, first, last, columns):
     for jj in range(columns.shape[0]):
         share = value * table[col, columns[jj]] / span  # as _spread computes it per character
         for p in range(first, last):
-            out[p, jj] += share
+            out[jj, p] += share
 
 
 @nb.njit(cache=True, nogil=True)
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
                        word_bits, url_hash, table, columns, cols, firsts, lasts):
     """``_contributions`` of one document for the given weight columns only (the same
-    arithmetic per column, so the same numbers); ``table`` as ``_score`` reads it.
+    arithmetic per column, so the same numbers), transposed: one contiguous row of
+    characters per column; ``table`` as ``_score`` reads it.
     ``cols``/``firsts``/``lasts`` are scratch space for the document's n-grams: hashed once,
     their norms summed with rows prefetched, then their shares spread in the same order."""
     k = table.shape[1] - 1
-    out = np.zeros((b - a, columns.shape[0]), np.float64)
+    out = np.zeros((columns.shape[0], b - a), np.float64)
     char_mask = np.uint64((1 << char_bits) - 1)
     word_mask = np.uint64((1 << word_bits) - 1)
     word_offset = 1 << char_bits
@@ -917,12 +918,10 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
         t0 = tok_ptr[d]
         t1 = tok_ptr[d + 1]
         n = b - a
-        values = np.empty(n, np.float64)
         cumulative = np.empty(n + 1, np.float64)
         token_w = np.empty(t1 - t0, np.float64)
         for p in range(p0, p1):
-            for q in range(n):
-                values[q] = contributions[q, p - p0]
+            values = contributions[p - p0]
             for k in range(add_ptr[p], add_ptr[p + 1]):
                 for q in range(add_start[k] - a, add_end[k] - a):
                     values[q] += add_value[k]

@@ -179,36 +179,53 @@ def _lower_ascii(c):
 
 
 @nb.njit(cache=True, nogil=True)
-def _has_hint(codes, a, b, hints):
-    """Whether ``codes[a:b]``, lower-cased as str.lower() does for these hints, holds one of
-    ``hints`` (the caller handles the characters of ``_LOWER_TO_ASCII``)."""
+def _hint_starts(hints):
+    """Per ASCII character, whether a hint starts with it; and whether any hint starts
+    beyond ASCII."""
     starts = np.zeros(128, np.bool_)
-    others = 0
+    others = False
     for h in range(hints.shape[0]):
         if hints[h, 0] < 128:
             starts[hints[h, 0]] = True
         else:
-            others += 1
+            others = True
+    return starts, others
+
+
+@nb.njit(cache=True, nogil=True)
+def _hint_at(codes, i, b, first, hints):
+    """Whether one of ``hints`` starts at ``codes[i]`` (lower-cased to ``first``), lower-cased
+    as str.lower() does for these hints."""
+    for h in range(hints.shape[0]):
+        if hints[h, 0] != first:
+            continue
+        ok = True
+        for q in range(1, hints.shape[1]):
+            want = hints[h, q]
+            if want == 0:
+                break
+            if i + q >= b or _lower_ascii(codes[i + q]) != want:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _has_hint(codes, a, b, hints):
+    """Whether ``codes[a:b]``, lower-cased as str.lower() does for these hints, holds one of
+    ``hints`` (the caller handles the characters of ``_LOWER_TO_ASCII``)."""
+    starts, others = _hint_starts(hints)
     for i in range(a, b):
         first = _lower_ascii(codes[i])
         if first < 128:
             if not starts[first]:
                 continue
-        elif others == 0:
+        elif not others:
             continue
-        for h in range(hints.shape[0]):
-            if hints[h, 0] != first:
-                continue
-            ok = True
-            for q in range(1, hints.shape[1]):
-                want = hints[h, q]
-                if want == 0:
-                    break
-                if i + q >= b or _lower_ascii(codes[i + q]) != want:
-                    ok = False
-                    break
-            if ok:
-                return True
+        if _hint_at(codes, i, b, first, hints):
+            return True
     return False
 
 
@@ -218,10 +235,15 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
     Columns 10 and 11: whether the URL / money hints may be in the lower-cased text (never
     False where ``_any_in`` is True), 12 and 13: whether ``PHONE_RE`` (9 digits or more) and
-    ``EMAIL_RE`` may match; the regular expressions run only where these allow."""
+    ``EMAIL_RE`` may match; the regular expressions run only where these allow.
+
+    One pass per text gathers the statistics, the character counts of the entropy and the
+    URL hints; the money, phone and e-mail tests run only when their gates allow (digits,
+    9 digits, an ``@``)."""
     ndoc = offsets.shape[0] - 1
     out = np.zeros((ndoc, 14))
     ascii_counts = np.zeros(128, np.int64)
+    url_starts, url_others = _hint_starts(url_hints)
     longest = 0
     for d in range(ndoc):
         longest = max(longest, offsets[d + 1] - offsets[d])
@@ -233,39 +255,66 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         upper = lower = digits = symbols = vowels = bangs = 0
         words = word_chars = consonant_runs = run = 0
         in_word = False
+        wild = False
+        url = False
+        at = False
+        n_other = 0
+        ascii_counts[:] = 0
         for i in range(a, b):
             c = codes[i]
             if c < 0x80:
                 n_bytes += 1
-            elif c < 0x800:
-                n_bytes += 2
-            elif 0xD800 <= c <= 0xDFFF:
-                pass  # a lone surrogate: dropped by encode("utf-8", "ignore")
-            elif c < 0x10000:
-                n_bytes += 3
+                ascii_counts[c] += 1
+                if 65 <= c <= 90:
+                    upper += 1
+                    low = c | 32
+                elif 97 <= c <= 122:
+                    lower += 1
+                    low = c
+                else:
+                    low = c
+                    if 48 <= c <= 57:
+                        digits += 1
+                    elif (33 <= c <= 47) or (58 <= c <= 64) or (91 <= c <= 96) or \
+                            (123 <= c <= 126):
+                        symbols += 1
+                        if c == 33:
+                            bangs += 1
+                        elif c == 64:
+                            at = True
+                if not url and url_starts[low]:
+                    url = _hint_at(codes, i, b, low, url_hints)
+                if low == 97 or low == 101 or low == 105 or low == 111 or low == 117:
+                    vowels += 1
+                    if run >= 5:
+                        consonant_runs += 1
+                    run = 0
+                elif 97 <= low <= 122 and low != 121:
+                    run += 1
+                else:
+                    if run >= 5:
+                        consonant_runs += 1
+                    run = 0
+                is_word = classes[c] == 1
             else:
-                n_bytes += 4
-            if 65 <= c <= 90:
-                upper += 1
-            elif 97 <= c <= 122:
-                lower += 1
-            elif 48 <= c <= 57:
-                digits += 1
-            elif (33 <= c <= 47) or (58 <= c <= 64) or (91 <= c <= 96) or (123 <= c <= 126):
-                symbols += 1
-            if c == 33:
-                bangs += 1
-            low = c | 32 if 65 <= c <= 90 else c
-            if low == 97 or low == 101 or low == 105 or low == 111 or low == 117:
-                vowels += 1
-            if 97 <= low <= 122 and not (low == 97 or low == 101 or low == 105 or low == 111
-                                         or low == 117 or low == 121):
-                run += 1
-            else:
+                if c < 0x800:
+                    n_bytes += 2
+                elif 0xD800 <= c <= 0xDFFF:
+                    pass  # a lone surrogate: dropped by encode("utf-8", "ignore")
+                elif c < 0x10000:
+                    n_bytes += 3
+                else:
+                    n_bytes += 4
+                other[n_other] = c
+                n_other += 1
+                if c == _LOWER_TO_ASCII[0] or c == _LOWER_TO_ASCII[1]:
+                    wild = True
+                if not url and url_others:
+                    url = _hint_at(codes, i, b, c, url_hints)
                 if run >= 5:
                     consonant_runs += 1
                 run = 0
-            is_word = c < 65536 and classes[c] == 1
+                is_word = c < 65536 and classes[c] == 1
             if is_word:
                 word_chars += 1
                 if not in_word:
@@ -278,15 +327,6 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         if total > 0:
             # over the distinct characters in code point order, as a sort would give them:
             # ASCII counted in a table, the rest (rarer) sorted
-            ascii_counts[:] = 0
-            n_other = 0
-            for i in range(a, b):
-                c = codes[i]
-                if c < 128:
-                    ascii_counts[c] += 1
-                else:
-                    other[n_other] = c
-                    n_other += 1
             for c in range(128):
                 if ascii_counts[c]:
                     p = ascii_counts[c] / total
@@ -312,15 +352,10 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         out[d, 7] = min(bangs, 5)
         out[d, 8] = word_chars / max(words, 1)
         out[d, 9] = digits
-        wild = False
-        for i in range(a, b):
-            if codes[i] == _LOWER_TO_ASCII[0] or codes[i] == _LOWER_TO_ASCII[1]:
-                wild = True
-                break
-        out[d, 10] = wild or _has_hint(codes, a, b, url_hints)
+        out[d, 10] = wild or url
         out[d, 11] = digits > 0 and (wild or _has_hint(codes, a, b, money_hints))
         out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
-        out[d, 13] = _may_be_email(codes, a, b, classes)
+        out[d, 13] = at and _may_be_email(codes, a, b, classes)
     return out
 
 

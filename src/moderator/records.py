@@ -7,8 +7,12 @@ and the other nested values (``reasons``) are JSON strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from json.encoder import (  # what json.dumps(ensure_ascii=False) uses
+    c_make_encoder,
+    encode_basestring,
+)
 from typing import TextIO
 
 from .output import _JSON
@@ -45,6 +49,7 @@ class RecordWriter:
         self.fields = list(fields)
         self.attributes = list(attributes)
         self.count = 0
+        self._floats = _FloatText()
         if kind == "csv":
             self._csv = CsvRowWriter(fh, csv_columns(self.fields, self.attributes))
             self._csv.close()  # the header, even when no row follows
@@ -76,24 +81,45 @@ class RecordWriter:
             return
         if len(results) != len(thread.comments):
             raise ValueError(f"{len(results)} results for {len(thread.comments)} comments")
-        thread_id = _string_or_null(thread.id)
         write = self.fh.write
-        formats: dict[tuple, str] = {}
-        for comment, result in zip(thread.comments, results, strict=True):
-            line = _scored_line(thread_id, comment, result, formats)
-            if line is None:  # a value of another type: the json encoder decides
-                record = {"thread_id": thread.id, **comment.to_dict(), **result}
-                line = _JSON.encode({name: record.get(name) for name in self.fields})
-            write(line + "\n")
-            self.count += 1
+        lines = _scored_lines(thread, results, self.fields, self._floats)
+        while block := list(islice(lines, _BLOCK)):  # one write call per block of lines
+            write("".join(block))
+        self.count += len(results)
 
     def close(self) -> None:
         """Nothing to finish for CSV and JSON Lines (kept for symmetry with other writers)."""
 
 
-_FLOAT = {float}
 #: A scored comment record: ``thread_id``, the comment's fields, then the scoring contract.
 SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons")
+_BLOCK = 512  # JSON lines joined per write call
+_FLOATS = frozenset({float})
+_FLOAT_TEXTS = 1 << 16  # the most reprs a _FloatText keeps
+
+
+class _NotARecord(Exception):
+    """A value of a type a scored record does not hold: the json encoder decides."""
+
+
+class _FloatText(dict):
+    """``repr`` of floats (what json writes for them), cached: rounded scores take a few
+    thousand distinct values, and ``repr`` was a fifth of formatting a line.
+
+    Only finite, non-integral floats are kept: 0.0 and -0.0 are one key but two texts, and
+    an int equal to an integral float must not be written as that float."""
+
+    __slots__ = ()
+
+    def __missing__(self, value):
+        if type(value) is not float or value - value != 0.0:
+            raise _NotARecord  # not a float, or nan/inf (json writes NaN / Infinity)
+        text = repr(value)
+        if not value.is_integer():
+            if len(self) >= _FLOAT_TEXTS:
+                self.clear()
+            self[value] = text
+        return text
 
 
 def _string_or_null(value) -> str | None:
@@ -105,44 +131,71 @@ def _string_or_null(value) -> str | None:
     return None
 
 
-def _scored_line(thread_id, comment, result, formats) -> str | None:
-    """The JSON of a scored record as ``json.dumps`` writes it, or None when a value is not
-    of the types a record holds (str/None, int, bool, float scores)."""
-    if thread_id is None or len(result) != 3:
-        return None
-    scores = result.get("scores")
-    flagged = result.get("flagged")
-    reasons = result.get("reasons")
-    if type(scores) is not dict or type(flagged) is not bool or type(reasons) is not list:
-        return None
-    values = tuple(scores.values())
-    total = sum(values) if set(map(type, values)) <= _FLOAT else None
-    if total is None or total - total != 0.0:
-        return None  # not all floats, or a nan/inf (json writes NaN / Infinity)
-    keys = tuple(scores)
-    fmt = formats.get(keys)
-    if fmt is None:
-        if not all(type(k) is str for k in keys):
-            return None
-        fmt = formats[keys] = "{" + ", ".join(encode_basestring(k) + ": %r" for k in keys) + "}"
-    scores_json = fmt % values
-    depth, position, likes = comment.depth, comment.position, comment.likes
-    if (type(depth) is not int or type(position) is not int or type(comment.removed) is not bool
-            or not (likes is None or type(likes) is int) or type(comment.text) is not str):
-        return None
-    parts = [_string_or_null(comment.id), _string_or_null(comment.parent_id),
-             _string_or_null(comment.author), _string_or_null(comment.timestamp)]
-    if None in parts:
-        return None
-    return (
-        f'{{"thread_id": {thread_id}, "id": {parts[0]}, "parent_id": {parts[1]}, '
-        f'"depth": {depth}, "position": {position}, "author": {parts[2]}, '
-        f'"timestamp": {parts[3]}, "likes": {"null" if likes is None else likes}, '
-        f'"removed": {"true" if comment.removed else "false"}, '
-        f'"text": {encode_basestring(comment.text)}, "scores": {scores_json}, '
-        f'"flagged": {"true" if flagged else "false"}, '
-        f'"reasons": {_JSON.encode(reasons) if reasons else "[]"}}}'
-    )
+def _odd():
+    raise _NotARecord
+
+
+def _scores_template(keys: tuple) -> str:
+    """The %-template of the JSON of a ``scores`` dict with keys ``keys``."""
+    if not all(type(k) is str for k in keys):
+        raise _NotARecord
+    return "{" + ", ".join(encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + "}"
+
+
+def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
+    """The JSON line of each scored record as ``json.dumps`` writes it. Records of the
+    types the contract holds (str/None, int, bool, float scores) are formatted directly;
+    one with a value of any other type goes through the json encoder."""
+    thread_id = _string_or_null(thread.id)
+    templates: dict[tuple, str] = {}
+    float_text = floats.__getitem__
+    enc = encode_basestring
+    # _JSON's C encoder made once, not once per call as JSONEncoder.encode does
+    encode = (c_make_encoder({}, _JSON.default, enc, None, ": ", ", ", False, False, True)
+              if c_make_encoder is not None else lambda value, _: [_JSON.encode(value)])
+    for comment, result in zip(thread.comments, results, strict=True):
+        try:
+            if thread_id is None or len(result) != 3:
+                raise _NotARecord
+            scores = result.get("scores")
+            flagged = result.get("flagged")
+            reasons = result.get("reasons")
+            if type(scores) is not dict or type(flagged) is not bool or type(reasons) is not list:
+                raise _NotARecord
+            keys = tuple(scores)
+            template = templates.get(keys)
+            if template is None:
+                template = templates[keys] = _scores_template(keys)
+            values = scores.values()
+            if not _FLOATS.issuperset(map(type, values)):
+                raise _NotARecord
+            cid, parent, author, stamp = (comment.id, comment.parent_id, comment.author,
+                                          comment.timestamp)
+            depth, position, likes, removed, text = (comment.depth, comment.position,
+                                                     comment.likes, comment.removed,
+                                                     comment.text)
+            if (type(depth) is not int or type(position) is not int or type(removed) is not bool
+                    or type(text) is not str):
+                raise _NotARecord
+            # an f-string: one allocation, where a %-template is parsed again every line
+            yield (
+                f'{{"thread_id": {thread_id}, '
+                f'"id": {enc(cid) if type(cid) is str else "null" if cid is None else _odd()}, '
+                '"parent_id": '
+                f'{enc(parent) if type(parent) is str else "null" if parent is None else _odd()}'
+                f', "depth": {depth}, "position": {position}, "author": '
+                f'{enc(author) if type(author) is str else "null" if author is None else _odd()}'
+                ', "timestamp": '
+                f'{enc(stamp) if type(stamp) is str else "null" if stamp is None else _odd()}'
+                f', "likes": {"null" if likes is None else likes if type(likes) is int else _odd()}'
+                f', "removed": {"true" if removed else "false"}, "text": {enc(text)}, '
+                f'"scores": {template % tuple(map(float_text, values))}, '
+                f'"flagged": {"true" if flagged else "false"}, '
+                f'"reasons": {"".join(encode(reasons, 0)) if reasons else "[]"}}}\n'
+            )
+        except _NotARecord:
+            record = {"thread_id": thread.id, **comment.to_dict(), **result}
+            yield _JSON.encode({name: record.get(name) for name in fields}) + "\n"
 
 
 EDGE_PUNCTUATION = " \t\r\n.,;:!?\u2026"

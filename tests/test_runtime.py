@@ -100,3 +100,67 @@ def test_one_pass_cue_statistics_equal_text_cues(texts):
         assert not row[13] or "@" in text
         assert not row[12] or digits >= 9
         assert not row[11] or digits > 0
+
+
+def test_compiled_url_letters_and_digits_are_those_of_the_regular_expressions():
+    """Every BMP character: [a-z0-9-], the letters of URL_RE under re.I and \\d match as the
+    compiled matchers take them (ASCII plus İ ı ſ and the Kelvin sign)."""
+    import re
+
+    from moderator.runtime import _in_host_class, _same_letter, digit_table
+
+    host = re.compile("[a-z0-9-]", re.I)
+    digit = re.compile(r"\d")
+    letters = "httpswwwcomnetorginfobizruioxyztopshoply:/."
+    table = digit_table()
+    for code in range(65536):
+        ch = chr(code)
+        assert _in_host_class(code) == bool(host.fullmatch(ch)), hex(code)
+        assert table[code] == bool(digit.fullmatch(ch)), hex(code)
+        if code >= 128 or ch in letters or ch.lower() in letters:
+            for want in set(letters):
+                same = bool(re.fullmatch(re.escape(want), ch, re.I))
+                assert _same_letter(code, ord(want)) == same, (hex(code), want)
+
+
+URL_PIECES = st.sampled_from(
+    ["http://", "HTTPS://", "httpſ://", "http:/", "https", "://", "www.", "WWW.", "ww.", "www",
+     ".com", ".CoM", ".co", ".comx", ".ly", ".shop", ".İo", ".ıo", ".ſhop", ".info", ".in", "a",
+     "x-y", "-", "_", "İ", "\u212a", "é", "ß", "1", "٣", "/", ".", "..", " ", "\n", "\t",
+     "\u00a0", "!", "?", "(", ")", "+", "@", "🙂"]
+)
+PHONE_PIECES = st.sampled_from(
+    ["1", "12", "123", "4567", "٣", "٣٤٥", "+", " ", "  ", "\n", "(", ")", ".", "-", "..", "a",
+     "_", "é", "/", ":", "+1 555 123 4567", "(555) 123-4567", "🙂", "\u2003"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(URL_PIECES | PHONE_PIECES, max_size=25).map("".join))
+def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
+    from moderator.ngrams import _codes, char_tables
+    from moderator.runtime import (
+        _TLDS,
+        PHONE_RE,
+        URL_RE,
+        _phone_search,
+        _url_matches,
+        cue_statistics,
+        digit_table,
+    )
+
+    codes, offsets = _codes([text])
+    starts = np.zeros(len(text) + 1, np.int64)
+    ends = np.zeros(len(text) + 1, np.int64)
+    if all(ord(c) < 65536 for c in text):
+        classes = char_tables()[0]
+        n = _url_matches(codes, 0, len(text), classes, _TLDS, len(text) + 1, starts, ends)
+        assert list(zip(starts[:n].tolist(), ends[:n].tolist(), strict=True)) == [
+            m.span() for m in URL_RE.finditer(text)]
+        assert _phone_search(codes, 0, len(text), classes, digit_table()) == bool(
+            PHONE_RE.search(text))
+    row = cue_statistics(codes, offsets)[0]
+    if row[10]:
+        assert row[14] in (-1, min(len(URL_RE.findall(text)), 3))
+    if row[12]:
+        assert row[15] in (-1, bool(PHONE_RE.search(text)))

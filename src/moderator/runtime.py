@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numba as nb
 import numpy as np
@@ -230,18 +231,22 @@ def _has_hint(codes, a, b, hints):
 
 
 @nb.njit(cache=True, nogil=True)
-def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
+def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
     Columns 10 and 11: whether the URL / money hints may be in the lower-cased text (never
     False where ``_any_in`` is True), 12 and 13: whether ``PHONE_RE`` (9 digits or more) and
     ``EMAIL_RE`` may match; the regular expressions run only where these allow.
 
+    Columns 14 and 15, where 10 and 12 allow: the number of ``URL_RE`` matches (up to 3) and
+    whether ``PHONE_RE`` matches, -1 where Python must tell (a character beyond the BMP).
+
     One pass per text gathers the statistics, the character counts of the entropy and the
     URL hints; the money, phone and e-mail tests run only when their gates allow (digits,
     9 digits, an ``@``)."""
     ndoc = offsets.shape[0] - 1
-    out = np.zeros((ndoc, 14))
+    out = np.zeros((ndoc, 16))
+    scratch = np.empty(3, np.int64)
     ascii_counts = np.zeros(128, np.int64)
     url_starts, url_others = _hint_starts(url_hints)
     longest = 0
@@ -256,6 +261,7 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         words = word_chars = consonant_runs = run = 0
         in_word = False
         wild = False
+        astral = False
         url = False
         at = False
         n_other = 0
@@ -305,6 +311,7 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
                     n_bytes += 3
                 else:
                     n_bytes += 4
+                    astral = True
                 other[n_other] = c
                 n_other += 1
                 if c == _LOWER_TO_ASCII[0] or c == _LOWER_TO_ASCII[1]:
@@ -356,7 +363,163 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints):
         out[d, 11] = digits > 0 and (wild or _has_hint(codes, a, b, money_hints))
         out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
         out[d, 13] = at and _may_be_email(codes, a, b, classes)
+        if out[d, 10]:
+            out[d, 14] = -1 if astral else _url_matches(codes, a, b, classes, tlds, 3,
+                                                        scratch, scratch)
+        if out[d, 12]:
+            out[d, 15] = -1 if astral else _phone_search(codes, a, b, classes, digit)
     return out
+
+
+# --- URL_RE and PHONE_RE, compiled (for texts within the BMP) ----------------------------------
+# Under re.I, [a-z] and the letters of URL_RE match these besides the ASCII ones (a test
+# checks every BMP character against the regular expressions).
+_FOLDS_TO_I = (0x130, 0x131)  # İ, dotless ı
+_FOLDS_TO_S = 0x17F  # long ſ
+_FOLDS_TO_K = 0x212A  # Kelvin sign
+_TLDS = _hint_array(("com", "net", "org", "info", "biz", "ru", "io", "co", "xyz", "top", "shop",
+                     "ly"))
+
+
+@lru_cache(maxsize=1)
+def digit_table() -> np.ndarray:
+    """``\\d`` (Unicode decimal digits) for every BMP code point."""
+    return np.fromiter((chr(c).isdecimal() for c in range(65536)), np.bool_, count=65536)
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_space(codes, i, classes):
+    return classes[codes[i]] == 0
+
+
+@nb.njit(cache=True, nogil=True)
+def _is_word_at(codes, i, a, b, classes):
+    """``\\w`` at i (False outside [a, b))."""
+    return a <= i < b and classes[codes[i]] == 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _same_letter(c, want):
+    """Whether ``c`` matches the ASCII character ``want`` as a pattern compiled with re.I."""
+    if c < 128:
+        if 97 <= want <= 122:
+            return (c | 32) == want
+        return c == want
+    if want == 105:
+        return c == _FOLDS_TO_I[0] or c == _FOLDS_TO_I[1]
+    if want == 115:
+        return c == _FOLDS_TO_S
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _literal_at(codes, i, b, word):
+    """Whether ``word`` (a row of code points padded with 0) is at i, as re.I matches."""
+    for q in range(word.shape[0]):
+        if word[q] == 0:
+            return True
+        if i + q >= b or not _same_letter(codes[i + q], word[q]):
+            return False
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _in_host_class(c):
+    """``[a-z0-9-]`` under re.I."""
+    if c < 128:
+        return (65 <= c <= 90) or (97 <= c <= 122) or (48 <= c <= 57) or c == 45
+    return (c == _FOLDS_TO_I[0] or c == _FOLDS_TO_I[1] or c == _FOLDS_TO_S
+            or c == _FOLDS_TO_K)
+
+
+@nb.njit(cache=True, nogil=True)
+def _url_starts_at(codes, s, a, b, classes, tlds):
+    """Whether a match of ``URL_RE`` starts at s. Every one of its branches then runs to
+    the next whitespace: matches are [s, next whitespace)."""
+    c = codes[s]
+    if _same_letter(c, 104):  # https?://\S+
+        if (s + 4 < b and _same_letter(codes[s + 1], 116) and _same_letter(codes[s + 2], 116)
+                and _same_letter(codes[s + 3], 112)):
+            p = s + 4
+            if _same_letter(codes[p], 115):
+                p += 1
+            if (p + 3 < b and codes[p] == 58 and codes[p + 1] == 47 and codes[p + 2] == 47
+                    and not _is_space(codes, p + 3, classes)):
+                return True
+    if _same_letter(c, 119):  # www\.\S+
+        if (s + 4 < b and _same_letter(codes[s + 1], 119) and _same_letter(codes[s + 2], 119)
+                and codes[s + 3] == 46 and not _is_space(codes, s + 4, classes)):
+            return True
+    # \b[a-z0-9-]+\.(?:com|...|ly)\b\S*
+    if not _in_host_class(c):
+        return False
+    if _is_word_at(codes, s - 1, a, b, classes) == _is_word_at(codes, s, a, b, classes):
+        return False
+    j = s + 1
+    while j < b and _in_host_class(codes[j]):
+        j += 1
+    if j >= b or codes[j] != 46:
+        return False
+    for t in range(tlds.shape[0]):
+        if _literal_at(codes, j + 1, b, tlds[t]):
+            n = 0
+            while n < tlds.shape[1] and tlds[t, n] != 0:
+                n += 1
+            if not _is_word_at(codes, j + 1 + n, a, b, classes):
+                return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _url_matches(codes, a, b, classes, tlds, limit, starts, ends):
+    """The first ``limit`` matches of ``URL_RE`` in codes[a:b] (as ``finditer`` finds them)
+    into ``starts``/``ends`` (offsets from a); returns how many. BMP texts only."""
+    n = 0
+    s = a
+    while s < b and n < limit:
+        if _url_starts_at(codes, s, a, b, classes, tlds):
+            e = s + 1
+            while e < b and not _is_space(codes, e, classes):
+                e += 1
+            starts[n] = s - a
+            ends[n] = e - a
+            n += 1
+            s = e
+        else:
+            s += 1
+    return n
+
+
+@nb.njit(cache=True, nogil=True)
+def _phone_search(codes, a, b, classes, digit):
+    """Whether ``PHONE_RE`` matches in codes[a:b] (BMP texts only): a chain of digits, each
+    next one adjacent or after one of ``\\s().-``, from a digit after no word character to
+    one before none, 9 digits or more."""
+    i = a
+    while i < b:
+        if not digit[codes[i]]:
+            i += 1
+            continue
+        first = -1  # chain index of the earliest possible start
+        k = 0
+        x = i
+        while True:
+            if first < 0 and not _is_word_at(codes, x - 1, a, b, classes):
+                first = k
+            if (first >= 0 and k - first >= 8
+                    and not _is_word_at(codes, x + 1, a, b, classes)):
+                return True
+            if x + 1 < b and digit[codes[x + 1]]:
+                x += 1
+            elif x + 2 < b and digit[codes[x + 2]] and (
+                    _is_space(codes, x + 1, classes) or codes[x + 1] == 40
+                    or codes[x + 1] == 41 or codes[x + 1] == 46 or codes[x + 1] == 45):
+                x += 2
+            else:
+                break
+            k += 1
+        i = x + 1
+    return False
 
 
 @nb.njit(cache=True, nogil=True)
@@ -419,7 +582,7 @@ def cue_statistics(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     from .ngrams import char_tables
 
     return _cue_statistics(codes, offsets, char_tables()[0], _URL_HINT_CODES,
-                           _MONEY_HINT_CODES)
+                           _MONEY_HINT_CODES, digit_table(), _TLDS)
 
 
 def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
@@ -435,14 +598,17 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     may_money = stats[:, 11].tolist()
     may_phone = stats[:, 12].tolist()
     may_email = stats[:, 13].tolist()
+    urls = stats[:, 14].tolist()
+    phone = stats[:, 15].tolist()
     for i in np.flatnonzero(np.any(stats[:, 10:14] > 0, axis=1)).tolist():
         text = texts[i]
         if may_url[i] and _any_in(_URL_HINTS, text.lower()):
-            cues[i, column["urls"]] = min(len(URL_RE.findall(text)), 3)
+            cues[i, column["urls"]] = (urls[i] if urls[i] >= 0
+                                       else min(len(URL_RE.findall(text)), 3))
         if may_email[i] and EMAIL_RE.search(text):
             cues[i, column["email"]] = 1.0
         if digits[i]:
-            if may_phone[i] and PHONE_RE.search(text):
+            if may_phone[i] and (phone[i] > 0 if phone[i] >= 0 else PHONE_RE.search(text)):
                 cues[i, column["phone"]] = 1.0
             if may_money[i] and _any_in(_MONEY_HINTS, text.lower()):
                 cues[i, column["money"]] = min(len(MONEY_RE.findall(text)), 3)

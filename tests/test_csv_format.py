@@ -177,3 +177,35 @@ def test_detected_as_csv_even_without_extension(tmp_path):
     path.write_text("author,text\nann,Nice, really nice\n", encoding="utf-8")
     with Source(path) as source:
         assert detect_format(source) == "csv"
+
+
+def test_blank_rows_are_skipped_whatever_their_first_cell(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        "id,text,likes\n"
+        "a,first,1\n"
+        "\n"
+        ",,\n"
+        " , \t,  \n"
+        ",no id here,\n"
+        "  ,spaces before the text,2\n"
+        "b,\"two\nlines\",\n",
+        encoding="utf-8",
+    )
+    (thread,) = read_threads(path, format="csv")
+    got = [(c.id, c.depth, c.position, c.likes, c.text) for c in thread.comments]
+    assert got == [
+        ("a", 0, 0, 1, "first"),
+        ("c2", 0, 1, None, "no id here"),
+        ("c3", 0, 2, 2, "spaces before the text"),
+        ("b", 0, 3, None, "two\nlines"),
+    ]
+    assert all(c.parent_id is None for c in thread.comments)
+
+
+def test_a_bad_value_names_its_line_in_a_one_thread_file(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,text,likes\na,\"one\ntwo\",1\nb,three,many\n", encoding="utf-8")
+    with pytest.raises(ThreadFormatError,
+                       match=r"bad\.csv:4: column 'likes': 'many' is not a whole number"):
+        list(read_threads(path, format="csv"))

@@ -34,6 +34,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import count, repeat
 
 from ..errors import ThreadFormatError
 from .ids import assign_ids
@@ -70,10 +71,19 @@ class _Columns:
     removed: int | None = None
 
 
-@dataclass
-class _Row:
-    line: int
-    values: list[str]
+class _Row(tuple):
+    """``(line, values)``: a data row and the line it starts on (a plain tuple to build, as
+    every row of a file makes one)."""
+
+    __slots__ = ()
+
+    @property
+    def line(self) -> int:
+        return self[0]
+
+    @property
+    def values(self) -> list[str]:
+        return self[1]
 
 
 def _delimiter(header_line: str) -> str:
@@ -143,20 +153,28 @@ def _rows(source, name: str) -> Iterator[tuple[list[str], _Row | None]]:
             header = next(reader)
             yield header, None
             start = reader.line_num + 1
+            width = len(header)
+            new_row = tuple.__new__
             for values in reader:
-                joined = "".join(values)
-                if joined and not joined.isspace():  # blank lines are no comments
-                    if len(values) != len(header):
+                # blank lines are no comments; the first cell usually settles it
+                first = values[0] if values else ""
+                if (first and not first.isspace()) or not _blank(values):
+                    if len(values) != width:
                         raise ThreadFormatError(
                             name,
                             f"row has {len(values)} fields but the header has "
-                            f"{len(header)} (an unquoted delimiter in the text?)",
+                            f"{width} (an unquoted delimiter in the text?)",
                             start,
                         )
-                    yield header, _Row(start, values)
+                    yield header, new_row(_Row, (start, values))
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise ThreadFormatError(name, f"bad CSV: {exc}", reader.line_num) from None
+
+
+def _blank(values: list[str]) -> bool:
+    joined = "".join(values)
+    return not joined or joined.isspace()
 
 
 def _group_key(row: _Row, columns: _Columns) -> str:
@@ -228,16 +246,33 @@ def _thread(
 
         ordered = order_by_parent(list(range(len(rows))), lambda i: i, parent_key, name)
     else:
-        ordered = [(i, 0, None) for i in range(len(rows))]
+        ordered = None  # rows in file order, every comment at the top level
 
-    path_ids: list[int] = []  # the pre-order path: index of the latest row at each depth
-    parents: list[int | None] = []
     comments = thread.comments
     id_, author, timestamp = columns.id, columns.author, columns.timestamp
     likes, removed, text = columns.likes, columns.removed, columns.text
+
+    def comment(row: _Row, depth: int, position: int) -> Comment:
+        values = row[1]
+        return Comment(
+            values[id_].strip() if id_ is not None else "",
+            None,
+            depth,
+            position,
+            (values[author] or None) if author is not None else None,
+            (values[timestamp].strip() or None) if timestamp is not None else None,
+            _int(values[likes], header[likes], row, name) if likes is not None else None,
+            _bool(values[removed], header[removed], row, name) if removed is not None else False,
+            values[text],
+        )
+
+    if ordered is None:
+        comments.extend(map(comment, rows, repeat(0), count()))
+        assign_ids(comments, name)
+        return thread
+    path_ids: list[int] = []  # the pre-order path: index of the latest row at each depth
+    parents: list[int | None] = []
     for position, (i, depth, _parent) in enumerate(ordered):
-        row = rows[i]
-        values = row.values
         if depth:
             del path_ids[depth:]
             parents.append(path_ids[-1])
@@ -245,24 +280,11 @@ def _thread(
             path_ids.clear()
             parents.append(None)
         path_ids.append(position)
-        comments.append(
-            Comment(
-                values[id_].strip() if id_ is not None else "",
-                None,
-                depth,
-                position,
-                (values[author] or None) if author is not None else None,
-                (values[timestamp].strip() or None) if timestamp is not None else None,
-                _int(values[likes], header[likes], row, name) if likes is not None else None,
-                _bool(values[removed], header[removed], row, name)
-                if removed is not None else False,
-                values[text],
-            )
-        )
-    assign_ids(thread.comments, name)
-    for comment, parent in zip(thread.comments, parents, strict=True):
+        comments.append(comment(rows[i], depth, position))
+    assign_ids(comments, name)
+    for child, parent in zip(comments, parents, strict=True):
         if parent is not None:
-            comment.parent_id = thread.comments[parent].id
+            child.parent_id = comments[parent].id
     return thread
 
 
@@ -323,7 +345,11 @@ def parse(source, options=None) -> Iterator[Thread]:
     # pass 2: build the threads
     rows = _rows(source, name)
     next(rows)
-    if contiguous:
+    if columns.thread is None and columns.article is None:  # one thread: no keys to compare
+        whole = [row for _, row in rows]
+        if whole:
+            yield _thread(whole, columns, header, thread_id("", 1, whole[0]), name)
+    elif contiguous:
         current: list[_Row] = []
         current_key = None
         n = 0

@@ -143,6 +143,7 @@ def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
         _TLDS,
         PHONE_RE,
         URL_RE,
+        _phone_matches,
         _phone_search,
         _url_matches,
         cue_statistics,
@@ -159,8 +160,41 @@ def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
             m.span() for m in URL_RE.finditer(text)]
         assert _phone_search(codes, 0, len(text), classes, digit_table()) == bool(
             PHONE_RE.search(text))
+        n = _phone_matches(codes, 0, len(text), classes, digit_table(), starts, ends)
+        assert list(zip(starts[:n].tolist(), ends[:n].tolist(), strict=True)) == [
+            m.span() for m in PHONE_RE.finditer(text)]
     row = cue_statistics(codes, offsets)[0]
     if row[10]:
         assert row[14] in (-1, min(len(URL_RE.findall(text)), 3))
     if row[12]:
         assert row[15] in (-1, bool(PHONE_RE.search(text)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(URL_PIECES | PHONE_PIECES, max_size=20).map("".join), min_size=1,
+                max_size=5))
+def test_pattern_spans_map_the_matches_to_normalised_characters(texts):
+    """What explanations spread the URL and phone cues over: each match's first and last
+    character in the normalised text (matches whose ends normalisation dropped are left
+    out), as found from finditer and the offsets of normalize()."""
+    from moderator.ngrams import _codes, _normalize, char_tables
+    from moderator.runtime import PHONE_RE, URL_RE, pattern_spans
+
+    codes, offsets = _codes(texts)
+    _, _, pos, noff = _normalize(codes, offsets, *char_tables())
+    requests = [(d, kind) for d in range(len(texts)) for kind in (0, 1)]
+    count, ptr, start, end = pattern_spans(codes, offsets, pos, noff,
+                                           [d for d, _ in requests], [k for _, k in requests])
+    for r, (d, kind) in enumerate(requests):
+        if any(ord(c) >= 65536 for c in texts[d]):
+            assert count[r] == -1
+            continue
+        matches = [m.span() for m in (URL_RE, PHONE_RE)[kind].finditer(texts[d])]
+        assert count[r] == len(matches)
+        kept = (pos[noff[d] : noff[d + 1]] - offsets[d]).tolist()
+        expected = []
+        for s, e in matches:
+            if s in kept and e - 1 in kept and kept.index(e - 1) >= kept.index(s):
+                expected.append((noff[d] + kept.index(s), noff[d] + kept.index(e - 1) + 1))
+        assert list(zip(start[ptr[r] : ptr[r + 1]].tolist(), end[ptr[r] : ptr[r + 1]].tolist(),
+                        strict=True)) == expected

@@ -281,7 +281,8 @@ class Model:
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(attributes) for attributes in requests], out=pair_ptr[1:])
         pair_cols = [columns[attribute] for attributes in requests for attribute in attributes]
-        add_ptr, add = self._pattern_additions(texts, offsets, pos, noff, pair_ptr, pair_cols)
+        add_ptr, add = self._pattern_additions(texts, codes, offsets, pos, noff, pair_ptr,
+                                               pair_cols)
         punctuation, alnum = explain_tables()
         span_ptr, span_start, span_end, span_w = _explain(
             nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
@@ -349,87 +350,105 @@ class Model:
         cache[column] = deltas
         return deltas
 
-    def _pattern_additions(self, texts, offsets, pos, noff, pair_ptr, pair_cols):
+    def _pattern_additions(self, texts, codes, offsets, pos, noff, pair_ptr, pair_cols):
         """The pattern cues' (URLs, e-mail, phone numbers, money) extra weights of every
         (document, column) pair, for ``_explain``: ``(add_ptr, rows of (start, end,
         weight))``, each cue's contribution spread over the normalised characters of its
         matches. A pattern runs once per document, only where ``cue_statistics`` and the
         tests of ``pattern_cues`` allow a match, and gives the cue's value (its number of
-        matches) with the matches."""
+        matches) with the matches: URLs and phone numbers by the compiled matchers."""
         add_counts = np.zeros(len(pair_cols), np.int64)
         adds: list[tuple[int, int, float]] = []
         deltas = [self._cue_deltas(column) for column in pair_cols]
         cued = [p for p, delta in enumerate(deltas) if delta is not None]
         if cued:
             from .ngrams import _codes
-            from .runtime import cue_statistics
+            from .runtime import cue_statistics, pattern_spans
 
             doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr)).tolist()
             cued_docs = sorted({doc_of[p] for p in cued})
             stats = cue_statistics(*_codes([texts[d] for d in cued_docs]))[:, 10:14].tolist()
-            found = {d: self._pattern_matches(texts[d], gates, pos, offsets, noff, d)
-                     for d, gates in zip(cued_docs, stats, strict=True)}
+            empty = (noff[1:] == noff[:-1]).tolist()
+            allowed = {}
+            requests: list[tuple[int, str]] = []
+            for d, (may_url, may_money, may_phone, may_email) in zip(cued_docs, stats,
+                                                                     strict=True):
+                names = []
+                if not empty[d]:
+                    # the tests of pattern_cues, after the compiled ones that imply them
+                    lowered = texts[d].lower() if may_url or may_money else ""
+                    if may_url and _any_in(_URL_HINTS, lowered):
+                        names.append("urls")
+                    if may_email:
+                        names.append("email")
+                    if may_phone:
+                        names.append("phone")
+                    if may_money and _any_in(_MONEY_HINTS, lowered):
+                        names.append("money")
+                    requests.extend((d, name) for name in names if name in _COMPILED_PATTERNS)
+                allowed[d] = names
+            count, ptr, span_start, span_end = pattern_spans(
+                codes, offsets, pos, noff, [d for d, _ in requests],
+                [_COMPILED_PATTERNS.index(name) for _, name in requests])
+            count, ptr = count.tolist(), ptr.tolist()
+            span_start, span_end = span_start.tolist(), span_end.tolist()
+            compiled = {request: r for r, request in enumerate(requests)}
+            found = {}
+            for d in cued_docs:
+                matches = []
+                for name in allowed[d]:
+                    r = compiled.get((d, name))
+                    if r is not None and count[r] >= 0:
+                        n = count[r]
+                        spans = list(zip(span_start[ptr[r] : ptr[r + 1]],
+                                         span_end[ptr[r] : ptr[r + 1]], strict=True))
+                    else:
+                        n, spans = self._pattern_matches(name, texts[d], pos, offsets, noff, d)
+                    if n:
+                        matches.append((name, min(n, 3) if name in _COUNTED_PATTERNS else 1.0,
+                                        n, spans))
+                found[d] = matches
             for p in cued:
                 matches = found[doc_of[p]]
                 if not matches:
                     continue
                 delta_of = deltas[p]
                 before = len(adds)
-                for name, raw, count, spans in matches:
+                for name, raw, n, spans in matches:
                     delta = delta_of[name][raw]
                     if delta <= 0:
                         continue
                     for start, end in spans:
-                        adds.append((start, end, delta / count / (end - start)))
+                        adds.append((start, end, delta / n / (end - start)))
                 add_counts[p] = len(adds) - before
         add_ptr = np.zeros(len(pair_cols) + 1, np.int64)
         np.cumsum(add_counts, out=add_ptr[1:])
         return add_ptr, np.array(adds, dtype=np.float64).reshape(-1, 3)
 
     @staticmethod
-    def _pattern_matches(text, gates, pos, offsets, noff, d):
-        """Per pattern cue that is not zero in ``text`` (in ``SPAN_PATTERNS`` order): its
-        name, value as ``pattern_cues`` gives it, number of matches, and the normalised
-        ``[start, end)`` (chunk offsets) of the matches whose first and last characters
-        were kept by normalisation. ``gates``: ``cue_statistics`` columns 10-13."""
+    def _pattern_matches(name, text, pos, offsets, noff, d):
+        """``(number of matches, normalised [start, end) of the matches whose first and
+        last characters normalisation kept)`` of pattern cue ``name`` in ``text`` (document
+        d of the chunk), by its regular expression."""
         a, b = int(noff[d]), int(noff[d + 1])
-        if b == a or not any(gates):
-            return []
-        may_url, may_money, may_phone, may_email = gates
-        lowered = text.lower() if may_url or may_money else ""
-        result = []
-        for name, pattern in SPAN_PATTERNS.items():
-            # the tests of pattern_cues, after the compiled ones that imply them
-            if name == "urls":
-                allowed = may_url and _any_in(_URL_HINTS, lowered)
-            elif name == "email":
-                allowed = may_email
-            elif name == "phone":
-                allowed = may_phone
-            else:
-                allowed = may_money and _any_in(_MONEY_HINTS, lowered)
-            if not allowed:
+        matches = [m.span() for m in SPAN_PATTERNS[name].finditer(text)]
+        if not matches:
+            return 0, []
+        # the normalised character at each match's first and last original offset
+        relative = pos[a:b] - offsets[d]
+        ends = np.array([(s, e - 1) for s, e in matches], np.int64).ravel()
+        at = np.minimum(np.searchsorted(relative, ends), len(relative) - 1)
+        kept = (relative[at] == ends).tolist()
+        at = at.tolist()
+        spans = []
+        for m in range(len(matches)):
+            if not (kept[2 * m] and kept[2 * m + 1]):
                 continue
-            matches = [m.span() for m in pattern.finditer(text)]
-            if not matches:
+            start, end = at[2 * m], at[2 * m + 1]
+            if end < start:
                 continue
-            raw = min(len(matches), 3) if name in _COUNTED_PATTERNS else 1.0
-            # the normalised character at each match's first and last original offset
-            relative = pos[a:b] - offsets[d]
-            ends = np.array([(s, e - 1) for s, e in matches], np.int64).ravel()
-            at = np.minimum(np.searchsorted(relative, ends), len(relative) - 1)
-            kept = (relative[at] == ends).tolist()
-            at = at.tolist()
-            spans = []
-            for m in range(len(matches)):
-                if not (kept[2 * m] and kept[2 * m + 1]):
-                    continue
-                start, end = at[2 * m], at[2 * m + 1]
-                if end < start:
-                    continue
-                spans.append((a + start, a + end + 1))
-            result.append((name, raw, len(matches), spans))
-        return result
+            spans.append((a + start, a + end + 1))
+        return len(matches), spans
 
     def _explain_reference(self, text: str, attribute: str, top_k: int = 5) -> list[list]:
         """``explain`` one text at a time in Python: the definition the batched kernel is
@@ -513,6 +532,8 @@ _WORD_CHAR = re.compile(r"\w")
 EXPLAIN_CHUNK = 1024
 #: pattern cues that count their matches (up to 3); the others are 1.0 on any match
 _COUNTED_PATTERNS = ("urls", "money")
+#: pattern cues whose matches the compiled matchers find (``runtime.pattern_spans`` kinds)
+_COMPILED_PATTERNS = ("urls", "phone")
 
 
 def _negative_weight(span):

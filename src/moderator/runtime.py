@@ -523,6 +523,114 @@ def _phone_search(codes, a, b, classes, digit):
 
 
 @nb.njit(cache=True, nogil=True)
+def _phone_end(codes, x, a, b, classes, digit):
+    """End of the longest ``PHONE_RE`` match whose first digit is at x (its start already
+    allowed by the look-behind), or -1."""
+    k = 0
+    end = -1
+    while True:
+        if k >= 8 and not _is_word_at(codes, x + 1, a, b, classes):
+            end = x + 1
+        if x + 1 < b and digit[codes[x + 1]]:
+            x += 1
+        elif x + 2 < b and digit[codes[x + 2]] and (
+                _is_space(codes, x + 1, classes) or codes[x + 1] == 40 or codes[x + 1] == 41
+                or codes[x + 1] == 46 or codes[x + 1] == 45):
+            x += 2
+        else:
+            break
+        k += 1
+    return end
+
+
+@nb.njit(cache=True, nogil=True)
+def _phone_matches(codes, a, b, classes, digit, starts, ends):
+    """The matches of ``PHONE_RE`` in codes[a:b] as ``finditer`` finds them, into
+    ``starts``/``ends`` (offsets from a); returns how many. BMP texts only."""
+    n = 0
+    s = a
+    while s < b:
+        e = -1
+        if not _is_word_at(codes, s - 1, a, b, classes):
+            c = codes[s]
+            if c == 43:  # \+?
+                if s + 1 < b and digit[codes[s + 1]]:
+                    e = _phone_end(codes, s + 1, a, b, classes, digit)
+            elif digit[c]:
+                e = _phone_end(codes, s, a, b, classes, digit)
+        if e > 0:
+            starts[n] = s - a
+            ends[n] = e - a
+            n += 1
+            s = e
+        else:
+            s += 1
+    return n
+
+
+@nb.njit(cache=True, nogil=True)
+def _pattern_spans(codes, offsets, pos, noff, req_doc, req_kind, classes, digit, tlds):
+    """For explanations: per request r, the matches of ``URL_RE`` (``req_kind[r]`` 0) or
+    ``PHONE_RE`` (1) in text ``req_doc[r]`` of ``ngrams._codes`` output, as normalised
+    ``[start, end)`` (``pos``/``noff`` of ``ngrams._normalize``) of the matches whose first
+    and last characters normalisation kept. Returns ``(count, ptr, start, end)``;
+    ``count[r]`` is the number of matches, -1 where Python must find them (a character
+    beyond the BMP)."""
+    nreq = req_doc.shape[0]
+    count = np.zeros(nreq, np.int64)
+    ptr = np.zeros(nreq + 1, np.int64)
+    cap = 0
+    longest = 0
+    for r in range(nreq):
+        d = req_doc[r]
+        cap += offsets[d + 1] - offsets[d]
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    out_s = np.empty(cap, np.int64)
+    out_e = np.empty(cap, np.int64)
+    starts = np.empty(longest + 1, np.int64)
+    ends = np.empty(longest + 1, np.int64)
+    m = 0
+    for r in range(nreq):
+        d = req_doc[r]
+        a = offsets[d]
+        b = offsets[d + 1]
+        astral = False
+        for i in range(a, b):
+            if codes[i] >= 65536:
+                astral = True
+                break
+        if astral:
+            count[r] = -1
+            ptr[r + 1] = m
+            continue
+        if req_kind[r] == 0:
+            n = _url_matches(codes, a, b, classes, tlds, b - a + 1, starts, ends)
+        else:
+            n = _phone_matches(codes, a, b, classes, digit, starts, ends)
+        count[r] = n
+        na = noff[d]
+        kept = pos[na : noff[d + 1]]
+        for q in range(n):
+            first = np.searchsorted(kept, a + starts[q])
+            last = np.searchsorted(kept, a + ends[q] - 1)
+            if (first < kept.shape[0] and last < kept.shape[0] and kept[first] == a + starts[q]
+                    and kept[last] == a + ends[q] - 1 and last >= first):
+                out_s[m] = na + first
+                out_e[m] = na + last + 1
+                m += 1
+        ptr[r + 1] = m
+    return count, ptr, out_s[:m], out_e[:m]
+
+
+def pattern_spans(codes, offsets, pos, noff, req_doc, req_kind):
+    """``_pattern_spans`` with the character tables."""
+    from .ngrams import char_tables
+
+    return _pattern_spans(codes, offsets, pos, noff, np.asarray(req_doc, np.int64),
+                          np.asarray(req_kind, np.int64), char_tables()[0], digit_table(), _TLDS)
+
+
+@nb.njit(cache=True, nogil=True)
 def _may_be_email(codes, a, b, classes):
     """False only when ``EMAIL_RE`` cannot match: no ``@`` after a name character with a
     run of word characters or ``-`` after it, then ``.`` and a letter. Non-ASCII characters

@@ -291,3 +291,24 @@ def test_scored_thread_lines_are_the_records_json_lines():
     lines = fast.getvalue().split("\n")
     assert len(lines) == 5 and lines[-1] == ""
     assert json.loads(lines[0])["thread_id"] == "t\u00e9\"1"
+
+
+class _ContextRecorder(KeywordModel):
+    def predict(self, texts, articles=None, parents=None, groups=None):
+        self.seen = (list(texts), list(articles), list(parents), list(groups))
+        return super().predict(texts, articles, parents, groups)
+
+
+@pytest.mark.parametrize("replies", [True, False])
+def test_score_thread_hands_each_comment_its_parent_text(replies):
+    comments = [Comment("a", None, 0, 0, text="Top comment"),
+                Comment("b", "a" if replies else None, 1 if replies else 0, 1, text="A reply"),
+                Comment("c", "gone" if replies else None, 0, 2, text="Parent not in the thread"),
+                Comment("", None, 0, 3, text="   ")]
+    model = _ContextRecorder()
+    results = score_thread(model, Thread(id="t", article="Art", comments=comments))
+    texts, articles, parents, groups = model.seen
+    assert texts == ["Top comment", "A reply", "Parent not in the thread", "   "]
+    assert parents == (["", "Top comment", "", ""] if replies else ["", "", "", ""])
+    assert articles == ["Art"] * 4 and groups == ["t"] * 4
+    assert results[3]["scores"] == {"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0}

@@ -12,11 +12,13 @@ into the scoring contract::
 from __future__ import annotations
 
 import logging
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, count, repeat
 
 from .errors import ConfigError
 
@@ -123,14 +125,15 @@ def score_texts(
     names = list(thresholds)
     # Nothing to read: a removed comment kept as the parent of its replies, or an empty
     # post. There is nothing for a moderator to review, whatever a model says.
-    empty = {i for i, text in enumerate(masked) if not text or text.isspace()}
+    empty = set(compress(count(), map(str.isspace, masked)))  # C loops: one item per text
+    empty.update(compress(count(), map(operator.not_, masked)))
     requests: dict[int, list[str]] = {}  # attributes to explain, per flagged text
     for i, j in zip(*(index.tolist() for index in np.nonzero(over)), strict=True):
         if i not in empty:
             requests.setdefault(i, []).append(names[j])
-    results = [{"scores": dict(zip(attributes, row, strict=True)), "flagged": False,
-                "reasons": []}
-               for row in rounded.tolist()]
+    # every row has len(attributes) columns: zip needs no strict check
+    results = [{"scores": scores, "flagged": False, "reasons": []}
+               for scores in map(dict, map(zip, repeat(attributes), rounded.tolist()))]
     for i in empty:
         results[i]["scores"] = dict.fromkeys(attributes, 0.0)
     rows = list(requests)
@@ -180,13 +183,20 @@ def _explanations(model, texts, requests, articles, parents) -> list[dict[str, l
     ]
 
 
+_TEXT = operator.attrgetter("text")
+_PARENT_ID = operator.attrgetter("parent_id")
+
+
 def score_thread(model, thread, policy: Policy | None = None, explain: bool = True) -> list[dict]:
     """Score every comment of ``thread`` with its article and parent as context."""
-    by_id = {c.id: c for c in thread.comments}
-    texts = [c.text for c in thread.comments]
-    parents = [
-        by_id[c.parent_id].text if c.parent_id in by_id else "" for c in thread.comments
-    ]
+    comments = thread.comments
+    texts = list(map(_TEXT, comments))
+    parent_ids = list(map(_PARENT_ID, comments))
+    if parent_ids.count(None) != len(parent_ids):
+        by_id = {c.id: c for c in comments}
+        parents = [by_id[p].text if p in by_id else "" for p in parent_ids]
+    else:  # no replies (a flat table): no lookups
+        parents = [""] * len(texts)
     articles = [thread.article or ""] * len(texts)
     groups = [thread.id] * len(texts)
     return score_texts(model, texts, articles, parents, groups, policy=policy, explain=explain)

@@ -13,6 +13,7 @@ bench/out/shared-data.joblib for the other benchmarks.
 
     python bench/quality.py                    # or: make bench
     python bench/quality.py --corpora jigsaw,olid --data-dir ../shared/data
+    python bench/quality.py --reuse --alone    # + each corpus trained alone (a few minutes)
 """
 
 from __future__ import annotations
@@ -161,11 +162,33 @@ def write_json_atomic(path: Path, data) -> None:
         raise
 
 
+def train_alone(splits, train_kwargs=None) -> dict:
+    """{corpus: model trained on its train split alone}; a corpus that cannot be trained
+    alone (one class of every attribute) is left out, and its (a1) is n/a."""
+    from moderator.errors import LabelsError
+    from moderator.training import train
+
+    models = {}
+    for split, source, _ in splits:
+        if not split.train:
+            continue
+        started = time.perf_counter()
+        try:
+            models[split.corpus] = train([source], seed=0, progress=lambda _: None,
+                                         **(train_kwargs or {}))
+        except LabelsError as exc:
+            say(f"{split.corpus} alone: not trainable ({exc}): (a1) n/a")
+            continue
+        say(f"{split.corpus} alone: trained in {time.perf_counter() - started:.0f} s")
+    return models
+
+
 def run(
     data_dir: Path = DATA,
     names: list[str] | None = None,
     train_kwargs=None,
     reuse: bool = False,
+    alone: bool = False,
 ) -> list[dict]:
     import moderator
     from moderator.errors import ModeratorError
@@ -202,6 +225,7 @@ def run(
         say(f"default model unavailable ({exc}); run `make model`: column (b) n/a")
         default = None
 
+    alone_models = train_alone(splits, train_kwargs) if alone else {}
     rows_out = []
     for split, _, dev in splits:
         rows, y = judged(dev, split.label)
@@ -210,6 +234,8 @@ def run(
             "b": default_scores(default, rows, split.attribute),
             "c": profanity_check_scores(rows, split.attribute),
         }
+        if alone:
+            scores["a1"] = model_scores(alone_models.get(split.corpus), rows, split.attribute)
         row = {
             "dev split": split.corpus,
             "judged": split.attribute
@@ -264,10 +290,16 @@ if __name__ == "__main__":
         action="store_true",
         help="evaluate the model the last run on the same corpora kept (no training)",
     )
+    parser.add_argument(
+        "--alone",
+        action="store_true",
+        help="add column (a1): each corpus trained on its own train split alone",
+    )
     args = parser.parse_args()
     from run import format_table  # bench/run.py, beside this file
 
-    table = run(args.data_dir, args.corpora.split(",") if args.corpora else None, reuse=args.reuse)
+    table = run(args.data_dir, args.corpora.split(",") if args.corpora else None,
+                reuse=args.reuse, alone=args.alone)
     print(format_table(table))
     if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
         say("n/a: a dev split with one class")

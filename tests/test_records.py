@@ -135,3 +135,19 @@ def test_thread_ids_other_than_text(thread_id):
     results = [result({"toxicity": 0.5, "insult": 0.1, "off_topic": 0.2}) for _ in range(2)]
     fast, slow = lines_both_ways(thread_of(2, thread_id=thread_id), results)
     assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(),
+    st.text(alphabet=st.characters(max_codepoint=127)),  # ASCII: control chars, DEL, quotes
+    st.sampled_from(["", "\x7f", "a\x7fb", "\u00e9\x7f", "\"\\\n\t\x00\x1f", "\U0001f642"]),
+), min_size=1, max_size=8))
+def test_any_text_is_written_as_json_writes_it(texts):
+    thread = thread_of(len(texts))
+    for comment, text in zip(thread.comments, texts, strict=True):
+        comment.text = comment.author = text
+    results = [result({"toxicity": 0.5, "insult": 0.1, "off_topic": 0.2}) for _ in texts]
+    fast, slow = lines_both_ways(thread, results)
+    assert fast == slow
+    assert [json.loads(line)["text"] for line in fast.split("\n")[:-1]] == texts

@@ -12,6 +12,7 @@ from itertools import islice
 from json.encoder import (  # what json.dumps(ensure_ascii=False) uses
     c_make_encoder,
     encode_basestring,
+    encode_basestring_ascii,
 )
 from typing import TextIO
 
@@ -150,6 +151,8 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
     templates: dict[tuple, str] = {}
     float_text = floats.__getitem__
     enc = encode_basestring
+    # the same text for ASCII without DEL (which only the ASCII encoder escapes), and faster
+    ascii_enc, delete = encode_basestring_ascii, "\x7f"
     # _JSON's C encoder made once, not once per call as JSONEncoder.encode does
     encode = (c_make_encoder({}, _JSON.default, enc, None, ": ", ", ", False, False, True)
               if c_make_encoder is not None else lambda value, _: [_JSON.encode(value)])
@@ -188,7 +191,8 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
                 ', "timestamp": '
                 f'{enc(stamp) if type(stamp) is str else "null" if stamp is None else _odd()}'
                 f', "likes": {"null" if likes is None else likes if type(likes) is int else _odd()}'
-                f', "removed": {"true" if removed else "false"}, "text": {enc(text)}, '
+                f', "removed": {"true" if removed else "false"}, "text": '
+                f'{ascii_enc(text) if text.isascii() and delete not in text else enc(text)}, '
                 f'"scores": {template % tuple(map(float_text, values))}, '
                 f'"flagged": {"true" if flagged else "false"}, '
                 f'"reasons": {"".join(encode(reasons, 0)) if reasons else "[]"}}}\n'

@@ -169,6 +169,32 @@ def _hint_array(hints: tuple[str, ...]) -> np.ndarray:
 _URL_HINT_CODES = _hint_array(("http://", "https://", "www.", ".co", ".net", ".org", ".info",
                                ".biz", ".ru", ".io", ".xyz", ".top", ".shop", ".ly"))
 _MONEY_HINT_CODES = _hint_array(("$", "€", "£", "usd", "dollar", "euro", "buck"))
+def _ascii_flags() -> np.ndarray:
+    """Per ASCII character, the bits ``_cue_statistics`` counts: 1 upper, 2 lower, 4 digit,
+    8 symbol, 16 "!", 32 vowel, 64 consonant (of the runs: not y), 128 word character,
+    256 "@" or the first character of a URL hint (either case)."""
+    import re as _re
+
+    flags = np.zeros(128, np.int64)
+    for c in range(128):
+        ch = chr(c)
+        bits = 0
+        bits |= 1 if "A" <= ch <= "Z" else 0
+        bits |= 2 if "a" <= ch <= "z" else 0
+        bits |= 4 if "0" <= ch <= "9" else 0
+        bits |= 8 if ch in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" else 0
+        bits |= 16 if ch == "!" else 0
+        bits |= 32 if ch in "aeiouAEIOU" else 0
+        bits |= 64 if ch.isalpha() and ch.lower() not in "aeiouy" else 0
+        bits |= 128 if _re.match(r"\w", ch) else 0
+        bits |= 256 if ch == "@" or ch.lower() in {chr(h[0]) for h in _URL_HINT_CODES} else 0
+        flags[c] = bits
+    return flags
+
+
+_ASCII_FLAGS = _ascii_flags()
+
+
 # The only characters whose str.lower() holds an ASCII character without being ASCII
 # (İ -> "i̇", the Kelvin sign -> "k"): a text with one may match any hint.
 _LOWER_TO_ASCII = (0x130, 0x212A)
@@ -259,7 +285,7 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
         n_bytes = 0
         upper = lower = digits = symbols = vowels = bangs = 0
         words = word_chars = consonant_runs = run = 0
-        in_word = False
+        in_word = 0
         wild = False
         astral = False
         url = False
@@ -269,39 +295,26 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
         for i in range(a, b):
             c = codes[i]
             if c < 0x80:
+                # branch-free: the character's flags from one table
+                f = _ASCII_FLAGS[c]
                 n_bytes += 1
                 ascii_counts[c] += 1
-                if 65 <= c <= 90:
-                    upper += 1
-                    low = c | 32
-                elif 97 <= c <= 122:
-                    lower += 1
-                    low = c
-                else:
-                    low = c
-                    if 48 <= c <= 57:
-                        digits += 1
-                    elif (33 <= c <= 47) or (58 <= c <= 64) or (91 <= c <= 96) or \
-                            (123 <= c <= 126):
-                        symbols += 1
-                        if c == 33:
-                            bangs += 1
-                        elif c == 64:
-                            at = True
-                if not url and url_starts[low]:
-                    url = _hint_at(codes, i, b, low, url_hints)
-                if low == 97 or low == 101 or low == 105 or low == 111 or low == 117:
-                    vowels += 1
-                    if run >= 5:
-                        consonant_runs += 1
-                    run = 0
-                elif 97 <= low <= 122 and low != 121:
-                    run += 1
-                else:
-                    if run >= 5:
-                        consonant_runs += 1
-                    run = 0
-                is_word = classes[c] == 1
+                upper += f & 1
+                lower += (f >> 1) & 1
+                digits += (f >> 2) & 1
+                symbols += (f >> 3) & 1
+                bangs += (f >> 4) & 1
+                vowels += (f >> 5) & 1
+                consonant = (f >> 6) & 1
+                is_word = (f >> 7) & 1
+                # a run of consonants ends at any other character
+                consonant_runs += (1 - consonant) & (run >= 5)
+                run = (run + 1) * consonant
+                if f >= 256:  # "@" or where a URL hint can start
+                    if c == 64:
+                        at = True
+                    elif not url:
+                        url = _hint_at(codes, i, b, c | 32 if 65 <= c <= 90 else c, url_hints)
             else:
                 if c < 0x800:
                     n_bytes += 2
@@ -321,11 +334,9 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
                 if run >= 5:
                     consonant_runs += 1
                 run = 0
-                is_word = c < 65536 and classes[c] == 1
-            if is_word:
-                word_chars += 1
-                if not in_word:
-                    words += 1
+                is_word = 1 if c < 65536 and classes[c] == 1 else 0
+            word_chars += is_word
+            words += is_word & (1 - in_word)
             in_word = is_word
         if run >= 5:
             consonant_runs += 1

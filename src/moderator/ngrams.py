@@ -429,6 +429,46 @@ def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
 
 
 @nb.njit(cache=True, nogil=True)
+def _char_columns(nc, seg_start, seg_end, b, char_lo, char_hi, char_mask, cols, n_cols,
+                  scratch):
+    """Append the columns of the character n-grams starting in [seg_start, seg_end) of a
+    document ending at b to ``cols[n_cols:]`` (position by position, shortest first) and
+    return the new ``n_cols``. For the usual 2-5 grams, the positions with all four are
+    hashed one n-gram length at a time over all positions: straight loops that the
+    compiler vectorises (``scratch``: 5 rows of at least the window's length)."""
+    start = seg_start
+    if char_lo == 2 and char_hi == 5:
+        full = min(seg_end, b - 4) - seg_start
+        if full > 0:
+            h = scratch[0]
+            for t in range(full):
+                h[t] = ((_FNV_OFFSET ^ _SALT_CHAR) ^ np.uint64(nc[seg_start + t])) * _FNV_PRIME
+            for n in range(1, 5):
+                out = scratch[n]
+                for t in range(full):
+                    v = (h[t] ^ np.uint64(nc[seg_start + t + n])) * _FNV_PRIME
+                    h[t] = v
+                    out[t] = _mix(v) & char_mask
+            for t in range(full):
+                cols[n_cols + 4 * t] = np.int64(scratch[1, t])
+                cols[n_cols + 4 * t + 1] = np.int64(scratch[2, t])
+                cols[n_cols + 4 * t + 2] = np.int64(scratch[3, t])
+                cols[n_cols + 4 * t + 3] = np.int64(scratch[4, t])
+            n_cols += 4 * full
+            start = seg_start + full
+    for i in range(start, seg_end):
+        h0 = _FNV_OFFSET ^ _SALT_CHAR
+        for n in range(1, char_hi + 1):
+            if i + n > b:
+                break
+            h0 = (h0 ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
+            if n >= char_lo:
+                cols[n_cols] = np.int64(_mix(h0) & char_mask)
+                n_cols += 1
+    return n_cols
+
+
+@nb.njit(cache=True, nogil=True)
 def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash,
            table, words):
     """``X @ weights`` for whole documents and the best sentence window of each, in one pass
@@ -462,6 +502,7 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     # reads in a table of tens of MB) are then independent and prefetched ahead.
     cols = np.empty(longest * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16,
                     np.int64)
+    scratch = np.empty((5, longest + 1), np.uint64)
     win_first = np.empty(longest + 2, np.int64)  # per window: its first column,
     win_words = np.empty(longest + 2, np.int64)  # its first word column
     for d in range(ndoc):
@@ -477,15 +518,8 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
         while seg_start < b:
             seg_end = _window_end(nc, seg_start, b)
             win_first[n_win] = n_cols
-            for i in range(seg_start, seg_end):
-                h = _FNV_OFFSET ^ _SALT_CHAR
-                for n in range(1, char_hi + 1):
-                    if i + n > b:
-                        break
-                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                    if n >= char_lo:
-                        cols[n_cols] = np.int64(_mix(h) & char_mask)
-                        n_cols += 1
+            n_cols = _char_columns(nc, seg_start, seg_end, b, char_lo, char_hi, char_mask, cols,
+                                   n_cols, scratch)
             win_words[n_win] = n_cols
             ntok = 0
             i = seg_start

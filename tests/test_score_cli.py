@@ -314,6 +314,33 @@ def test_the_collector_pauses_for_the_run_only(double, thread_file, monkeypatch)
     assert seen == [False] and gc.isenabled()
 
 
+def test_after_the_run_its_objects_are_collected_as_usual(double, thread_file, monkeypatch):
+    """The collector comes back on without a pass over the run's objects (they are moved to
+    the oldest generation), and cycles made during the run are still collected."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    made = []
+    original = KeywordModel.predict
+
+    def predict(self, *args, **kwargs):
+        node = Node()
+        node.me = node  # a reference cycle, freed only by the collector
+        made.append(weakref.ref(node))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(KeywordModel, "predict", predict)
+    frozen = gc.get_freeze_count()
+    assert run("score", thread_file, "--output", "jsonl").exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen == 0
+    assert made[0]() is not None  # not collected by a pass right after the run
+    gc.collect()
+    assert made[0]() is None
+
+
 def test_installed_command_writes_every_line_before_it_exits(trained_model_path, tmp_path):
     import subprocess
     import sys

@@ -98,7 +98,7 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, offsets
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _is_letter(code, letter):
     return code < 65536 and letter[code]
 
@@ -168,7 +168,7 @@ def _normalize(codes, offsets, classes, lower, leet, letter):
     return out_c[:k], out_cls[:k], out_pos[:k], out_off
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _mix(h):
     h ^= h >> np.uint64(33)
     h *= np.uint64(0xFF51AFD7ED558CCD)
@@ -178,7 +178,7 @@ def _mix(h):
     return h
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _url_at(c, i, end):
     """Length of the URL prefix (``http://``, ``https://``, ``www.``) at i, else 0."""
     # h t t p s : / /   and   w w w .
@@ -194,7 +194,7 @@ def _url_at(c, i, end):
     return 0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _token_end(c, cls, i, end):
     """End of the token starting at i (``TOKEN_PATTERN`` semantics) and whether it is a URL."""
     if _url_at(c, i, end) > 0:
@@ -215,7 +215,7 @@ def _token_end(c, cls, i, end):
     return j, False
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _token_hash(c, i, j, is_url, url_hash):
     if is_url:
         return url_hash
@@ -225,7 +225,7 @@ def _token_hash(c, i, j, is_url, url_hash):
     return h
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _is_boundary(c, p, end):
     """Sentence window ends after position p: newline, or . ! ? followed by a space/end."""
     if c[p] == 10:
@@ -235,7 +235,7 @@ def _is_boundary(c, p, end):
     return False
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _window_end(nc, seg_start, b):
     p = seg_start
     while p < b:
@@ -245,14 +245,14 @@ def _window_end(nc, seg_start, b):
     return b
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _next_window(nc, ncls, seg_end, b):
     while seg_end < b and ncls[seg_end] == 0:
         seg_end += 1
     return seg_end
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _word_column(hist, n, word_offset, word_mask):
     """Column of the word n-gram made of the last n tokens (hist[0] is the newest)."""
     h = _SALT_WORD * np.uint64(n)
@@ -346,7 +346,7 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _add(acc, table, col, w):
     for j in range(acc.shape[0]):
         acc[j] += w * table[col, j]
@@ -379,7 +379,7 @@ def _prefetch_row(typingctx, table, row):
 PREFETCH = 16
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _gather7(acc, table, cols, first, last, limit):
     """``_add`` of every column in ``cols[first:last]`` into ``acc`` (7 attributes, idf in
     column 7), with the sums in registers; returns the sum of idf**2 (float32 products).
@@ -415,7 +415,7 @@ def _gather7(acc, table, cols, first, last, limit):
     return sq
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
     k = dot_c.shape[0]
     inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
@@ -428,7 +428,7 @@ def _close_window(out_win, d, dot_c, sq_c, dot_w, sq_w):
         dot_w[j] = 0.0
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _char_columns(nc, seg_start, seg_end, b, char_lo, char_hi, char_mask, cols, n_cols,
                   scratch):
     """Append the columns of the character n-grams starting in [seg_start, seg_end) of a
@@ -852,7 +852,7 @@ def _token_bounds(nc, ncls, noff):
     return ptr, starts[:m], ends[:m]
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, inline="always")
 def _spread_columns(out, table, col, value, first, last, columns):
     span = last - first
     for jj in range(columns.shape[0]):

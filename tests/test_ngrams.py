@@ -85,6 +85,25 @@ def test_character_hashing_paths_equal_the_enumeration(texts, char_range):
     np.testing.assert_allclose(whole, vectorizer.transform(texts) @ coef.T, atol=1e-4)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=4))
+def test_vector_gather_of_seven_attributes_equals_the_scalar_loop(texts):
+    """The 7-attribute gather (8 lanes in one vector) sums exactly as the general loop:
+    the same table with a zero eighth weight column goes through the scalar path."""
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    coef = np.random.default_rng(3).standard_normal((vectorizer.n_features_, 7))
+    seven = vectorizer.score_table(coef)
+    eight = vectorizer.score_table(np.hstack([coef, np.zeros((len(coef), 1))]))
+    codes, offsets = ngrams._codes(texts)
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    fast = vectorizer._score_normalized(nc, ncls, noff, seven, True)
+    scalar = vectorizer._score_normalized(nc, ncls, noff, eight, True)
+    np.testing.assert_array_equal(fast[0], scalar[0][:, :7])
+    np.testing.assert_array_equal(fast[1], scalar[1][:, :7])
+    for a, b in zip(fast[2:], scalar[2:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_sentence_windows_split_on_sentence_ends_and_newlines():
     vectorizer = HashedNgrams(char_bits=10, word_bits=10).fit(["x"])
     _, owner = vectorizer.transform(["One two. Three four!\nFive six? 3.5 stays"], windows=True)

@@ -379,40 +379,90 @@ def _prefetch_row(typingctx, table, row):
 PREFETCH = 16
 
 
+@intrinsic
+def _gather8_loop(typingctx, out, table, cols, first, last, limit):
+    """``out[j] = sum over q in [first, last) of float64(table[cols[q], 7] * table[cols[q],
+    j])`` for the 8 float32 columns of ``table`` (C order), each lane summed in q order as
+    the scalar loop would (float32 products widened, then added in float64), with the 8
+    lanes in one vector register; rows are prefetched ``PREFETCH`` ahead, up to
+    ``cols[limit - 1]``."""
+    sig = types.void(out, table, cols, first, last, limit)
+
+    def codegen(context, builder, signature, args):
+        out_arr = context.make_array(signature.args[0])(context, builder, args[0])
+        table_arr = context.make_array(signature.args[1])(context, builder, args[1])
+        cols_arr = context.make_array(signature.args[2])(context, builder, args[2])
+        i64 = ir.IntType(64)
+        i32 = ir.IntType(32)
+        f32 = ir.FloatType()
+        f64 = ir.DoubleType()
+        v8f = ir.VectorType(f32, 8)
+        v8d = ir.VectorType(f64, 8)
+        first_v, last_v, limit_v = (context.cast(builder, args[n], signature.args[n], types.int64)
+                                    for n in (3, 4, 5))
+        stride = builder.extract_value(table_arr.strides, 0)
+        base = builder.ptrtoint(table_arr.data, i64)
+        cols_ptr = cols_arr.data
+        prefetch = builder.module.declare_intrinsic(
+            "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(),
+                                                                   i32, i32, i32]))
+        entry = builder.block
+        header = builder.append_basic_block("g8.header")
+        body = builder.append_basic_block("g8.body")
+        do_prefetch = builder.append_basic_block("g8.prefetch")
+        work = builder.append_basic_block("g8.work")
+        done = builder.append_basic_block("g8.done")
+        zero = ir.Constant(v8d, [0.0] * 8)
+        builder.branch(header)
+        builder.position_at_end(header)
+        q = builder.phi(i64)
+        acc = builder.phi(v8d)
+        q.add_incoming(first_v, entry)
+        acc.add_incoming(zero, entry)
+        builder.cbranch(builder.icmp_signed("<", q, last_v), body, done)
+        builder.position_at_end(body)
+        ahead = builder.add(q, ir.Constant(i64, PREFETCH))
+        builder.cbranch(builder.icmp_signed("<", ahead, limit_v), do_prefetch, work)
+        builder.position_at_end(do_prefetch)
+        col_ahead = builder.load(builder.gep(cols_ptr, [ahead]))
+        address = builder.inttoptr(builder.add(base, builder.mul(col_ahead, stride)),
+                                   ir.IntType(8).as_pointer())
+        builder.call(prefetch, [address, ir.Constant(i32, 0), ir.Constant(i32, 3),
+                                ir.Constant(i32, 1)])
+        builder.branch(work)
+        builder.position_at_end(work)
+        col = builder.load(builder.gep(cols_ptr, [q]))
+        row = builder.inttoptr(builder.add(base, builder.mul(col, stride)), v8f.as_pointer())
+        values = builder.load(row, align=4)
+        w = builder.extract_element(values, ir.Constant(i32, 7))
+        splat = builder.shuffle_vector(builder.insert_element(ir.Constant(v8f, None), w,
+                                                              ir.Constant(i32, 0)),
+                                       ir.Constant(v8f, None), ir.Constant(ir.VectorType(i32, 8),
+                                                                           [0] * 8))
+        product = builder.fpext(builder.fmul(values, splat), v8d)
+        new_acc = builder.fadd(acc, product)
+        next_q = builder.add(q, ir.Constant(i64, 1))
+        q.add_incoming(next_q, work)
+        acc.add_incoming(new_acc, work)
+        builder.branch(header)
+        builder.position_at_end(done)
+        out_ptr = builder.bitcast(out_arr.data, v8d.as_pointer())
+        builder.store(acc, out_ptr, align=8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @nb.njit(cache=True, nogil=True, inline="always")
-def _gather7(acc, table, cols, first, last, limit):
+def _gather7(acc, table, cols, first, last, limit, sums):
     """``_add`` of every column in ``cols[first:last]`` into ``acc`` (7 attributes, idf in
-    column 7), with the sums in registers; returns the sum of idf**2 (float32 products).
-    Rows up to ``cols[limit - 1]`` are prefetched ``PREFETCH`` n-grams ahead."""
-    a0 = acc[0]
-    a1 = acc[1]
-    a2 = acc[2]
-    a3 = acc[3]
-    a4 = acc[4]
-    a5 = acc[5]
-    a6 = acc[6]
-    sq = 0.0
-    for q in range(first, last):
-        if q + PREFETCH < limit:
-            _prefetch_row(table, cols[q + PREFETCH])
-        col = cols[q]
-        w = table[col, 7]
-        sq += w * w
-        a0 += w * table[col, 0]
-        a1 += w * table[col, 1]
-        a2 += w * table[col, 2]
-        a3 += w * table[col, 3]
-        a4 += w * table[col, 4]
-        a5 += w * table[col, 5]
-        a6 += w * table[col, 6]
-    acc[0] = a0
-    acc[1] = a1
-    acc[2] = a2
-    acc[3] = a3
-    acc[4] = a4
-    acc[5] = a5
-    acc[6] = a6
-    return sq
+    column 7; ``acc`` is zero on entry), the 8 sums in one vector register (``sums``: 8
+    scratch floats); returns the sum of idf**2 (float32 products). Rows up to
+    ``cols[limit - 1]`` are prefetched ``PREFETCH`` n-grams ahead."""
+    _gather8_loop(sums, table, cols, first, last, limit)
+    for j in range(7):
+        acc[j] = sums[j]
+    return sums[7]
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -494,6 +544,7 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     doc_c = np.zeros(k)
     doc_w = np.zeros(k)
     win_c = np.zeros(k)
+    sums = np.empty(8, np.float64)
     win_w = np.zeros(k)
     longest = 0
     for d in range(ndoc):
@@ -545,9 +596,9 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
             last = win_first[win + 1]
             win_sq_c = 0.0
             win_sq_w = 0.0
-            if k == 7:
-                win_sq_c = _gather7(win_c, table, cols, first, middle, n_cols)
-                win_sq_w = _gather7(win_w, table, cols, middle, last, n_cols)
+            if k == 7 and table.strides[1] == 4:
+                win_sq_c = _gather7(win_c, table, cols, first, middle, n_cols, sums)
+                win_sq_w = _gather7(win_w, table, cols, middle, last, n_cols, sums)
             else:
                 for q in range(first, middle):
                     col = cols[q]

@@ -341,6 +341,26 @@ def test_after_the_run_its_objects_are_collected_as_usual(double, thread_file, m
     assert made[0]() is None
 
 
+def test_what_the_run_leaves_for_the_exit_is_freed_by_the_collector(monkeypatch, thread_file):
+    """The last thread, its results and the model are kept past the command (the process's
+    end takes them back at once); in a longer-lived process the collector frees them."""
+    import gc
+    import weakref
+
+    made = []
+
+    def load(path=None):
+        model = KeywordModel()
+        made.append(weakref.ref(model))
+        return model
+
+    monkeypatch.setattr(moderator, "load_model", load)
+    assert run("score", thread_file, "--output", "jsonl").exit_code == 0
+    assert len(made) == 1
+    gc.collect()
+    assert made[0]() is None
+
+
 def test_installed_command_writes_every_line_before_it_exits(trained_model_path, tmp_path):
     import subprocess
     import sys

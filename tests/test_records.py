@@ -151,3 +151,33 @@ def test_any_text_is_written_as_json_writes_it(texts):
     fast, slow = lines_both_ways(thread, results)
     assert fast == slow
     assert [json.loads(line)["text"] for line in fast.split("\n")[:-1]] == texts
+
+
+SPAN_REASON = {"attribute": "toxicity", "score": 0.75, "threshold": 0.5,
+               "spans": [[0, 5, 1.2345], [6, 9, 0.5], [10, 12, -0.0]]}
+
+
+@pytest.mark.parametrize("reasons", [
+    [SPAN_REASON, {**SPAN_REASON, "attribute": "insult\u00e9\"", "spans": []}],
+    [{**SPAN_REASON, "spans": [(0, 5, 1.25)]}],
+    [{**SPAN_REASON, "spans": [[0, 5, 1]]}],
+    [{**SPAN_REASON, "spans": [[0, 5, True]]}],
+    [{**SPAN_REASON, "spans": [[False, 5, 0.5]]}],
+    [{**SPAN_REASON, "spans": [[0, 5, 0.5, "extra"]]}],
+    [{**SPAN_REASON, "spans": [[0, 5, float("nan")]]}],
+    [{**SPAN_REASON, "spans": [[0, 5, np.float64(0.5)]]}],
+    [{**SPAN_REASON, "score": 1}],
+    [{**SPAN_REASON, "threshold": None}],
+    [{**SPAN_REASON, "attribute": None}],
+    [{**SPAN_REASON, "spans": ()}],
+    [{"score": 0.75, "attribute": "toxicity", "threshold": 0.5, "spans": []}],
+    [{**SPAN_REASON, "note": "extra key"}],
+    [{"attribute": "toxicity"}],
+    ["not a dict"],
+    [SPAN_REASON, None],
+])
+def test_reasons_of_any_shape_are_written_as_json_writes_them(reasons):
+    results = [result({"toxicity": 0.75, "insult": 0.5, "off_topic": 1.0}, [SPAN_REASON]),
+               result({"toxicity": 0.75, "insult": 0.5, "off_topic": 1.0}, reasons)]
+    fast, slow = lines_both_ways(thread_of(2), results)
+    assert fast == slow

@@ -143,6 +143,43 @@ def _scores_template(keys: tuple) -> str:
     return "{" + ", ".join(encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + "}"
 
 
+_REASON_KEYS = ("attribute", "score", "threshold", "spans")
+
+
+class _ReasonsText:
+    """The JSON of a ``reasons`` list as the json encoder writes it, the floats through a
+    ``_FloatText`` (the spans' weights are rounded to 4 places: few distinct values)."""
+
+    def __init__(self, float_text):
+        self.float_text = float_text
+        self.names: dict[str, str] = {}
+
+    def text(self, reasons: list, encode) -> str:
+        """``encode`` (the json encoder) decides a list not of the contract's shape."""
+        float_text, parts = self.float_text, []
+        for reason in reasons:
+            if type(reason) is not dict or tuple(reason) != _REASON_KEYS:
+                return "".join(encode(reasons, 0))
+            name, score, threshold, spans = reason.values()
+            if (type(name) is not str or type(score) is not float
+                    or type(threshold) is not float or type(spans) is not list):
+                return "".join(encode(reasons, 0))
+            written = []
+            for span in spans:
+                if type(span) is not list or len(span) != 3:
+                    return "".join(encode(reasons, 0))
+                start, end, weight = span
+                if type(start) is not int or type(end) is not int or type(weight) is not float:
+                    return "".join(encode(reasons, 0))
+                written.append(f"[{start}, {end}, {float_text(weight)}]")
+            name_json = self.names.get(name)
+            if name_json is None:
+                name_json = self.names[name] = encode_basestring(name)
+            parts.append(f'{{"attribute": {name_json}, "score": {float_text(score)}, '
+                         f'"threshold": {float_text(threshold)}, "spans": [{", ".join(written)}]}}')
+        return f"[{', '.join(parts)}]"
+
+
 def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
     """The JSON line of each scored record as ``json.dumps`` writes it. Records of the
     types the contract holds (str/None, int, bool, float scores) are formatted directly;
@@ -156,6 +193,7 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
     # _JSON's C encoder made once, not once per call as JSONEncoder.encode does
     encode = (c_make_encoder({}, _JSON.default, enc, None, ": ", ", ", False, False, True)
               if c_make_encoder is not None else lambda value, _: [_JSON.encode(value)])
+    reasons_json = _ReasonsText(float_text).text
     for comment, result in zip(thread.comments, results, strict=True):
         try:
             if thread_id is None or len(result) != 3:
@@ -195,7 +233,7 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
                 f'{ascii_enc(text) if text.isascii() and delete not in text else enc(text)}, '
                 f'"scores": {template % tuple(map(float_text, values))}, '
                 f'"flagged": {"true" if flagged else "false"}, '
-                f'"reasons": {"".join(encode(reasons, 0)) if reasons else "[]"}}}\n'
+                f'"reasons": {reasons_json(reasons, encode) if reasons else "[]"}}}\n'
             )
         except _NotARecord:
             record = {"thread_id": thread.id, **comment.to_dict(), **result}

@@ -57,6 +57,24 @@ def test_kernel_tokenizer_equals_nltk_regexp_tokenizer(text):
     assert kernel_tokens(text) == RegexpTokenizer(TOKEN_PATTERN).tokenize(normalized)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_token_hashed_while_cut_equals_cut_then_hashed(text):
+    """_hashed_token (what the n-gram kernels use) is _token_end, then _token_hash."""
+    codes, offsets = ngrams._codes([text])
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    url_hash = ngrams._url_hash()
+    i, end = 0, int(noff[1])
+    while i < end:
+        if ncls[i] == 0:
+            i += 1
+            continue
+        j, is_url = ngrams._token_end(nc, ncls, i, end)
+        assert ngrams._hashed_token(nc, ncls, i, end, url_hash) == (
+            j, ngrams._token_hash(nc, i, j, is_url, url_hash))
+        i = j
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXTS, min_size=1, max_size=6))
 def test_fused_score_equals_matrix_product(texts):

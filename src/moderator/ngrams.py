@@ -226,6 +226,32 @@ def _token_hash(c, i, j, is_url, url_hash):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _hashed_token(c, cls, i, end, url_hash):
+    """``(_token_end(...), _token_hash(...))`` in one pass over the token's characters."""
+    u = _url_at(c, i, end)
+    if u > 0:
+        j = i + u
+        while j < end and cls[j] != 0:
+            j += 1
+        return j, url_hash
+    h = (_FNV_OFFSET ^ np.uint64(c[i])) * _FNV_PRIME
+    if cls[i] != 1:
+        return i + 1, h
+    j = i + 1
+    while j < end:
+        if cls[j] == 1:
+            h = (h ^ np.uint64(c[j])) * _FNV_PRIME
+            j += 1
+        elif (c[j] == 42 or c[j] == 39 or c[j] == 8217) and j + 1 < end and cls[j + 1] == 1:
+            h = (h ^ np.uint64(c[j])) * _FNV_PRIME
+            h = (h ^ np.uint64(c[j + 1])) * _FNV_PRIME
+            j += 2
+        else:
+            break
+    return j, h
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _is_boundary(c, p, end):
     """Sentence window ends after position p: newline, or . ! ? followed by a space/end."""
     if c[p] == 10:
@@ -286,11 +312,11 @@ def _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo, w
         if ncls[i] == 0:
             i += 1
             continue
-        j, is_url = _token_end(nc, ncls, i, b)
+        j, token = _hashed_token(nc, ncls, i, b, url_hash)
         for back in range(word_hi - 1, 0, -1):
             hist[back] = hist[back - 1]
             hist_start[back] = hist_start[back - 1]
-        hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+        hist[0] = token
         hist_start[0] = i
         ntok += 1
         for n in range(word_lo, min(word_hi, ntok) + 1):
@@ -578,10 +604,10 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
                 if ncls[i] == 0:
                     i += 1
                     continue
-                j, is_url = _token_end(nc, ncls, i, b)
+                j, token = _hashed_token(nc, ncls, i, b, url_hash)
                 for back in range(word_hi - 1, 0, -1):
                     hist[back] = hist[back - 1]
-                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
+                hist[0] = token
                 ntok += 1
                 for n in range(word_lo, min(word_hi, ntok) + 1):
                     cols[n_cols] = _word_column(hist, n, word_offset, word_mask)

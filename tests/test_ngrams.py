@@ -122,6 +122,19 @@ def test_vector_gather_of_seven_attributes_equals_the_scalar_loop(texts):
         np.testing.assert_array_equal(a, b)
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, max_size=5))
+def test_normalisation_without_positions_is_the_same_text(texts):
+    """What scoring reads (no original offsets) is what explanations read."""
+    codes, offsets = ngrams._codes(texts)
+    tables = ngrams.char_tables()
+    nc, ncls, pos, noff = ngrams._normalize(codes, offsets, *tables)
+    nc2, ncls2, pos2, noff2 = ngrams._normalize(codes, offsets, *tables, False)
+    for a, b in ((nc, nc2), (ncls, ncls2), (noff, noff2)):
+        np.testing.assert_array_equal(a, b)
+    assert len(pos) == len(nc) and len(pos2) == 0
+
+
 def test_sentence_windows_split_on_sentence_ends_and_newlines():
     vectorizer = HashedNgrams(char_bits=10, word_bits=10).fit(["x"])
     _, owner = vectorizer.transform(["One two. Three four!\nFive six? 3.5 stays"], windows=True)

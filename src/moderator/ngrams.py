@@ -104,13 +104,15 @@ def _is_letter(code, letter):
 
 
 @nb.njit(cache=True, nogil=True)
-def _normalize(codes, offsets, classes, lower, leet, letter):
-    """Normalised code points, their classes, original offsets, and per-document offsets."""
+def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
+    """Normalised code points, their classes, original offsets, and per-document offsets.
+    Without ``positions`` (scoring needs none), the offsets are not kept (an empty array):
+    the largest of the outputs, neither allocated nor written."""
     n = codes.shape[0]
     ndoc = offsets.shape[0] - 1
     out_c = np.empty(n, np.uint32)
     out_cls = np.empty(n, np.uint8)
-    out_pos = np.empty(n, np.int64)
+    out_pos = np.empty(n if positions else 0, np.int64)
     out_off = np.empty(ndoc + 1, np.int64)
     k = 0
     for d in range(ndoc):
@@ -130,7 +132,8 @@ def _normalize(codes, offsets, classes, lower, leet, letter):
                     continue
                 out_c[k] = 10 if c == 10 else 32
                 out_cls[k] = 0
-                out_pos[k] = i
+                if positions:
+                    out_pos[k] = i
                 k += 1
                 after_space = True
                 run_len = 0
@@ -159,13 +162,14 @@ def _normalize(codes, offsets, classes, lower, leet, letter):
                 continue
             out_c[k] = low
             out_cls[k] = cl
-            out_pos[k] = i
+            if positions:
+                out_pos[k] = i
             k += 1
             after_space = False
         if k > out_off[d] and out_cls[k - 1] == 0:
             k -= 1
     out_off[ndoc] = k
-    return out_c[:k], out_cls[:k], out_pos[:k], out_off
+    return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -860,7 +864,7 @@ class HashedNgrams:
         """``(X @ coef.T, best window @ coef.T, number of windows)`` for ``texts`` without
         building X. ``coef`` is (n_attributes, n_features_)."""
         codes, offsets = _codes(list(texts))
-        nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
+        nc, ncls, _, noff = _normalize(codes, offsets, *char_tables(), False)
         return self._score_normalized(nc, ncls, noff, self.score_table(coef.T))[:3]
 
     def score_table(self, weights: np.ndarray) -> np.ndarray:

@@ -964,7 +964,7 @@ class FittedFeatures:
 
         tables = char_tables()
         codes, offsets = _codes(texts)
-        nc, ncls, _, noff = _normalize(codes, offsets, *tables)
+        nc, ncls, _, noff = _normalize(codes, offsets, *tables, False)
         whole, best, n_windows, ptr, cols, vals = self.ngrams_._score_normalized(
             nc, ncls, noff, table, words)
         del nc, ncls

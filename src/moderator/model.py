@@ -376,14 +376,14 @@ class Model:
                 names = []
                 if not empty[d]:
                     # the tests of pattern_cues, after the compiled ones that imply them
-                    lowered = texts[d].lower() if may_url or may_money else ""
-                    if may_url and _any_in(_URL_HINTS, lowered):
+                    lowered = texts[d].lower() if may_url == 2 or may_money == 2 else ""
+                    if may_url == 1 or (may_url and _any_in(_URL_HINTS, lowered)):
                         names.append("urls")
                     if may_email:
                         names.append("email")
                     if may_phone:
                         names.append("phone")
-                    if may_money and _any_in(_MONEY_HINTS, lowered):
+                    if may_money == 1 or (may_money and _any_in(_MONEY_HINTS, lowered)):
                         names.append("money")
                     requests.extend((d, name) for name in names if name in _COMPILED_PATTERNS)
                 allowed[d] = names

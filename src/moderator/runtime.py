@@ -260,9 +260,12 @@ def _has_hint(codes, a, b, hints):
 def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
-    Columns 10 and 11: whether the URL / money hints may be in the lower-cased text (never
-    False where ``_any_in`` is True), 12 and 13: whether ``PHONE_RE`` (9 digits or more) and
-    ``EMAIL_RE`` may match; the regular expressions run only where these allow.
+    Columns 10 and 11: whether the URL / money hints (money: with a digit) are in the
+    lower-cased text: 1 where they are (``_any_in`` True), 0 where they are not, 2 where
+    ``_any_in`` must tell (a character of ``_LOWER_TO_ASCII``: str.lower() makes ASCII of
+    it; otherwise it maps ASCII letters as the compiled test does and keeps the rest
+    non-ASCII, one character each); 12 and 13: whether ``PHONE_RE`` (9 digits or more)
+    and ``EMAIL_RE`` may match; the regular expressions run only where these allow.
 
     Columns 14 and 15, where 10 and 12 allow: the number of ``URL_RE`` matches (up to 3) and
     whether ``PHONE_RE`` matches, -1 where Python must tell (a character beyond the BMP).
@@ -370,8 +373,10 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
         out[d, 7] = min(bangs, 5)
         out[d, 8] = word_chars / max(words, 1)
         out[d, 9] = digits
-        out[d, 10] = wild or url
-        out[d, 11] = digits > 0 and (wild or _has_hint(codes, a, b, money_hints))
+        # 1: a hint is there (as _any_in finds it), 2: Python must tell (wild characters)
+        out[d, 10] = 1 if url else (2 if wild else 0)
+        if digits > 0:
+            out[d, 11] = 1 if _has_hint(codes, a, b, money_hints) else (2 if wild else 0)
         out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
         out[d, 13] = at and _may_be_email(codes, a, b, classes)
         if out[d, 10]:
@@ -721,7 +726,7 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     phone = stats[:, 15].tolist()
     for i in np.flatnonzero(np.any(stats[:, 10:14] > 0, axis=1)).tolist():
         text = texts[i]
-        if may_url[i] and _any_in(_URL_HINTS, text.lower()):
+        if may_url[i] == 1 or (may_url[i] and _any_in(_URL_HINTS, text.lower())):
             cues[i, column["urls"]] = (urls[i] if urls[i] >= 0
                                        else min(len(URL_RE.findall(text)), 3))
         if may_email[i] and EMAIL_RE.search(text):
@@ -729,7 +734,7 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
         if digits[i]:
             if may_phone[i] and (phone[i] > 0 if phone[i] >= 0 else PHONE_RE.search(text)):
                 cues[i, column["phone"]] = 1.0
-            if may_money[i] and _any_in(_MONEY_HINTS, text.lower()):
+            if may_money[i] == 1 or (may_money[i] and _any_in(_MONEY_HINTS, text.lower())):
                 cues[i, column["money"]] = min(len(MONEY_RE.findall(text)), 3)
     return cues
 

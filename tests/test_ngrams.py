@@ -193,3 +193,30 @@ def test_compiled_rounding_is_pythons_or_says_it_cannot_tell(x):
         assert repr(value) == repr(round(x, 4))
     else:
         assert abs(x * 10000 - np.floor(x * 10000) - 0.5) < 1e-6
+
+
+def test_char_tables_equal_their_per_code_point_definition():
+    """The tables are built with whole-string passes; each entry must be what the character
+    itself says (re's \\w and \\s, str.lower of one character, str.isalpha, str.isalnum)."""
+    import re
+
+    classes, lower, leet, letter = ngrams.char_tables.__wrapped__()
+    punctuation, alnum = ngrams.explain_tables.__wrapped__()
+    want_classes = np.full(ngrams.BMP, ngrams.CLS_OTHER, np.uint8)
+    want_lower = np.arange(ngrams.BMP, dtype=np.uint32)
+    for code in range(ngrams.BMP):
+        ch = chr(code)
+        if re.match(r"\w", ch):
+            want_classes[code] = ngrams.CLS_WORD
+        elif re.match(r"\s", ch):
+            want_classes[code] = ngrams.CLS_SPACE
+        low = ch.lower()
+        if len(low) == 1:
+            want_lower[code] = ord(low)
+        assert letter[code] == ch.isalpha(), hex(code)
+        assert alnum[code] == ch.isalnum(), hex(code)
+    assert np.array_equal(classes, want_classes)
+    assert np.array_equal(lower, want_lower)
+    assert lower[0x130] == 0x130 and lower[ord("A")] == ord("a")  # İ lowers to two: kept
+    assert leet[ord("4")] == ord("a") and leet[ord("b")] == 0
+    assert punctuation[ord("!")] and not punctuation[ord("a")]

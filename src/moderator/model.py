@@ -171,7 +171,7 @@ class Model:
             return self._cap(_sigmoid(logits))
         attributes = self.attributes
         columns = [j for j, a in enumerate(attributes) if a in self.combiner]
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         windowed = (n_windows >= 2) & (lengths >= WINDOW_MIN_CHARS) if self.windows else None
         probabilities = _sigmoid(logits)
         for j in columns:

@@ -980,7 +980,7 @@ class FittedFeatures:
     @staticmethod
     def _has_context(batch: CommentBatch) -> bool:
         return any(
-            column is not None and any(v for v in column)
+            column is not None and any(column)  # any non-empty text
             for column in (batch.articles, batch.parents)
         ) or batch.groups is not None
 

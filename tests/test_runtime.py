@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,10 +40,45 @@ def test_scoring_threads_follow_the_env_and_worker_caps(monkeypatch):
     assert runtime.scoring_threads() == 1
     monkeypatch.setenv(runtime.THREADS_ENV, "3")  # the user's choice wins
     assert runtime.scoring_threads() == 3
-    monkeypatch.setenv(runtime.THREADS_ENV, "zero")
+    monkeypatch.setenv(runtime.THREADS_ENV, "")  # set but empty: as if unset
     monkeypatch.setenv("OMP_NUM_THREADS", "")
     monkeypatch.setenv("NUMBA_NUM_THREADS", "64")  # a cap above the cores caps nothing
     assert runtime.scoring_threads() == cores
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "many")  # another tool's odd cap: ignored
+    assert runtime.scoring_threads() == cores
+
+
+def test_a_thread_count_that_is_not_a_positive_number_is_refused(monkeypatch, tmp_path,
+                                                                 trained_model_path):
+    """``MODERATOR_THREADS=zero`` (or 0, -2, 1.5) is the user's mistake: one clear error
+    from the command, exit 1, instead of silently using every core."""
+    from click.testing import CliRunner
+
+    from moderator import runtime
+    from moderator.cli import main
+    from moderator.errors import ConfigError
+
+    for value in ("zero", "0", "-2", "1.5"):
+        monkeypatch.setenv(runtime.THREADS_ENV, value)
+        with pytest.raises(ConfigError, match=f"MODERATOR_THREADS must be .* not '{value}'"):
+            runtime.scoring_threads()
+    thread = tmp_path / "thread.json"
+    thread.write_text('{"article": "Bus routes", "comments": [{"text": "Good change."}]}',
+                      encoding="utf-8")
+    monkeypatch.setenv(runtime.THREADS_ENV, "two")
+    result = CliRunner().invoke(main, ["score", str(thread), "--output", "jsonl",
+                                       "--model", str(trained_model_path)])
+    assert result.exit_code == 1, result.output
+    assert "Error: $MODERATOR_THREADS must be a whole number" in result.output
+    assert "Traceback" not in result.output
+    # export stops once, before any file (not one failure per file)
+    queue = tmp_path / "queue.csv"
+    result = CliRunner().invoke(main, ["export", str(thread), "--output", str(queue),
+                                       "--model", str(trained_model_path)])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("Error:") == 1 and "Failed" not in result.output
+    assert "not 'two'" in result.output
+    assert not queue.exists()
 
 
 def test_export_workers_share_the_cores_instead_of_each_taking_all():

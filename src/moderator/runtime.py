@@ -39,10 +39,18 @@ def _positive_int(name: str) -> int | None:
 
 def scoring_threads() -> int:
     """Threads that score chunks at once: ``$MODERATOR_THREADS``; else the usable cores (at
-    most 8), capped by a worker pool's ``NUMBA_NUM_THREADS``/``OMP_NUM_THREADS``."""
+    most 8), capped by a worker pool's ``NUMBA_NUM_THREADS``/``OMP_NUM_THREADS``.
+
+    Raises ``ConfigError`` when ``$MODERATOR_THREADS`` is set to anything but a positive
+    whole number (the caps, set by other tools, are ignored when they are not)."""
     chosen = _positive_int(THREADS_ENV)
     if chosen is not None:
         return chosen
+    if os.environ.get(THREADS_ENV, "").strip():
+        from .errors import ConfigError
+
+        raise ConfigError(f"${THREADS_ENV} must be a whole number of threads, 1 or more "
+                          f"(e.g. {THREADS_ENV}=2), not {os.environ[THREADS_ENV]!r}")
     cores = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                        else (os.cpu_count() or 1)))
     caps = [cap for cap in map(_positive_int, WORKER_THREAD_CAPS) if cap is not None]

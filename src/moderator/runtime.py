@@ -514,6 +514,19 @@ def _url_matches(codes, a, b, classes, tlds, limit, starts, ends):
     return n
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _next_phone_digit(codes, x, b, classes, digit):
+    """Where ``PHONE_RE``'s chain of digits goes on after the digit at x: the next character,
+    or the one after a single ``\\s().-`` separator; -1 where the chain ends."""
+    if x + 1 < b and digit[codes[x + 1]]:
+        return x + 1
+    if x + 2 < b and digit[codes[x + 2]] and (
+            _is_space(codes, x + 1, classes) or codes[x + 1] == 40 or codes[x + 1] == 41
+            or codes[x + 1] == 46 or codes[x + 1] == 45):
+        return x + 2
+    return -1
+
+
 @nb.njit(cache=True, nogil=True)
 def _phone_search(codes, a, b, classes, digit):
     """Whether ``PHONE_RE`` matches in codes[a:b] (BMP texts only): a chain of digits, each
@@ -528,21 +541,17 @@ def _phone_search(codes, a, b, classes, digit):
         k = 0
         x = i
         while True:
+            last = x
             if first < 0 and not _is_word_at(codes, x - 1, a, b, classes):
                 first = k
             if (first >= 0 and k - first >= 8
                     and not _is_word_at(codes, x + 1, a, b, classes)):
                 return True
-            if x + 1 < b and digit[codes[x + 1]]:
-                x += 1
-            elif x + 2 < b and digit[codes[x + 2]] and (
-                    _is_space(codes, x + 1, classes) or codes[x + 1] == 40
-                    or codes[x + 1] == 41 or codes[x + 1] == 46 or codes[x + 1] == 45):
-                x += 2
-            else:
+            x = _next_phone_digit(codes, x, b, classes, digit)
+            if x < 0:
                 break
             k += 1
-        i = x + 1
+        i = last + 1
     return False
 
 
@@ -555,13 +564,8 @@ def _phone_end(codes, x, a, b, classes, digit):
     while True:
         if k >= 8 and not _is_word_at(codes, x + 1, a, b, classes):
             end = x + 1
-        if x + 1 < b and digit[codes[x + 1]]:
-            x += 1
-        elif x + 2 < b and digit[codes[x + 2]] and (
-                _is_space(codes, x + 1, classes) or codes[x + 1] == 40 or codes[x + 1] == 41
-                or codes[x + 1] == 46 or codes[x + 1] == 45):
-            x += 2
-        else:
+        x = _next_phone_digit(codes, x, b, classes, digit)
+        if x < 0:
             break
         k += 1
     return end

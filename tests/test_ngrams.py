@@ -197,11 +197,14 @@ def test_compiled_rounding_is_pythons_or_says_it_cannot_tell(x):
 
 def test_char_tables_equal_their_per_code_point_definition():
     """The tables are built with whole-string passes; each entry must be what the character
-    itself says (re's \\w and \\s, str.lower of one character, str.isalpha, str.isalnum)."""
+    itself says (re's \\w and \\s, str.lower of one character, isalpha, isalnum, isdecimal)."""
     import re
+
+    from moderator.runtime import digit_table
 
     classes, lower, leet, letter = ngrams.char_tables.__wrapped__()
     punctuation, alnum = ngrams.explain_tables.__wrapped__()
+    digit = digit_table.__wrapped__()
     want_classes = np.full(ngrams.BMP, ngrams.CLS_OTHER, np.uint8)
     want_lower = np.arange(ngrams.BMP, dtype=np.uint32)
     for code in range(ngrams.BMP):
@@ -215,6 +218,7 @@ def test_char_tables_equal_their_per_code_point_definition():
             want_lower[code] = ord(low)
         assert letter[code] == ch.isalpha(), hex(code)
         assert alnum[code] == ch.isalnum(), hex(code)
+        assert digit[code] == ch.isdecimal(), hex(code)
     assert np.array_equal(classes, want_classes)
     assert np.array_equal(lower, want_lower)
     assert lower[0x130] == 0x130 and lower[ord("A")] == ord("a")  # İ lowers to two: kept

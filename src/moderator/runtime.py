@@ -408,7 +408,7 @@ _TLDS = _hint_array(("com", "net", "org", "info", "biz", "ru", "io", "co", "xyz"
 @lru_cache(maxsize=1)
 def digit_table() -> np.ndarray:
     """``\\d`` (Unicode decimal digits) for every BMP code point."""
-    return np.fromiter((chr(c).isdecimal() for c in range(65536)), np.bool_, count=65536)
+    return np.fromiter(map(str.isdecimal, map(chr, range(65536))), np.bool_, count=65536)
 
 
 @nb.njit(cache=True, nogil=True)

@@ -35,15 +35,14 @@ from . import __version__
 from .errors import ModelError
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN
 from .runtime import (
-    _MONEY_HINTS,
-    _URL_HINTS,
+    COUNTED_PATTERNS,
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
     WINDOW_MIN_CHARS,
     CommentBatch,
     FittedFeatures,
-    _any_in,
+    possible_patterns,
     scoring_threads,
     text_cues,
 )
@@ -341,8 +340,8 @@ class Model:
                 k = TEXT_FEATURES.index(name)
                 zero = (0.0 - features.cue_mean_[k]) / features.cue_scale_[k]
                 deltas[name] = {}
-                # the values pattern_cues gives: counts up to 3, or 1.0 for "any"
-                for raw in (1, 2, 3) if name in _COUNTED_PATTERNS else (1.0,):
+                # the values text_cues gives: counts up to 3, or 1.0 for "any"
+                for raw in (1, 2, 3) if name in COUNTED_PATTERNS else (1.0,):
                     value = (raw - features.cue_mean_[k]) / features.cue_scale_[k]
                     shown = (np.clip(value, -CUE_CLIP, CUE_CLIP)
                              - np.clip(zero, -CUE_CLIP, CUE_CLIP))
@@ -354,8 +353,8 @@ class Model:
         """The pattern cues' (URLs, e-mail, phone numbers, money) extra weights of every
         (document, column) pair, for ``_explain``: ``(add_ptr, rows of (start, end,
         weight))``, each cue's contribution spread over the normalised characters of its
-        matches. A pattern runs once per document, only where ``cue_statistics`` and the
-        tests of ``pattern_cues`` allow a match, and gives the cue's value (its number of
+        matches. A pattern runs once per document, only where ``cue_statistics`` allows a
+        match (``possible_patterns``), and gives the cue's value (its number of
         matches) with the matches: URLs and phone numbers by the compiled matchers."""
         add_counts = np.zeros(len(pair_cols), np.int64)
         adds: list[tuple[int, int, float]] = []
@@ -375,16 +374,8 @@ class Model:
                                                                      strict=True):
                 names = []
                 if not empty[d]:
-                    # the tests of pattern_cues, after the compiled ones that imply them
-                    lowered = texts[d].lower() if may_url == 2 or may_money == 2 else ""
-                    if may_url == 1 or (may_url and _any_in(_URL_HINTS, lowered)):
-                        names.append("urls")
-                    if may_email:
-                        names.append("email")
-                    if may_phone:
-                        names.append("phone")
-                    if may_money == 1 or (may_money and _any_in(_MONEY_HINTS, lowered)):
-                        names.append("money")
+                    names = possible_patterns(texts[d], may_url, may_money, may_phone,
+                                              may_email)
                     requests.extend((d, name) for name in names if name in _COMPILED_PATTERNS)
                 allowed[d] = names
             count, ptr, span_start, span_end = pattern_spans(
@@ -405,7 +396,7 @@ class Model:
                     else:
                         n, spans = self._pattern_matches(name, texts[d], pos, offsets, noff, d)
                     if n:
-                        matches.append((name, min(n, 3) if name in _COUNTED_PATTERNS else 1.0,
+                        matches.append((name, min(n, 3) if name in COUNTED_PATTERNS else 1.0,
                                         n, spans))
                 found[d] = matches
             for p in cued:
@@ -530,8 +521,6 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 _WORD_CHAR = re.compile(r"\w")
 #: flagged comments explained per compiled call (bounds the per-character arrays)
 EXPLAIN_CHUNK = 1024
-#: pattern cues that count their matches (up to 3); the others are 1.0 on any match
-_COUNTED_PATTERNS = ("urls", "money")
 #: pattern cues whose matches the compiled matchers find (``runtime.pattern_spans`` kinds)
 _COMPILED_PATTERNS = ("urls", "phone")
 

@@ -73,6 +73,8 @@ WORD_RE = re.compile(r"\w+")
 
 #: Pattern cues whose matches explanations can point at.
 SPAN_PATTERNS = {"urls": URL_RE, "email": EMAIL_RE, "phone": PHONE_RE, "money": MONEY_RE}
+#: pattern cues whose value counts their matches (up to 3); the others are 1.0 on any match
+COUNTED_PATTERNS = ("urls", "money")
 
 TEXT_FEATURES = (
     "log_length",
@@ -150,19 +152,6 @@ def text_cues(text: str) -> list[float]:
         min(text.count("!"), 5),
         sum(map(len, words)) / max(len(words), 1),
     ]
-
-
-def pattern_cues(text: str) -> dict[str, float]:
-    """The ``SPAN_PATTERNS`` entries of ``text_cues(text)`` (same tests, same values)."""
-    lowered = text.lower()
-    digits = sum(map(text.count, "0123456789"))
-    return {
-        "urls": min(len(URL_RE.findall(text)), 3) if _any_in(_URL_HINTS, lowered) else 0,
-        "email": 1.0 if "@" in text and EMAIL_RE.search(text) else 0.0,
-        "phone": 1.0 if digits >= 9 and PHONE_RE.search(text) else 0.0,
-        "money": min(len(MONEY_RE.findall(text)), 3)
-        if digits and _any_in(_MONEY_HINTS, lowered) else 0,
-    }
 
 
 def _hint_array(hints: tuple[str, ...]) -> np.ndarray:
@@ -729,7 +718,6 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
                               "entropy", "consonant_runs", "vowel_ratio", "exclamations",
                               "mean_word_length")):
         cues[:, column[name]] = stats[:, j]
-    digits = stats[:, 9].tolist()
     may_url = stats[:, 10].tolist()
     may_money = stats[:, 11].tolist()
     may_phone = stats[:, 12].tolist()
@@ -738,17 +726,38 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     phone = stats[:, 15].tolist()
     for i in np.flatnonzero(np.any(stats[:, 10:14] > 0, axis=1)).tolist():
         text = texts[i]
-        if may_url[i] == 1 or (may_url[i] and _any_in(_URL_HINTS, text.lower())):
-            cues[i, column["urls"]] = (urls[i] if urls[i] >= 0
-                                       else min(len(URL_RE.findall(text)), 3))
-        if may_email[i] and EMAIL_RE.search(text):
-            cues[i, column["email"]] = 1.0
-        if digits[i]:
-            if may_phone[i] and (phone[i] > 0 if phone[i] >= 0 else PHONE_RE.search(text)):
-                cues[i, column["phone"]] = 1.0
-            if may_money[i] == 1 or (may_money[i] and _any_in(_MONEY_HINTS, text.lower())):
+        for name in possible_patterns(text, may_url[i], may_money[i], may_phone[i],
+                                      may_email[i]):
+            if name == "urls":
+                cues[i, column["urls"]] = (urls[i] if urls[i] >= 0
+                                           else min(len(URL_RE.findall(text)), 3))
+            elif name == "email":
+                if EMAIL_RE.search(text):
+                    cues[i, column["email"]] = 1.0
+            elif name == "phone":
+                if phone[i] > 0 if phone[i] >= 0 else PHONE_RE.search(text):
+                    cues[i, column["phone"]] = 1.0
+            else:
                 cues[i, column["money"]] = min(len(MONEY_RE.findall(text)), 3)
     return cues
+
+
+def possible_patterns(text: str, may_url, may_money, may_phone, may_email) -> list[str]:
+    """The ``SPAN_PATTERNS`` that may match ``text``, from its ``_cue_statistics`` gates
+    (columns 10-13): the URL and money hints are 1 when there, 2 when only ``str.lower``
+    can tell (İ or the Kelvin sign), phone and e-mail 1 when their pattern may match.
+    The patterns themselves still decide; this only rules out texts they cannot match."""
+    lowered = text.lower() if may_url == 2 or may_money == 2 else ""
+    names = []
+    if may_url == 1 or (may_url and _any_in(_URL_HINTS, lowered)):
+        names.append("urls")
+    if may_email:
+        names.append("email")
+    if may_phone:
+        names.append("phone")
+    if may_money == 1 or (may_money and _any_in(_MONEY_HINTS, lowered)):
+        names.append("money")
+    return names
 
 
 def _text_cues_reference(text: str) -> list[float]:

@@ -240,3 +240,14 @@ def test_pattern_spans_map_the_matches_to_normalised_characters(texts):
                 expected.append((noff[d] + kept.index(s), noff[d] + kept.index(e - 1) + 1))
         assert list(zip(start[ptr[r] : ptr[r + 1]].tolist(), end[ptr[r] : ptr[r + 1]].tolist(),
                         strict=True)) == expected
+
+
+def test_a_lone_surrogate_does_not_end_a_run_of_consonants():
+    """text_cues counts consonant runs in the UTF-8 bytes, where encode("utf-8", "ignore")
+    drops a lone surrogate: "sd\\ud800http" is one run of six (Hypothesis found the compiled
+    pass ending it at the surrogate)."""
+    from moderator.runtime import TEXT_FEATURES, text_cues, text_cues_batch
+
+    column = TEXT_FEATURES.index("consonant_runs")
+    for text in ("usd\ud800http://", "sd\ud800\udc00fgh kk", "bcd\u00e9fgh"):
+        assert text_cues_batch([text])[0, column] == text_cues(text)[column], text

@@ -331,9 +331,10 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
                     wild = True
                 if not url and url_others:
                     url = _hint_at(codes, i, b, c, url_hints)
-                if run >= 5:
-                    consonant_runs += 1
-                run = 0
+                if not 0xD800 <= c <= 0xDFFF:  # a lone surrogate leaves the bytes: runs go on
+                    if run >= 5:
+                        consonant_runs += 1
+                    run = 0
                 is_word = 1 if c < 65536 and classes[c] == 1 else 0
             word_chars += is_word
             words += is_word & (1 - in_word)

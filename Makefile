@@ -7,7 +7,10 @@ TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test bench lint model clean
 
-$(STAMP): pyproject.toml
+# The compiled kernels are built by the install: a change to their sources reinstalls.
+KERNEL_SOURCES := setup.py $(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
+
+$(STAMP): pyproject.toml $(KERNEL_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .

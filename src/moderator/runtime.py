@@ -20,6 +20,8 @@ import numba as nb
 import numpy as np
 import scipy.sparse as sp
 
+from .kernels import I64, Kernel, array
+
 WINDOW_MIN_CHARS = 120  # shorter comments are scored whole only
 #: texts per compiled scoring call: arrays that stay small (RSS, caches), work to share out
 SCORE_CHUNK = 2048
@@ -852,30 +854,26 @@ def _rowwise_dot(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.nd
     index = np.asarray(index, dtype=np.int64)
     order = np.argsort(index, kind="stable")
     order = order[index[order] >= 0]
-    _rowwise_dot_kernel(X.indptr, X.indices, X.data, U.indptr, U.indices, U.data, index,
-                        order, np.zeros(U.shape[1], U.data.dtype), out)
+    # float32 products where both are float32 (the word blocks), else float64 throughout
+    both32 = X.data.dtype == np.float32 and U.data.dtype == np.float32
+    dtype = np.float32 if both32 else np.float64
+    kernel = _ROWWISE_DOT_F32 if both32 else _ROWWISE_DOT_F64
+    kernel(X.indptr.astype(np.int64), X.indices.astype(np.int32, copy=False),
+           X.data.astype(dtype, copy=False), U.indptr.astype(np.int64),
+           U.indices.astype(np.int32, copy=False), U.data.astype(dtype, copy=False), index,
+           order, len(order), np.zeros(U.shape[1], dtype), out)
     return out
 
 
-@nb.njit(cache=True, nogil=True)
-def _rowwise_dot_kernel(x_ptr, x_cols, x_data, u_ptr, u_cols, u_data, index, order, dense,
-                        out):
-    current = -1
-    for r in range(order.shape[0]):
-        i = order[r]
-        g = index[i]
-        if g != current:
-            if current >= 0:
-                for q in range(u_ptr[current], u_ptr[current + 1]):
-                    dense[u_cols[q]] = 0
-            # the first of repeated columns, as a search in sorted indices finds it
-            for q in range(u_ptr[g + 1] - 1, u_ptr[g] - 1, -1):
-                dense[u_cols[q]] = u_data[q]
-            current = g
-        total = 0.0
-        for q in range(x_ptr[i], x_ptr[i + 1]):
-            total += x_data[q] * dense[x_cols[q]]
-        out[i] = total
+def _rowwise_dot_kernel(dtype):
+    return Kernel(f"rowwise_dot_{'f64' if dtype == np.float64 else 'f32'}", None,
+                  array(np.int64), array(np.int32), array(dtype), array(np.int64),
+                  array(np.int32), array(dtype), array(np.int64), array(np.int64), I64,
+                  array(dtype), array(np.float64))
+
+
+_ROWWISE_DOT_F32 = _rowwise_dot_kernel(np.float32)
+_ROWWISE_DOT_F64 = _rowwise_dot_kernel(np.float64)
 
 
 def _rowwise_dot_reference(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ setup(
             sources=[str(p.relative_to(HERE)) for p in _sources.source_files()
                      if p.suffix == ".c"],
             depends=[str(p.relative_to(HERE)) for p in _sources.source_files()],
+            libraries=["m"],
             define_macros=[("MODERATOR_KERNELS_DIGEST", f'"{_sources.source_digest()}"')],
             # -ffp-contract=off: no fused multiply-adds, so every sum is rounded as the
             # reference implementations round it (the tests compare them bit for bit)

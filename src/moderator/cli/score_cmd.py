@@ -66,9 +66,11 @@ def load_policy_and_model(model_path, config_path, thresholds, load=True):
     policy = load_policy(config_path) if config_path else Policy()
     model_path = model_path or policy.model_path
     model = moderator.load_model(model_path)
+    from moderator.kernels import library
     from moderator.runtime import scoring_threads
 
     scoring_threads()  # a bad $MODERATOR_THREADS stops the command here, not file by file
+    library()  # so does a missing or stale build of the compiled kernels
     policy.validate(model.attributes)
     for name in thresholds:
         if name not in model.attributes:

@@ -441,7 +441,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
     Table money_hints = {money_hint_codes, money_rows, money_width};
     Table tlds = {tld_codes, tld_rows, tld_width};
     int64_t scratch[3];
-    int64_t ascii_counts[128];
+    int64_t ascii_counts[128] = {0};
     bool url_starts[128], money_starts[128];
     bool url_others = hint_starts(url_hints, url_starts);
     bool money_others = hint_starts(money_hints, money_starts);
@@ -462,7 +462,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
         int64_t in_word = 0;
         bool wild = false, astral = false, url = false, at = false;
         int64_t n_other = 0;
-        memset(ascii_counts, 0, sizeof ascii_counts);
+        uint64_t seen[2] = {0, 0}; /* the ASCII characters counted in ascii_counts */
         for (int64_t i = a; i < b; i++) {
             uint32_t c = codes[i];
             int64_t is_word;
@@ -471,6 +471,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
                 int64_t f = flags[c];
                 n_bytes += 1;
                 ascii_counts[c] += 1;
+                seen[c >> 6] |= 1ULL << (c & 63);
                 upper += f & 1;
                 lower += (f >> 1) & 1;
                 digits += (f >> 2) & 1;
@@ -523,10 +524,12 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
         if (total > 0) {
             /* over the distinct characters in code point order, as a sort would give them:
              * ASCII counted in a table, the rest (rarer) sorted */
-            for (int c = 0; c < 128; c++) {
-                if (ascii_counts[c]) {
+            for (int half = 0; half < 2; half++) {
+                for (uint64_t bits = seen[half]; bits; bits &= bits - 1) {
+                    int c = half * 64 + __builtin_ctzll(bits);
                     double p = (double)ascii_counts[c] / (double)total;
                     entropy -= p * log2(p);
+                    ascii_counts[c] = 0; /* zero again for the next text */
                 }
             }
             if (n_other) {

@@ -445,7 +445,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
     bool url_starts[128], money_starts[128];
     bool url_others = hint_starts(url_hints, url_starts);
     bool money_others = hint_starts(money_hints, money_starts);
-    (void)url_starts; /* the ASCII starts are in flags (bit 256) */
+    /* (the URL hints' ASCII starts are also bit 256 of flags, which the pass reads) */
     int64_t longest = 0;
     for (int64_t d = 0; d < ndoc; d++)
         if (offsets[d + 1] - offsets[d] > longest)

@@ -251,3 +251,19 @@ def test_a_lone_surrogate_does_not_end_a_run_of_consonants():
     column = TEXT_FEATURES.index("consonant_runs")
     for text in ("usd\ud800http://", "sd\ud800\udc00fgh kk", "bcd\u00e9fgh"):
         assert text_cues_batch([text])[0, column] == text_cues(text)[column], text
+
+
+def test_entropy_of_long_texts_beyond_ascii_equals_text_cues():
+    """The compiled entropy sorts a text's non-ASCII characters to count them: long texts
+    (past the sort's small-run cutoff), sorted, reversed, all equal, few and many distinct."""
+    from moderator.runtime import TEXT_FEATURES, text_cues, text_cues_batch
+
+    rng = np.random.default_rng(5)
+    column = TEXT_FEATURES.index("entropy")
+    few = "".join(map(chr, rng.integers(0x400, 0x408, 3000)))
+    many = "".join(map(chr, rng.integers(0x80, 0xD7FF, 3000)))
+    texts = [few, many, "".join(sorted(many)), "".join(sorted(many, reverse=True)),
+             "é" * 500, "ab" + "éü" * 40 + "ß🙂" * 9 + "\ud800" * 3, few + "abc" * 50 + many]
+    got = text_cues_batch(texts)[:, column]
+    for text, value in zip(texts, got, strict=True):
+        assert value == pytest.approx(text_cues(text)[column], rel=1e-12, abs=1e-12)

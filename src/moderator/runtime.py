@@ -20,7 +20,7 @@ import numba as nb
 import numpy as np
 import scipy.sparse as sp
 
-from .kernels import I64, Kernel, array
+from .kernels import BOOL, I64, Kernel, array
 
 WINDOW_MIN_CHARS = 120  # shorter comments are scored whole only
 #: texts per compiled scoring call: arrays that stay small (RSS, caches), work to share out
@@ -194,75 +194,13 @@ def _ascii_flags() -> np.ndarray:
 _ASCII_FLAGS = _ascii_flags()
 
 
-# The only characters whose str.lower() holds an ASCII character without being ASCII
-# (İ -> "i̇", the Kelvin sign -> "k"): a text with one may match any hint.
-_LOWER_TO_ASCII = (0x130, 0x212A)
-
-
-@nb.njit(cache=True, nogil=True)
-def _lower_ascii(c):
-    return c | 32 if 65 <= c <= 90 else c
-
-
-@nb.njit(cache=True, nogil=True)
-def _hint_starts(hints):
-    """Per ASCII character, whether a hint starts with it; and whether any hint starts
-    beyond ASCII."""
-    starts = np.zeros(128, np.bool_)
-    others = False
-    for h in range(hints.shape[0]):
-        if hints[h, 0] < 128:
-            starts[hints[h, 0]] = True
-        else:
-            others = True
-    return starts, others
-
-
-@nb.njit(cache=True, nogil=True)
-def _hint_at(codes, i, b, first, hints):
-    """Whether one of ``hints`` starts at ``codes[i]`` (lower-cased to ``first``), lower-cased
-    as str.lower() does for these hints."""
-    for h in range(hints.shape[0]):
-        if hints[h, 0] != first:
-            continue
-        ok = True
-        for q in range(1, hints.shape[1]):
-            want = hints[h, q]
-            if want == 0:
-                break
-            if i + q >= b or _lower_ascii(codes[i + q]) != want:
-                ok = False
-                break
-        if ok:
-            return True
-    return False
-
-
-@nb.njit(cache=True, nogil=True)
-def _has_hint(codes, a, b, hints):
-    """Whether ``codes[a:b]``, lower-cased as str.lower() does for these hints, holds one of
-    ``hints`` (the caller handles the characters of ``_LOWER_TO_ASCII``)."""
-    starts, others = _hint_starts(hints)
-    for i in range(a, b):
-        first = _lower_ascii(codes[i])
-        if first < 128:
-            if not starts[first]:
-                continue
-        elif not others:
-            continue
-        if _hint_at(codes, i, b, first, hints):
-            return True
-    return False
-
-
-@nb.njit(cache=True, nogil=True)
 def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds):
     """Per text, the character-statistics cues of ``text_cues`` (all but the patterns) and
     the digit count, in one compiled pass. Ratios are over UTF-8 bytes, as in text_cues.
     Columns 10 and 11: whether the URL / money hints (money: with a digit) are in the
     lower-cased text: 1 where they are (``_any_in`` True), 0 where they are not, 2 where
-    ``_any_in`` must tell (a character of ``_LOWER_TO_ASCII``: str.lower() makes ASCII of
-    it; otherwise it maps ASCII letters as the compiled test does and keeps the rest
+    ``_any_in`` must tell (İ or the Kelvin sign, whose str.lower() holds ASCII without
+    being ASCII; otherwise it maps ASCII letters as the compiled test does and keeps the rest
     non-ASCII, one character each); 12 and 13: whether ``PHONE_RE`` (9 digits or more)
     and ``EMAIL_RE`` may match; the regular expressions run only where these allow.
 
@@ -274,125 +212,23 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
     9 digits, an ``@``)."""
     ndoc = offsets.shape[0] - 1
     out = np.zeros((ndoc, 16))
-    scratch = np.empty(3, np.int64)
-    ascii_counts = np.zeros(128, np.int64)
-    url_starts, url_others = _hint_starts(url_hints)
-    longest = 0
-    for d in range(ndoc):
-        longest = max(longest, offsets[d + 1] - offsets[d])
-    other = np.empty(longest, codes.dtype)
-    for d in range(ndoc):
-        a = offsets[d]
-        b = offsets[d + 1]
-        n_bytes = 0
-        upper = lower = digits = symbols = vowels = bangs = 0
-        words = word_chars = consonant_runs = run = 0
-        in_word = 0
-        wild = False
-        astral = False
-        url = False
-        at = False
-        n_other = 0
-        ascii_counts[:] = 0
-        for i in range(a, b):
-            c = codes[i]
-            if c < 0x80:
-                # branch-free: the character's flags from one table
-                f = _ASCII_FLAGS[c]
-                n_bytes += 1
-                ascii_counts[c] += 1
-                upper += f & 1
-                lower += (f >> 1) & 1
-                digits += (f >> 2) & 1
-                symbols += (f >> 3) & 1
-                bangs += (f >> 4) & 1
-                vowels += (f >> 5) & 1
-                consonant = (f >> 6) & 1
-                is_word = (f >> 7) & 1
-                # a run of consonants ends at any other character
-                consonant_runs += (1 - consonant) & (run >= 5)
-                run = (run + 1) * consonant
-                if f >= 256:  # "@" or where a URL hint can start
-                    if c == 64:
-                        at = True
-                    elif not url:
-                        url = _hint_at(codes, i, b, c | 32 if 65 <= c <= 90 else c, url_hints)
-            else:
-                if c < 0x800:
-                    n_bytes += 2
-                elif 0xD800 <= c <= 0xDFFF:
-                    pass  # a lone surrogate: dropped by encode("utf-8", "ignore")
-                elif c < 0x10000:
-                    n_bytes += 3
-                else:
-                    n_bytes += 4
-                    astral = True
-                other[n_other] = c
-                n_other += 1
-                if c == _LOWER_TO_ASCII[0] or c == _LOWER_TO_ASCII[1]:
-                    wild = True
-                if not url and url_others:
-                    url = _hint_at(codes, i, b, c, url_hints)
-                if not 0xD800 <= c <= 0xDFFF:  # a lone surrogate leaves the bytes: runs go on
-                    if run >= 5:
-                        consonant_runs += 1
-                    run = 0
-                is_word = 1 if c < 65536 and classes[c] == 1 else 0
-            word_chars += is_word
-            words += is_word & (1 - in_word)
-            in_word = is_word
-        if run >= 5:
-            consonant_runs += 1
-        total = b - a
-        entropy = 0.0
-        if total > 0:
-            # over the distinct characters in code point order, as a sort would give them:
-            # ASCII counted in a table, the rest (rarer) sorted
-            for c in range(128):
-                if ascii_counts[c]:
-                    p = ascii_counts[c] / total
-                    entropy -= p * np.log2(p)
-            if n_other:
-                ordered = np.sort(other[:n_other])
-                count = 1
-                for i in range(1, n_other + 1):
-                    if i < n_other and ordered[i] == ordered[i - 1]:
-                        count += 1
-                    else:
-                        p = count / total
-                        entropy -= p * np.log2(p)
-                        count = 1
-        letters = upper + lower
-        out[d, 0] = np.log1p(total)
-        out[d, 1] = upper / max(letters, 1)
-        out[d, 2] = digits / max(n_bytes, 1)
-        out[d, 3] = symbols / max(n_bytes, 1)
-        out[d, 4] = entropy
-        out[d, 5] = consonant_runs / max(words, 1)
-        out[d, 6] = vowels / max(letters, 1)
-        out[d, 7] = min(bangs, 5)
-        out[d, 8] = word_chars / max(words, 1)
-        out[d, 9] = digits
-        # 1: a hint is there (as _any_in finds it), 2: Python must tell (wild characters)
-        out[d, 10] = 1 if url else (2 if wild else 0)
-        if digits > 0:
-            out[d, 11] = 1 if _has_hint(codes, a, b, money_hints) else (2 if wild else 0)
-        out[d, 12] = digits >= 9 and _may_be_phone(codes, a, b, classes)
-        out[d, 13] = at and _may_be_email(codes, a, b, classes)
-        if out[d, 10]:
-            out[d, 14] = -1 if astral else _url_matches(codes, a, b, classes, tlds, 3,
-                                                        scratch, scratch)
-        if out[d, 12]:
-            out[d, 15] = -1 if astral else _phone_search(codes, a, b, classes, digit)
+    if _CUE_STATISTICS(codes, offsets, ndoc, classes, _ASCII_FLAGS, url_hints,
+                       *url_hints.shape, money_hints, *money_hints.shape, digit, tlds,
+                       *tlds.shape, out) < 0:
+        raise MemoryError("no memory for the cue statistics' scratch")
     return out
 
 
+_CUE_STATISTICS = Kernel("cue_statistics", I64, array(np.uint32), array(np.int64), I64,
+                         array(np.uint8), array(np.int64), array(np.uint32, 2), I64, I64,
+                         array(np.uint32, 2), I64, I64, array(np.bool_), array(np.uint32, 2),
+                         I64, I64, array(np.float64, 2))
+
+
 # --- URL_RE and PHONE_RE, compiled (for texts within the BMP) ----------------------------------
-# Under re.I, [a-z] and the letters of URL_RE match these besides the ASCII ones (a test
-# checks every BMP character against the regular expressions).
-_FOLDS_TO_I = (0x130, 0x131)  # İ, dotless ı
-_FOLDS_TO_S = 0x17F  # long ſ
-_FOLDS_TO_K = 0x212A  # Kelvin sign
+# In C (csrc/runtime.c). Under re.I, [a-z] and the letters of URL_RE match İ, dotless ı,
+# long ſ and the Kelvin sign besides the ASCII ones (a test checks every BMP character
+# against the regular expressions).
 _TLDS = _hint_array(("com", "net", "org", "info", "biz", "ru", "io", "co", "xyz", "top", "shop",
                      "ly"))
 
@@ -403,192 +239,50 @@ def digit_table() -> np.ndarray:
     return np.fromiter(map(str.isdecimal, map(chr, range(65536))), np.bool_, count=65536)
 
 
-@nb.njit(cache=True, nogil=True)
-def _is_space(codes, i, classes):
-    return classes[codes[i]] == 0
+def _same_letter(c: int, want: int) -> bool:
+    """Whether code point ``c`` matches the ASCII character ``want`` as a pattern compiled
+    with re.I."""
+    return _SAME_LETTER(int(c), int(want))
 
 
-@nb.njit(cache=True, nogil=True)
-def _is_word_at(codes, i, a, b, classes):
-    """``\\w`` at i (False outside [a, b))."""
-    return a <= i < b and classes[codes[i]] == 1
-
-
-@nb.njit(cache=True, nogil=True)
-def _same_letter(c, want):
-    """Whether ``c`` matches the ASCII character ``want`` as a pattern compiled with re.I."""
-    if c < 128:
-        if 97 <= want <= 122:
-            return (c | 32) == want
-        return c == want
-    if want == 105:
-        return c == _FOLDS_TO_I[0] or c == _FOLDS_TO_I[1]
-    if want == 115:
-        return c == _FOLDS_TO_S
-    return False
-
-
-@nb.njit(cache=True, nogil=True)
-def _literal_at(codes, i, b, word):
-    """Whether ``word`` (a row of code points padded with 0) is at i, as re.I matches."""
-    for q in range(word.shape[0]):
-        if word[q] == 0:
-            return True
-        if i + q >= b or not _same_letter(codes[i + q], word[q]):
-            return False
-    return True
-
-
-@nb.njit(cache=True, nogil=True)
-def _in_host_class(c):
+def _in_host_class(c: int) -> bool:
     """``[a-z0-9-]`` under re.I."""
-    if c < 128:
-        return (65 <= c <= 90) or (97 <= c <= 122) or (48 <= c <= 57) or c == 45
-    return (c == _FOLDS_TO_I[0] or c == _FOLDS_TO_I[1] or c == _FOLDS_TO_S
-            or c == _FOLDS_TO_K)
+    return _IN_HOST_CLASS(int(c))
 
 
-@nb.njit(cache=True, nogil=True)
-def _url_starts_at(codes, s, a, b, classes, tlds):
-    """Whether a match of ``URL_RE`` starts at s. Every one of its branches then runs to
-    the next whitespace: matches are [s, next whitespace)."""
-    c = codes[s]
-    if _same_letter(c, 104):  # https?://\S+
-        if (s + 4 < b and _same_letter(codes[s + 1], 116) and _same_letter(codes[s + 2], 116)
-                and _same_letter(codes[s + 3], 112)):
-            p = s + 4
-            if _same_letter(codes[p], 115):
-                p += 1
-            if (p + 3 < b and codes[p] == 58 and codes[p + 1] == 47 and codes[p + 2] == 47
-                    and not _is_space(codes, p + 3, classes)):
-                return True
-    if _same_letter(c, 119):  # www\.\S+
-        if (s + 4 < b and _same_letter(codes[s + 1], 119) and _same_letter(codes[s + 2], 119)
-                and codes[s + 3] == 46 and not _is_space(codes, s + 4, classes)):
-            return True
-    # \b[a-z0-9-]+\.(?:com|...|ly)\b\S*
-    if not _in_host_class(c):
-        return False
-    if _is_word_at(codes, s - 1, a, b, classes) == _is_word_at(codes, s, a, b, classes):
-        return False
-    j = s + 1
-    while j < b and _in_host_class(codes[j]):
-        j += 1
-    if j >= b or codes[j] != 46:
-        return False
-    for t in range(tlds.shape[0]):
-        if _literal_at(codes, j + 1, b, tlds[t]):
-            n = 0
-            while n < tlds.shape[1] and tlds[t, n] != 0:
-                n += 1
-            if not _is_word_at(codes, j + 1 + n, a, b, classes):
-                return True
-    return False
-
-
-@nb.njit(cache=True, nogil=True)
-def _url_matches(codes, a, b, classes, tlds, limit, starts, ends):
+def _url_matches(codes, a, b, classes, tlds, limit, starts, ends) -> int:
     """The first ``limit`` matches of ``URL_RE`` in codes[a:b] (as ``finditer`` finds them)
-    into ``starts``/``ends`` (offsets from a); returns how many. BMP texts only."""
-    n = 0
-    s = a
-    while s < b and n < limit:
-        if _url_starts_at(codes, s, a, b, classes, tlds):
-            e = s + 1
-            while e < b and not _is_space(codes, e, classes):
-                e += 1
-            starts[n] = s - a
-            ends[n] = e - a
-            n += 1
-            s = e
-        else:
-            s += 1
-    return n
+    into ``starts``/``ends`` (offsets from a; no more than they hold); returns how many.
+    BMP texts only."""
+    limit = min(int(limit), len(starts), len(ends))
+    return _URL_MATCHES(codes, int(a), int(b), classes, tlds, *tlds.shape, limit, starts, ends)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _next_phone_digit(codes, x, b, classes, digit):
-    """Where ``PHONE_RE``'s chain of digits goes on after the digit at x: the next character,
-    or the one after a single ``\\s().-`` separator; -1 where the chain ends."""
-    if x + 1 < b and digit[codes[x + 1]]:
-        return x + 1
-    if x + 2 < b and digit[codes[x + 2]] and (
-            _is_space(codes, x + 1, classes) or codes[x + 1] == 40 or codes[x + 1] == 41
-            or codes[x + 1] == 46 or codes[x + 1] == 45):
-        return x + 2
-    return -1
-
-
-@nb.njit(cache=True, nogil=True)
-def _phone_search(codes, a, b, classes, digit):
+def _phone_search(codes, a, b, classes, digit) -> bool:
     """Whether ``PHONE_RE`` matches in codes[a:b] (BMP texts only): a chain of digits, each
     next one adjacent or after one of ``\\s().-``, from a digit after no word character to
     one before none, 9 digits or more."""
-    i = a
-    while i < b:
-        if not digit[codes[i]]:
-            i += 1
-            continue
-        first = -1  # chain index of the earliest possible start
-        k = 0
-        x = i
-        while True:
-            last = x
-            if first < 0 and not _is_word_at(codes, x - 1, a, b, classes):
-                first = k
-            if (first >= 0 and k - first >= 8
-                    and not _is_word_at(codes, x + 1, a, b, classes)):
-                return True
-            x = _next_phone_digit(codes, x, b, classes, digit)
-            if x < 0:
-                break
-            k += 1
-        i = last + 1
-    return False
+    return _PHONE_SEARCH(codes, int(a), int(b), classes, digit)
 
 
-@nb.njit(cache=True, nogil=True)
-def _phone_end(codes, x, a, b, classes, digit):
-    """End of the longest ``PHONE_RE`` match whose first digit is at x (its start already
-    allowed by the look-behind), or -1."""
-    k = 0
-    end = -1
-    while True:
-        if k >= 8 and not _is_word_at(codes, x + 1, a, b, classes):
-            end = x + 1
-        x = _next_phone_digit(codes, x, b, classes, digit)
-        if x < 0:
-            break
-        k += 1
-    return end
-
-
-@nb.njit(cache=True, nogil=True)
-def _phone_matches(codes, a, b, classes, digit, starts, ends):
+def _phone_matches(codes, a, b, classes, digit, starts, ends) -> int:
     """The matches of ``PHONE_RE`` in codes[a:b] as ``finditer`` finds them, into
-    ``starts``/``ends`` (offsets from a); returns how many. BMP texts only."""
-    n = 0
-    s = a
-    while s < b:
-        e = -1
-        if not _is_word_at(codes, s - 1, a, b, classes):
-            c = codes[s]
-            if c == 43:  # \+?
-                if s + 1 < b and digit[codes[s + 1]]:
-                    e = _phone_end(codes, s + 1, a, b, classes, digit)
-            elif digit[c]:
-                e = _phone_end(codes, s, a, b, classes, digit)
-        if e > 0:
-            starts[n] = s - a
-            ends[n] = e - a
-            n += 1
-            s = e
-        else:
-            s += 1
-    return n
+    ``starts``/``ends`` (offsets from a; no more than they hold); returns how many. BMP
+    texts only."""
+    return _PHONE_MATCHES(codes, int(a), int(b), classes, digit, min(len(starts), len(ends)),
+                          starts, ends)
 
 
-@nb.njit(cache=True, nogil=True)
+_SAME_LETTER = Kernel("same_letter_of", BOOL, I64, I64)
+_IN_HOST_CLASS = Kernel("in_host_class_of", BOOL, I64)
+_URL_MATCHES = Kernel("url_matches_at", I64, array(np.uint32), I64, I64, array(np.uint8),
+                      array(np.uint32, 2), I64, I64, I64, array(np.int64), array(np.int64))
+_PHONE_SEARCH = Kernel("phone_search_at", BOOL, array(np.uint32), I64, I64, array(np.uint8),
+                       array(np.bool_))
+_PHONE_MATCHES = Kernel("phone_matches_at", I64, array(np.uint32), I64, I64, array(np.uint8),
+                        array(np.bool_), I64, array(np.int64), array(np.int64))
+
+
 def _pattern_spans(codes, offsets, pos, noff, req_doc, req_kind, classes, digit, tlds):
     """For explanations: per request r, the matches of ``URL_RE`` (``req_kind[r]`` 0) or
     ``PHONE_RE`` (1) in text ``req_doc[r]`` of ``ngrams._codes`` output, as normalised
@@ -597,49 +291,24 @@ def _pattern_spans(codes, offsets, pos, noff, req_doc, req_kind, classes, digit,
     ``count[r]`` is the number of matches, -1 where Python must find them (a character
     beyond the BMP)."""
     nreq = req_doc.shape[0]
+    lengths = offsets[req_doc + 1] - offsets[req_doc]
+    cap = int(lengths.sum())
+    longest = int(lengths.max()) if nreq else 0
     count = np.zeros(nreq, np.int64)
     ptr = np.zeros(nreq + 1, np.int64)
-    cap = 0
-    longest = 0
-    for r in range(nreq):
-        d = req_doc[r]
-        cap += offsets[d + 1] - offsets[d]
-        longest = max(longest, offsets[d + 1] - offsets[d])
     out_s = np.empty(cap, np.int64)
     out_e = np.empty(cap, np.int64)
-    starts = np.empty(longest + 1, np.int64)
-    ends = np.empty(longest + 1, np.int64)
-    m = 0
-    for r in range(nreq):
-        d = req_doc[r]
-        a = offsets[d]
-        b = offsets[d + 1]
-        astral = False
-        for i in range(a, b):
-            if codes[i] >= 65536:
-                astral = True
-                break
-        if astral:
-            count[r] = -1
-            ptr[r + 1] = m
-            continue
-        if req_kind[r] == 0:
-            n = _url_matches(codes, a, b, classes, tlds, b - a + 1, starts, ends)
-        else:
-            n = _phone_matches(codes, a, b, classes, digit, starts, ends)
-        count[r] = n
-        na = noff[d]
-        kept = pos[na : noff[d + 1]]
-        for q in range(n):
-            first = np.searchsorted(kept, a + starts[q])
-            last = np.searchsorted(kept, a + ends[q] - 1)
-            if (first < kept.shape[0] and last < kept.shape[0] and kept[first] == a + starts[q]
-                    and kept[last] == a + ends[q] - 1 and last >= first):
-                out_s[m] = na + first
-                out_e[m] = na + last + 1
-                m += 1
-        ptr[r + 1] = m
+    m = _PATTERN_SPANS(codes, offsets, pos, noff, req_doc, req_kind, nreq, classes, digit, tlds,
+                       *tlds.shape, np.empty(longest + 1, np.int64),
+                       np.empty(longest + 1, np.int64), count, ptr, out_s, out_e)
     return count, ptr, out_s[:m], out_e[:m]
+
+
+_PATTERN_SPANS = Kernel("pattern_spans", I64, array(np.uint32), array(np.int64),
+                        array(np.int64), array(np.int64), array(np.int64), array(np.int64), I64,
+                        array(np.uint8), array(np.bool_), array(np.uint32, 2), I64, I64,
+                        array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                        array(np.int64), array(np.int64))
 
 
 def pattern_spans(codes, offsets, pos, noff, req_doc, req_kind):
@@ -648,51 +317,6 @@ def pattern_spans(codes, offsets, pos, noff, req_doc, req_kind):
 
     return _pattern_spans(codes, offsets, pos, noff, np.asarray(req_doc, np.int64),
                           np.asarray(req_kind, np.int64), char_tables()[0], digit_table(), _TLDS)
-
-
-@nb.njit(cache=True, nogil=True)
-def _may_be_email(codes, a, b, classes):
-    """False only when ``EMAIL_RE`` cannot match: no ``@`` after a name character with a
-    run of word characters or ``-`` after it, then ``.`` and a letter. Non-ASCII characters
-    may be word characters or letters (\\w and re.I are Unicode-aware), so they count."""
-    for i in range(a + 1, b - 3):
-        if codes[i] != 64:
-            continue
-        c = codes[i - 1]
-        if not (c >= 128 or classes[c] == 1 or c == 46 or c == 43 or c == 45):
-            continue
-        j = i + 1
-        while j < b and (codes[j] >= 128 or classes[codes[j]] == 1 or codes[j] == 45):
-            j += 1
-        if j > i + 1 and j + 1 < b and codes[j] == 46:
-            c = codes[j + 1]
-            if c >= 128 or (65 <= c <= 90) or (97 <= c <= 122):
-                return True
-    return False
-
-
-@nb.njit(cache=True, nogil=True)
-def _may_be_phone(codes, a, b, classes):
-    """False only when ``PHONE_RE`` cannot match: no chain of 9 digits with at most one
-    separator (whitespace, ``().-``) between two. Any non-ASCII character may be a digit or
-    a separator (\\d and \\s are Unicode), so it counts as a digit."""
-    run = 0
-    gap = False
-    for i in range(a, b):
-        c = codes[i]
-        if (48 <= c <= 57) or c >= 128:
-            run += 1
-            gap = False
-            if run >= 9:
-                return True
-        elif classes[c] == 0 or c == 40 or c == 41 or c == 46 or c == 45:
-            if gap:
-                run = 0
-            gap = True
-        else:
-            run = 0
-            gap = False
-    return False
 
 
 def text_cues_batch(texts: Sequence[str]) -> np.ndarray:

@@ -9,6 +9,9 @@
 /* n-grams ahead whose table rows are requested while one is summed (random reads in a table
  * of tens of MB: with 16 in flight they cost about a fifth as much) */
 #define PREFETCH 16
+#ifndef EARLY
+#define EARLY 3
+#endif
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v2d __attribute__((vector_size(16)));
@@ -70,38 +73,67 @@ static inline void close_window(double *out_win, int64_t k, double *dot_c, doubl
     }
 }
 
+/* What hashing a document needs: its text, the n-gram ranges and blocks, scratch space and
+ * the table whose rows are requested as their columns are known. */
+struct hashing {
+    const uint32_t *nc;
+    const uint8_t *ncls;
+    int64_t char_lo, char_hi, word_lo, word_hi, word_offset;
+    uint64_t char_mask, word_mask, url_hash;
+    uint64_t *scratch; /* 5 rows of `row` uint64, `row` at least a document's length */
+    int64_t row;
+    const float *table;
+    int64_t stride;
+};
+
+/* One document's n-gram columns, window by window: each window's character n-grams
+ * (cols[win_first[w]:win_words[w]]), then its word n-grams (to win_first[w + 1]). */
+struct columns {
+    int64_t *cols;
+    int64_t *win_first; /* n_win + 1 */
+    int64_t *win_words; /* n_win */
+    int64_t n_cols, n_win;
+};
+
+static inline void request_row(const struct hashing *h, int64_t col)
+{
+    __builtin_prefetch(h->table + col * h->stride, 0, EARLY);
+}
+
 /* Append the columns of the character n-grams starting in [seg_start, seg_end) of a
  * document ending at b to cols[n_cols:] (position by position, shortest first); returns the
  * new n_cols. For the usual 2-5 grams, the positions with all four are hashed one n-gram
- * length at a time over all positions (scratch: 5 rows of `row` uint64, at least the
- * window's length). */
-static inline int64_t char_columns(const uint32_t *nc, int64_t seg_start, int64_t seg_end,
-                                   int64_t b, int64_t char_lo, int64_t char_hi,
-                                   uint64_t char_mask, int64_t *cols, int64_t n_cols,
-                                   uint64_t *restrict scratch, int64_t row)
+ * length at a time over all positions. */
+static inline int64_t char_columns(const struct hashing *hs, int64_t seg_start, int64_t seg_end,
+                                   int64_t b, int64_t *cols, int64_t n_cols)
 {
+    const uint32_t *nc = hs->nc;
+    int64_t char_lo = hs->char_lo, char_hi = hs->char_hi;
+    uint64_t char_mask = hs->char_mask;
     int64_t start = seg_start;
     if (char_lo == 2 && char_hi == 5) {
         int64_t full = (seg_end < b - 4 ? seg_end : b - 4) - seg_start;
         if (full > 0) {
             const uint32_t *c = nc + seg_start;
-            uint64_t *restrict h = scratch;
+            int64_t row = hs->row;
+            uint64_t *restrict h = hs->scratch;
             for (int64_t t = 0; t < full; t++)
                 h[t] = ((FNV_OFFSET ^ SALT_CHAR) ^ (uint64_t)c[t]) * FNV_PRIME;
             for (int64_t n = 1; n < 5; n++) {
-                uint64_t *restrict out = scratch + n * row;
+                uint64_t *restrict out = hs->scratch + n * row;
                 for (int64_t t = 0; t < full; t++) {
                     uint64_t v = (h[t] ^ (uint64_t)c[t + n]) * FNV_PRIME;
                     h[t] = v;
                     out[t] = mix(v) & char_mask;
                 }
             }
+            const uint64_t *scratch = hs->scratch;
             int64_t *dst = cols + n_cols;
             for (int64_t t = 0; t < full; t++) {
-                dst[4 * t] = (int64_t)scratch[row + t];
-                dst[4 * t + 1] = (int64_t)scratch[2 * row + t];
-                dst[4 * t + 2] = (int64_t)scratch[3 * row + t];
-                dst[4 * t + 3] = (int64_t)scratch[4 * row + t];
+                for (int64_t n = 0; n < 4; n++) {
+                    dst[4 * t + n] = (int64_t)scratch[(n + 1) * row + t];
+                    request_row(hs, dst[4 * t + n]);
+                }
             }
             n_cols += 4 * full;
             start = seg_start + full;
@@ -113,11 +145,59 @@ static inline int64_t char_columns(const uint32_t *nc, int64_t seg_start, int64_
             if (i + n > b)
                 break;
             h = (h ^ (uint64_t)nc[i + n - 1]) * FNV_PRIME;
-            if (n >= char_lo)
-                cols[n_cols++] = (int64_t)(mix(h) & char_mask);
+            if (n >= char_lo) {
+                cols[n_cols] = (int64_t)(mix(h) & char_mask);
+                request_row(hs, cols[n_cols++]);
+            }
         }
     }
     return n_cols;
+}
+
+/* The columns of document [a, b), as _enumerate orders them; every row is requested
+ * (prefetched) as its column is known. */
+static inline void hash_document(const struct hashing *hs, int64_t a, int64_t b,
+                                 struct columns *doc)
+{
+    const uint32_t *nc = hs->nc;
+    const uint8_t *ncls = hs->ncls;
+    int64_t word_lo = hs->word_lo, word_hi = hs->word_hi;
+    int64_t *cols = doc->cols;
+    uint64_t hist[MAX_WORD_N];
+    int64_t n_cols = 0;
+    int64_t n_win = 0;
+    int64_t seg_start = a;
+    while (seg_start < b) {
+        int64_t seg_end = window_end(nc, seg_start, b);
+        doc->win_first[n_win] = n_cols;
+        n_cols = char_columns(hs, seg_start, seg_end, b, cols, n_cols);
+        doc->win_words[n_win] = n_cols;
+        int64_t ntok = 0;
+        int64_t i = seg_start;
+        while (i < seg_end) {
+            if (ncls[i] == 0) {
+                i++;
+                continue;
+            }
+            uint64_t token;
+            int64_t j = hashed_token(nc, ncls, i, b, hs->url_hash, &token);
+            for (int64_t back = word_hi - 1; back > 0; back--)
+                hist[back] = hist[back - 1];
+            hist[0] = token;
+            ntok++;
+            int64_t top = word_hi < ntok ? word_hi : ntok;
+            for (int64_t n = word_lo; n <= top; n++) {
+                cols[n_cols] = word_column(hist, n, hs->word_offset, hs->word_mask);
+                request_row(hs, cols[n_cols++]);
+            }
+            i = j;
+        }
+        n_win++;
+        seg_start = next_window(ncls, seg_end > i ? seg_end : i, b);
+    }
+    doc->win_first[n_win] = n_cols;
+    doc->n_cols = n_cols;
+    doc->n_win = n_win;
 }
 
 static void sort_int32(int32_t *a, int64_t n)
@@ -209,38 +289,54 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
                      float *word_vals)
 {
     int64_t stride = k + 1;
-    uint64_t char_mask = ((uint64_t)1 << char_bits) - 1;
-    uint64_t word_mask = ((uint64_t)1 << word_bits) - 1;
-    int64_t word_offset = (int64_t)1 << char_bits;
     int64_t longest = 0;
     for (int64_t d = 0; d < ndoc; d++)
         if (noff[d + 1] - noff[d] > longest)
             longest = noff[d + 1] - noff[d];
-    /* A document's columns are all hashed first and looked up after: the lookups (random
-     * reads in a table of tens of MB) are then independent and prefetched ahead. */
+    /* A document's columns are all hashed first and looked up after, and the next one's
+     * are hashed before: the lookups (random reads in a table of tens of MB) are
+     * requested a document ahead, then PREFETCH n-grams ahead again. */
     int64_t n_col_cap = longest * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16;
+    int64_t per_doc = n_col_cap + 2 * (longest + 2);
     int64_t row = longest + 1;
-    int64_t *cols = malloc(sizeof(int64_t) * (n_col_cap + 2 * (longest + 2)));
+    int64_t *space = malloc(sizeof(int64_t) * 2 * per_doc);
     uint64_t *scratch = malloc(sizeof(uint64_t) * 5 * row);
     double *sums = malloc(sizeof(double) * (4 * k + 1));
-    if (cols == NULL || scratch == NULL || sums == NULL) {
-        free(cols);
+    if (space == NULL || scratch == NULL || sums == NULL) {
+        free(space);
         free(scratch);
         free(sums);
         return -1;
     }
-    int64_t *win_first = cols + n_col_cap; /* per window: its first column, */
-    int64_t *win_words = win_first + longest + 2; /* its first word column */
+    struct hashing hs = {
+        .nc = nc, .ncls = ncls, .char_lo = char_lo, .char_hi = char_hi, .word_lo = word_lo,
+        .word_hi = word_hi, .word_offset = (int64_t)1 << char_bits,
+        .char_mask = ((uint64_t)1 << char_bits) - 1, .word_mask = ((uint64_t)1 << word_bits) - 1,
+        .url_hash = url_hash, .scratch = scratch, .row = row, .table = table, .stride = stride,
+    };
+    int64_t word_offset = hs.word_offset;
+    struct columns docs[2];
+    for (int t = 0; t < 2; t++) {
+        docs[t].cols = space + t * per_doc;
+        docs[t].win_first = docs[t].cols + n_col_cap;
+        docs[t].win_words = docs[t].win_first + longest + 2;
+    }
     double *doc_c = sums, *doc_w = sums + k, *win_c = sums + 2 * k, *win_w = sums + 3 * k;
     for (int64_t j = 0; j < 2 * k; j++)
         win_c[j] = 0.0;
     bool seven = k == 7;
-    uint64_t hist[MAX_WORD_N];
     int64_t m = 0;
     word_ptr[0] = 0;
+    if (ndoc > 0)
+        hash_document(&hs, noff[0], noff[1], &docs[0]);
     for (int64_t d = 0; d < ndoc; d++) {
-        int64_t a = noff[d];
-        int64_t b = noff[d + 1];
+        if (d + 1 < ndoc)
+            hash_document(&hs, noff[d + 1], noff[d + 2], &docs[(d + 1) & 1]);
+        const int64_t *cols = docs[d & 1].cols;
+        const int64_t *win_first = docs[d & 1].win_first;
+        const int64_t *win_words = docs[d & 1].win_words;
+        int64_t n_cols = docs[d & 1].n_cols;
+        int64_t n_win = docs[d & 1].n_win;
         double *best = out_win + d * k;
         for (int64_t j = 0; j < k; j++) {
             doc_c[j] = 0.0;
@@ -249,37 +345,6 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
         }
         double doc_sq_c = 0.0;
         double doc_sq_w = 0.0;
-        int64_t n_cols = 0;
-        int64_t n_win = 0;
-        int64_t seg_start = a;
-        while (seg_start < b) {
-            int64_t seg_end = window_end(nc, seg_start, b);
-            win_first[n_win] = n_cols;
-            n_cols = char_columns(nc, seg_start, seg_end, b, char_lo, char_hi, char_mask, cols,
-                                  n_cols, scratch, row);
-            win_words[n_win] = n_cols;
-            int64_t ntok = 0;
-            int64_t i = seg_start;
-            while (i < seg_end) {
-                if (ncls[i] == 0) {
-                    i++;
-                    continue;
-                }
-                uint64_t token;
-                int64_t j = hashed_token(nc, ncls, i, b, url_hash, &token);
-                for (int64_t back = word_hi - 1; back > 0; back--)
-                    hist[back] = hist[back - 1];
-                hist[0] = token;
-                ntok++;
-                int64_t top = word_hi < ntok ? word_hi : ntok;
-                for (int64_t n = word_lo; n <= top; n++)
-                    cols[n_cols++] = word_column(hist, n, word_offset, word_mask);
-                i = j;
-            }
-            n_win++;
-            seg_start = next_window(ncls, seg_end > i ? seg_end : i, b);
-        }
-        win_first[n_win] = n_cols;
         for (int64_t win = 0; win < n_win; win++) {
             int64_t first = win_first[win];
             int64_t middle = win_words[win];
@@ -323,7 +388,7 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
             m = word_block(table, stride, k, word_offset, word_cols, word_vals, word_ptr[d], m);
         word_ptr[d + 1] = m;
     }
-    free(cols);
+    free(space);
     free(scratch);
     free(sums);
     return m;

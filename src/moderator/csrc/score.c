@@ -9,9 +9,6 @@
 /* n-grams ahead whose table rows are requested while one is summed (random reads in a table
  * of tens of MB: with 16 in flight they cost about a fifth as much) */
 #define PREFETCH 16
-#ifndef EARLY
-#define EARLY 3
-#endif
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v2d __attribute__((vector_size(16)));
@@ -95,9 +92,10 @@ struct columns {
     int64_t n_cols, n_win;
 };
 
+/* Prefetch a table row (to L1: measured faster than to L2 or L3 only). */
 static inline void request_row(const struct hashing *h, int64_t col)
 {
-    __builtin_prefetch(h->table + col * h->stride, 0, EARLY);
+    __builtin_prefetch(h->table + col * h->stride, 0, 3);
 }
 
 /* Append the columns of the character n-grams starting in [seg_start, seg_end) of a

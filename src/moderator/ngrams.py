@@ -38,6 +38,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .kernels import BOOL, I64, U64, Kernel, array
+
 BMP = 65536
 CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
 TOKEN_PATTERN = r"https?://\S+|www\.\S+|\w+(?:[*'’]\w+)*|[^\w\s]"
@@ -108,72 +110,23 @@ def _is_letter(code, letter):
     return code < 65536 and letter[code]
 
 
-@nb.njit(cache=True, nogil=True)
+_NORMALIZE = Kernel("normalize", I64, array(np.uint32), array(np.int64), I64, array(np.uint8),
+                    array(np.uint32), array(np.uint32), array(np.bool_), BOOL,
+                    array(np.uint32), array(np.uint8), array(np.int64), array(np.int64))
+
+
 def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     """Normalised code points, their classes, original offsets, and per-document offsets.
     Without ``positions`` (scoring needs none), the offsets are not kept (an empty array):
-    the largest of the outputs, neither allocated nor written."""
+    the largest of the outputs, neither allocated nor written. (C: ``normalize``.)"""
     n = codes.shape[0]
     ndoc = offsets.shape[0] - 1
     out_c = np.empty(n, np.uint32)
     out_cls = np.empty(n, np.uint8)
     out_pos = np.empty(n if positions else 0, np.int64)
     out_off = np.empty(ndoc + 1, np.int64)
-    k = 0
-    for d in range(ndoc):
-        out_off[d] = k
-        start = offsets[d]
-        end = offsets[d + 1]
-        after_space = True
-        run_char = np.uint32(0xFFFFFFFF)
-        run_len = 0
-        for i in range(start, end):
-            c = codes[i]
-            cl = classes[c] if c < 65536 else 2
-            if cl == 0:
-                if after_space:
-                    if c == 10 and k > out_off[d]:
-                        out_c[k - 1] = 10
-                    continue
-                out_c[k] = 10 if c == 10 else 32
-                out_cls[k] = 0
-                if positions:
-                    out_pos[k] = i
-                k += 1
-                after_space = True
-                run_len = 0
-                run_char = np.uint32(0xFFFFFFFF)
-                continue
-            low = lower[c] if c < 65536 else c
-            if c < 65536 and leet[c] != 0:
-                prev_letter = k > out_off[d] and _is_letter(out_c[k - 1], letter)
-                next_letter = i + 1 < end and _is_letter(codes[i + 1], letter)
-                next_same = (i + 2 < end and codes[i + 1] != 33 and leet[codes[i + 1]] != 0
-                             and codes[i + 1] < 65536)
-                # read as letters only inside a word: sh1t, a$$hole, b!tch, b@stard, id10t
-                # (not "covid19", "2020" or "$5")
-                if prev_letter and (next_letter or next_same):
-                    low = leet[c]
-                    cl = 1
-            if low == run_char:
-                run_len += 1
-            else:
-                run_char = low
-                run_len = 1
-            # elongations collapse, but not digits ("1000") or the w of "www."
-            if run_len >= 3 and not (48 <= low <= 57) and low != 119:
-                if run_len == 3:
-                    k -= 1
-                continue
-            out_c[k] = low
-            out_cls[k] = cl
-            if positions:
-                out_pos[k] = i
-            k += 1
-            after_space = False
-        if k > out_off[d] and out_cls[k - 1] == 0:
-            k -= 1
-    out_off[ndoc] = k
+    k = _NORMALIZE(codes, offsets, ndoc, classes, lower, leet, letter, bool(positions), out_c,
+                   out_cls, out_pos, out_off)
     return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
 
 
@@ -337,47 +290,43 @@ def _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo, w
     return m, i
 
 
-@nb.njit(cache=True, nogil=True)
+#: word n-grams longer than this have no room in the kernels' token history (ngrams.h)
+MAX_WORD_N = 8
+
+
+def _check_word_range(word_hi):
+    if word_hi > MAX_WORD_N:
+        raise ValueError(f"word n-grams of up to {MAX_WORD_N} tokens, not {word_hi}")
+
+
+_ENUMERATE = Kernel("enumerate_ngrams", None, array(np.uint32), array(np.uint8),
+                    array(np.int64), I64, I64, I64, I64, I64, I64, I64, U64, BOOL,
+                    array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                    array(np.int64), array(np.int64))
+
+
 def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
                url_hash, windows):
     """Every n-gram occurrence: (unit ptr, column, normalised start, normalised end, doc of unit).
 
     A unit is a document, or with ``windows`` a sentence window of one. Word n-grams never
     cross a sentence boundary, so a document's occurrences are exactly its windows'.
+    (C: ``enumerate_ngrams``.)
     """
+    _check_word_range(word_hi)
     ndoc = noff.shape[0] - 1
-    total = noff[ndoc]
+    total = int(noff[ndoc])
     cap = total * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
     cols = np.empty(cap, np.int64)
     starts = np.empty(cap, np.int64)
     ends = np.empty(cap, np.int64)
     unit_ptr = np.empty(total + ndoc + 2, np.int64)
     unit_doc = np.empty(total + ndoc + 2, np.int64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    m = 0
-    u = 0
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    for d in range(ndoc):
-        a = noff[d]
-        b = noff[d + 1]
-        unit_ptr[u] = m
-        unit_doc[u] = d
-        u += 1
-        seg_start = a
-        while seg_start < b:
-            seg_end = _window_end(nc, seg_start, b)
-            if windows and seg_start > a:
-                unit_ptr[u] = m
-                unit_doc[u] = d
-                u += 1
-            m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
-                                  word_hi, char_mask, word_mask, word_offset, url_hash, hist,
-                                  hist_start, cols, starts, ends, m, 0)
-            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
-    unit_ptr[u] = m
+    sizes = np.empty(2, np.int64)
+    _ENUMERATE(nc, ncls, noff, ndoc, int(char_lo), int(char_hi), int(word_lo), int(word_hi),
+               int(char_bits), int(word_bits), int(url_hash), bool(windows), unit_ptr, cols,
+               starts, ends, unit_doc, sizes)
+    m, u = sizes.tolist()
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
 
 
@@ -692,71 +641,22 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
 
 
-@nb.njit(cache=True, nogil=True)
-def _spread(out, weights, col, value, first, last):
-    span = last - first
-    for p in range(first, last):
-        for j in range(weights.shape[1]):
-            out[p, j] += value * weights[col, j] / span
+_CONTRIBUTIONS = Kernel("contributions", None, array(np.uint32), array(np.uint8), I64, I64,
+                        I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
+                        array(np.float32), array(np.float64, 2))
 
 
-@nb.njit(cache=True, nogil=True)
 def _contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
                    url_hash, weights, idf):
     """Per normalised character of one document [a, b): its share of every n-gram's
-    contribution to ``X @ weights`` (each occurrence spread evenly over its characters)."""
+    contribution to ``X @ weights`` (each occurrence spread evenly over its characters).
+    (C: ``contributions``, with ``_spread`` inlined.)"""
+    _check_word_range(word_hi)
     k = weights.shape[1]
     out = np.zeros((b - a, k), np.float64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    # two passes: the norms first (they scale every occurrence), then the contributions
-    for second in range(2):
-        if second == 0:
-            sq_c = 0.0
-            sq_w = 0.0
-        else:
-            inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
-            inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
-        seg_start = a
-        while seg_start < b:
-            seg_end = _window_end(nc, seg_start, b)
-            for i in range(seg_start, seg_end):
-                h = _FNV_OFFSET ^ _SALT_CHAR
-                for n in range(1, char_hi + 1):
-                    if i + n > b:
-                        break
-                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                    if n >= char_lo:
-                        col = np.int64(_mix(h) & char_mask)
-                        if second == 0:
-                            sq_c += idf[col] * idf[col]
-                        else:
-                            _spread(out, weights, col, idf[col] * inv_c, i - a, i + n - a)
-            ntok = 0
-            i = seg_start
-            while i < seg_end:
-                if ncls[i] == 0:
-                    i += 1
-                    continue
-                j, is_url = _token_end(nc, ncls, i, b)
-                for back in range(word_hi - 1, 0, -1):
-                    hist[back] = hist[back - 1]
-                    hist_start[back] = hist_start[back - 1]
-                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
-                hist_start[0] = i
-                ntok += 1
-                for n in range(word_lo, min(word_hi, ntok) + 1):
-                    col = _word_column(hist, n, word_offset, word_mask)
-                    if second == 0:
-                        sq_w += idf[col] * idf[col]
-                    else:
-                        _spread(out, weights, col, idf[col] * inv_w, hist_start[n - 1] - a,
-                                j - a)
-                i = j
-            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    _CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
+                   int(word_hi), int(char_bits), int(word_bits), int(url_hash), weights, k, idf,
+                   out)
     return out
 
 
@@ -911,30 +811,20 @@ class HashedNgrams:
 # --- explanations, many at once ------------------------------------------------------------
 
 
-@nb.njit(cache=True, nogil=True)
+_TOKEN_BOUNDS = Kernel("token_bounds", I64, array(np.uint32), array(np.uint8), array(np.int64),
+                       I64, array(np.int64), array(np.int64), array(np.int64))
+
+
 def _token_bounds(nc, ncls, noff):
     """Token ``(start, end)`` (normalised offsets) of every document, ``TOKEN_PATTERN``
-    semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's."""
+    semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's.
+    (C: ``token_bounds``.)"""
     ndoc = noff.shape[0] - 1
-    total = noff[ndoc]
+    total = int(noff[ndoc])
     starts = np.empty(total, np.int64)
     ends = np.empty(total, np.int64)
     ptr = np.empty(ndoc + 1, np.int64)
-    m = 0
-    for d in range(ndoc):
-        ptr[d] = m
-        i = noff[d]
-        b = noff[d + 1]
-        while i < b:
-            if ncls[i] == 0:
-                i += 1
-                continue
-            j, _ = _token_end(nc, ncls, i, b)
-            starts[m] = i
-            ends[m] = j
-            m += 1
-            i = j
-    ptr[ndoc] = m
+    m = _TOKEN_BOUNDS(nc, ncls, noff, ndoc, ptr, starts, ends)
     return ptr, starts[:m], ends[:m]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nltk.tokenize import RegexpTokenizer
@@ -157,6 +158,35 @@ def test_contributions_sum_to_the_score_and_point_at_the_weighted_word():
     assert weights[start : start + 5, 0].min() > 0
     assert weights[start : start + 5, 0].sum() > 0.9 * weights[:, 0].sum()
     assert text[positions[start] : positions[start + 4] + 1] == "idiooot"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=4))
+def test_document_contributions_are_the_reference_ones_transposed(texts):
+    """_doc_contributions (what explanations read: n-grams hashed once, table rows
+    prefetched) gives _contributions' numbers bit for bit, for the columns asked, in the
+    order asked."""
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    weights = np.random.default_rng(4).standard_normal((vectorizer.n_features_, 3))
+    weights = weights.astype(np.float32)
+    table = vectorizer.score_table(weights)
+    codes, offsets = ngrams._codes(texts)
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    ranges = (*vectorizer.char_range, *vectorizer.word_range, vectorizer.char_bits,
+              vectorizer.word_bits, ngrams._url_hash())
+    columns = np.array([2, 0], np.int64)
+    for d in range(len(texts)):
+        a, b = int(noff[d]), int(noff[d + 1])
+        scratch = [np.empty(ngrams._ngram_room(b - a, *ranges[:4]), np.int64) for _ in range(3)]
+        fast = ngrams._doc_contributions(nc, ncls, a, b, *ranges, table, columns, *scratch)
+        reference = ngrams._contributions(nc, ncls, a, b, *ranges, weights, vectorizer.idf_)
+        assert fast.tobytes() == np.ascontiguousarray(reference[:, columns].T).tobytes()
+
+
+def test_word_ngrams_longer_than_the_kernels_token_history_are_refused():
+    vectorizer = HashedNgrams(word_range=(1, 9), char_bits=10, word_bits=10)
+    with pytest.raises(ValueError, match="up to 8 tokens, not 9"):
+        vectorizer.fit(["one two three"])
 
 
 def test_empty_and_whitespace_documents_have_no_features():

@@ -38,7 +38,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .kernels import BOOL, I64, U64, Kernel, array
+from .kernels import BOOL, F64, I64, U64, Kernel, array
 
 BMP = 65536
 CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
@@ -828,59 +828,45 @@ def _token_bounds(nc, ncls, noff):
     return ptr, starts[:m], ends[:m]
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _spread_columns(out, table, col, value, first, last, columns):
-    span = last - first
-    for jj in range(columns.shape[0]):
-        share = value * table[col, columns[jj]] / span  # as _spread computes it per character
-        for p in range(first, last):
-            out[jj, p] += share
+def _ngram_room(length, char_lo, char_hi, word_lo, word_hi):
+    """Scratch entries for the n-grams of a document of ``length`` characters."""
+    return length * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
 
 
-@nb.njit(cache=True, nogil=True)
+_DOC_CONTRIBUTIONS = Kernel("doc_contributions", None, array(np.uint32), array(np.uint8), I64,
+                            I64, I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
+                            array(np.int64), I64, array(np.int64), array(np.int64),
+                            array(np.int64), array(np.float64, 2))
+
+
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
                        word_bits, url_hash, table, columns, cols, firsts, lasts):
     """``_contributions`` of one document for the given weight columns only (the same
     arithmetic per column, so the same numbers), transposed: one contiguous row of
     characters per column; ``table`` as ``_score`` reads it.
     ``cols``/``firsts``/``lasts`` are scratch space for the document's n-grams: hashed once,
-    their norms summed with rows prefetched, then their shares spread in the same order."""
-    k = table.shape[1] - 1
+    their norms summed with rows prefetched, then their shares spread in the same order.
+    (C: ``doc_contributions``, with ``_spread_columns`` inlined; ``_explain`` calls it
+    directly.)"""
+    _check_word_range(word_hi)
+    room = _ngram_room(b - a, char_lo, char_hi, word_lo, word_hi)
+    if min(len(cols), len(firsts), len(lasts)) < room:
+        raise ValueError(f"scratch space for {room} n-grams needed")
     out = np.zeros((columns.shape[0], b - a), np.float64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    m = 0
-    seg_start = a
-    while seg_start < b:
-        seg_end = _window_end(nc, seg_start, b)
-        m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
-                              word_hi, char_mask, word_mask, word_offset, url_hash, hist,
-                              hist_start, cols, firsts, lasts, m, a)
-        seg_start = _next_window(nc, ncls, max(seg_end, i), b)
-    # the norms first (they scale every occurrence), then the contributions
-    sq_c = 0.0
-    sq_w = 0.0
-    for q in range(m):
-        if q + PREFETCH < m:
-            _prefetch_row(table, cols[q + PREFETCH])
-        col = cols[q]
-        if col < word_offset:
-            sq_c += table[col, k] * table[col, k]
-        else:
-            sq_w += table[col, k] * table[col, k]
-    inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
-    inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
-    for q in range(m):
-        col = cols[q]
-        inv = inv_c if col < word_offset else inv_w
-        _spread_columns(out, table, col, table[col, k] * inv, firsts[q], lasts[q], columns)
+    _DOC_CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
+                       int(word_hi), int(char_bits), int(word_bits), int(url_hash), table,
+                       table.shape[1], columns, columns.shape[0], cols, firsts, lasts, out)
     return out
 
 
-@nb.njit(cache=True, nogil=True)
+_EXPLAIN = Kernel("explain", I64, array(np.uint32), array(np.uint8), array(np.int64), I64,
+                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                  array(np.float64), array(np.bool_), array(np.bool_), I64, I64, I64, I64, I64,
+                  I64, U64, array(np.float32, 2), I64, F64, F64, array(np.int64),
+                  array(np.int64), array(np.int64), array(np.float64))
+
+
 def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
              add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
              word_hi, char_bits, word_bits, url_hash, table, min_weight, share):
@@ -892,151 +878,59 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
     below ``share`` of the strongest, or of punctuation only, are left out; kept tokens
     separated by no letter or digit join into one span. Returns ``(span_ptr, start, end,
     weight)`` with normalised offsets [start, end); no spans when the strongest token
-    weighs ``min_weight`` or less.
+    weighs ``min_weight`` or less. (C: ``explain``; its scratch is allocated once, for the
+    longest document.)
     """
+    _check_word_range(word_hi)
     ndoc = noff.shape[0] - 1
     npair = pair_cols.shape[0]
-    cap = 0
-    for d in range(ndoc):
-        cap += (pair_ptr[d + 1] - pair_ptr[d]) * (tok_ptr[d + 1] - tok_ptr[d])
-    longest = 0
-    for d in range(ndoc):
-        longest = max(longest, noff[d + 1] - noff[d])
-    per_char = (char_hi - char_lo + 1) + (word_hi - word_lo + 1)
-    cols = np.empty(longest * per_char + 16, np.int64)
-    firsts = np.empty(longest * per_char + 16, np.int64)
-    lasts = np.empty(longest * per_char + 16, np.int64)
+    cap = int(np.dot(np.diff(pair_ptr[: ndoc + 1]), np.diff(tok_ptr[: ndoc + 1])))
     span_ptr = np.zeros(npair + 1, np.int64)
     out_start = np.empty(cap, np.int64)
     out_end = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
-    m = 0
-    for d in range(ndoc):
-        p0 = pair_ptr[d]
-        p1 = pair_ptr[d + 1]
-        if p1 == p0:
-            continue
-        a = noff[d]
-        b = noff[d + 1]
-        if b == a:
-            for p in range(p0, p1):
-                span_ptr[p + 1] = m
-            continue
-        contributions = _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi,
-                                           char_bits, word_bits, url_hash, table,
-                                           pair_cols[p0:p1], cols, firsts, lasts)
-        t0 = tok_ptr[d]
-        t1 = tok_ptr[d + 1]
-        n = b - a
-        cumulative = np.empty(n + 1, np.float64)
-        token_w = np.empty(t1 - t0, np.float64)
-        for p in range(p0, p1):
-            values = contributions[p - p0]
-            for k in range(add_ptr[p], add_ptr[p + 1]):
-                for q in range(add_start[k] - a, add_end[k] - a):
-                    values[q] += add_value[k]
-            cumulative[0] = 0.0
-            for q in range(n):
-                cumulative[q + 1] = cumulative[q] + values[q]
-            strongest = 0.0
-            for t in range(t0, t1):
-                w = cumulative[tok_end[t] - a] - cumulative[tok_start[t] - a]
-                token_w[t - t0] = w
-                if t == t0 or w > strongest:
-                    strongest = w
-            if t1 == t0 or strongest <= min_weight:
-                span_ptr[p + 1] = m
-                continue
-            first = m
-            joined = False
-            for t in range(t0, t1):
-                w = token_w[t - t0]
-                s = tok_start[t]
-                e = tok_end[t]
-                only_punctuation = True
-                for q in range(s, e):
-                    c = nc[q]
-                    if c >= 65536 or not punctuation[c]:
-                        only_punctuation = False
-                        break
-                if w < share * strongest or only_punctuation:
-                    joined = False
-                    continue
-                gap_alnum = False
-                if joined:
-                    for q in range(out_end[m - 1], s):
-                        c = nc[q]
-                        if c < 65536 and alnum[c]:
-                            gap_alnum = True
-                            break
-                if joined and not gap_alnum and m > first:
-                    out_end[m - 1] = e
-                    out_w[m - 1] += w
-                else:
-                    out_start[m] = s
-                    out_end[m] = e
-                    out_w[m] = w
-                    m += 1
-                joined = True
-            span_ptr[p + 1] = m
+    m = _EXPLAIN(nc, ncls, noff, ndoc, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end,
+                 add_ptr, add_start, add_end, add_value, punctuation, alnum, int(char_lo),
+                 int(char_hi), int(word_lo), int(word_hi), int(char_bits), int(word_bits),
+                 int(url_hash), table, table.shape[1], float(min_weight), float(share),
+                 span_ptr, out_start, out_end, out_w)
+    if m < 0:
+        raise MemoryError("no room for the explanation kernel's scratch space")
     return span_ptr, out_start[:m], out_end[:m], out_w[:m]
 
 
-@nb.njit(cache=True, nogil=True)
+_ROUND4 = Kernel("round4", BOOL, F64, array(np.float64))
+
+
 def _round4(x):
     """``(round(x, 4), True)`` as Python rounds (the double nearest the decimal), or
-    ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide."""
-    y = x * 10000.0
-    if not abs(y) < 1e9:
-        return x, False
-    f = np.floor(y)
-    frac = y - f
-    if abs(frac - 0.5) < 1e-6:
-        return x, False
-    n = f if frac < 0.5 else f + 1.0
-    if n == 0.0:
-        return np.copysign(0.0, x), True
-    return n / 10000.0, True
+    ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide.
+    (C: ``round4``; ``_top_spans`` rounds in C.)"""
+    value = np.empty(1, np.float64)
+    exact = _ROUND4(float(x), value)
+    return float(value[0]), bool(exact)
 
 
-@nb.njit(cache=True, nogil=True)
+_TOP_SPANS = Kernel("top_spans", I64, array(np.int64), I64, array(np.int64), array(np.int64),
+                    array(np.float64), array(np.int64), array(np.int64), I64, array(np.int64),
+                    array(np.int64), array(np.int64), array(np.float64), array(np.bool_))
+
+
 def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
     """Per pair, its ``top_k`` spans as ``Model.explain`` lists them: original offsets
     ``[start, end)`` (``pos`` maps normalised to original characters, ``origin[p]`` is the
     text's first), weights rounded to 4 places, strongest first (ties keep text order).
-    ``exact[p]`` is False where a weight's rounding needs Python (then nothing is listed)."""
+    ``exact[p]`` is False where a weight's rounding needs Python (then nothing is listed).
+    (C: ``top_spans``.)"""
     npair = span_ptr.shape[0] - 1
+    cap = int(np.minimum(np.diff(span_ptr), top_k).sum())
     top_ptr = np.zeros(npair + 1, np.int64)
-    cap = 0
-    for p in range(npair):
-        cap += min(span_ptr[p + 1] - span_ptr[p], top_k)
     out_s = np.empty(cap, np.int64)
     out_e = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
     exact = np.ones(npair, np.bool_)
-    m = 0
-    for p in range(npair):
-        a = span_ptr[p]
-        b = span_ptr[p + 1]
-        rounded = np.empty(b - a, np.float64)
-        for q in range(a, b):
-            rounded[q - a], ok = _round4(span_w[q])
-            if not ok:
-                exact[p] = False
-        if exact[p]:
-            order = np.arange(b - a)
-            for i in range(1, b - a):  # stable insertion sort, strongest first
-                cur = order[i]
-                j = i
-                while j > 0 and rounded[order[j - 1]] < rounded[cur]:
-                    order[j] = order[j - 1]
-                    j -= 1
-                order[j] = cur
-            for i in range(min(b - a, top_k)):
-                q = a + order[i]
-                out_s[m] = pos[span_start[q]] - origin[p]
-                out_e[m] = pos[span_end[q] - 1] + 1 - origin[p]
-                out_w[m] = rounded[order[i]]
-                m += 1
-        top_ptr[p + 1] = m
+    m = _TOP_SPANS(span_ptr, npair, span_start, span_end, span_w, pos, origin, int(top_k),
+                   top_ptr, out_s, out_e, out_w, exact)
+    if m < 0:
+        raise MemoryError("no room for the span-sorting kernel's scratch space")
     return top_ptr, out_s[:m], out_e[:m], out_w[:m], exact

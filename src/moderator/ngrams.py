@@ -29,6 +29,7 @@ computed in one pass, which is what makes the fused scoring kernel possible.
 
 from __future__ import annotations
 
+import mmap
 from functools import lru_cache
 
 import numba as nb
@@ -110,6 +111,24 @@ def _is_letter(code, letter):
     return code < 65536 and letter[code]
 
 
+#: outputs from this size on are mapped as numba allocated them (see ``_output``)
+_MAPPED_OUTPUT = 1 << 28
+
+
+def _output(n, dtype):
+    """``np.empty(n, dtype)`` for a kernel's output, in anonymous memory from
+    ``_MAPPED_OUTPUT`` bytes on. numpy asks for huge pages for its large arrays; numba's
+    allocations (malloc) did not. Where free memory is fragmented, the kernel then
+    compacts memory at the first write of each 2 MB page of a large array: normalising and
+    enumerating 250,000 texts at once for ``fit`` (3 GB written) took 4-8 s of system time
+    instead of 1.5 s. Smaller arrays (``transform``'s chunks of 8,192 texts, scoring's of
+    2,048) gain from huge pages: 1.7-2.1 s of system time instead of 3.7 s."""
+    size = n * np.dtype(dtype).itemsize
+    if size < _MAPPED_OUTPUT:
+        return np.empty(n, dtype)
+    return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE), dtype)
+
+
 _NORMALIZE = Kernel("normalize", I64, array(np.uint32), array(np.int64), I64, array(np.uint8),
                     array(np.uint32), array(np.uint32), array(np.bool_), BOOL,
                     array(np.uint32), array(np.uint8), array(np.int64), array(np.int64))
@@ -121,9 +140,9 @@ def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     the largest of the outputs, neither allocated nor written. (C: ``normalize``.)"""
     n = codes.shape[0]
     ndoc = offsets.shape[0] - 1
-    out_c = np.empty(n, np.uint32)
-    out_cls = np.empty(n, np.uint8)
-    out_pos = np.empty(n if positions else 0, np.int64)
+    out_c = _output(n, np.uint32)
+    out_cls = _output(n, np.uint8)
+    out_pos = _output(n if positions else 0, np.int64)
     out_off = np.empty(ndoc + 1, np.int64)
     k = _NORMALIZE(codes, offsets, ndoc, classes, lower, leet, letter, bool(positions), out_c,
                    out_cls, out_pos, out_off)
@@ -317,11 +336,11 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
     ndoc = noff.shape[0] - 1
     total = int(noff[ndoc])
     cap = total * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
-    cols = np.empty(cap, np.int64)
-    starts = np.empty(cap, np.int64)
-    ends = np.empty(cap, np.int64)
-    unit_ptr = np.empty(total + ndoc + 2, np.int64)
-    unit_doc = np.empty(total + ndoc + 2, np.int64)
+    cols = _output(cap, np.int64)
+    starts = _output(cap, np.int64)
+    ends = _output(cap, np.int64)
+    unit_ptr = _output(total + ndoc + 2, np.int64)
+    unit_doc = _output(total + ndoc + 2, np.int64)
     sizes = np.empty(2, np.int64)
     _ENUMERATE(nc, ncls, noff, ndoc, int(char_lo), int(char_hi), int(word_lo), int(word_hi),
                int(char_bits), int(word_bits), int(url_hash), bool(windows), unit_ptr, cols,

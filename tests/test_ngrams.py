@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -187,6 +189,28 @@ def test_word_ngrams_longer_than_the_kernels_token_history_are_refused():
     vectorizer = HashedNgrams(word_range=(1, 9), char_bits=10, word_bits=10)
     with pytest.raises(ValueError, match="up to 8 tokens, not 9"):
         vectorizer.fit(["one two three"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, max_size=4))
+def test_mapped_kernel_outputs_give_the_same_features(texts):
+    """Outputs of 256 MB and more are mapped memory (``_output``): every size mapped, the
+    features and occurrences are those of numpy's arrays."""
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    expected = vectorizer.transform(texts, windows=True)
+    occurrences = vectorizer._occurrences(texts, windows=True)
+    limit = ngrams._MAPPED_OUTPUT
+    try:
+        ngrams._MAPPED_OUTPUT = 0
+        assert isinstance(ngrams._output(3, np.int64).base.obj, mmap.mmap)
+        mapped = vectorizer.transform(texts, windows=True)
+        mapped_occurrences = vectorizer._occurrences(texts, windows=True)
+    finally:
+        ngrams._MAPPED_OUTPUT = limit
+    assert (mapped[0] != expected[0]).nnz == 0
+    np.testing.assert_array_equal(mapped[1], expected[1])
+    for a, b in zip(mapped_occurrences, occurrences, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_empty_and_whitespace_documents_have_no_features():

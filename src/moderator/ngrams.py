@@ -124,7 +124,7 @@ def _output(n, dtype):
     instead of 1.5 s. Smaller arrays (``transform``'s chunks of 8,192 texts, scoring's of
     2,048) gain from huge pages: 1.7-2.1 s of system time instead of 3.7 s."""
     size = n * np.dtype(dtype).itemsize
-    if size < _MAPPED_OUTPUT:
+    if size < max(_MAPPED_OUTPUT, 1):  # (an empty mapping is refused)
         return np.empty(n, dtype)
     return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE), dtype)
 

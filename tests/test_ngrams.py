@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nltk.tokenize import RegexpTokenizer
@@ -157,6 +160,57 @@ def test_contributions_sum_to_the_score_and_point_at_the_weighted_word():
     assert weights[start : start + 5, 0].min() > 0
     assert weights[start : start + 5, 0].sum() > 0.9 * weights[:, 0].sum()
     assert text[positions[start] : positions[start + 4] + 1] == "idiooot"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, min_size=1, max_size=4))
+def test_document_contributions_are_the_reference_ones_transposed(texts):
+    """_doc_contributions (what explanations read: n-grams hashed once, table rows
+    prefetched) gives _contributions' numbers bit for bit, for the columns asked, in the
+    order asked."""
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    weights = np.random.default_rng(4).standard_normal((vectorizer.n_features_, 3))
+    weights = weights.astype(np.float32)
+    table = vectorizer.score_table(weights)
+    codes, offsets = ngrams._codes(texts)
+    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    ranges = (*vectorizer.char_range, *vectorizer.word_range, vectorizer.char_bits,
+              vectorizer.word_bits, ngrams._url_hash())
+    columns = np.array([2, 0], np.int64)
+    for d in range(len(texts)):
+        a, b = int(noff[d]), int(noff[d + 1])
+        scratch = [np.empty(ngrams._ngram_room(b - a, *ranges[:4]), np.int64) for _ in range(3)]
+        fast = ngrams._doc_contributions(nc, ncls, a, b, *ranges, table, columns, *scratch)
+        reference = ngrams._contributions(nc, ncls, a, b, *ranges, weights, vectorizer.idf_)
+        assert fast.tobytes() == np.ascontiguousarray(reference[:, columns].T).tobytes()
+
+
+def test_word_ngrams_longer_than_the_kernels_token_history_are_refused():
+    vectorizer = HashedNgrams(word_range=(1, 9), char_bits=10, word_bits=10)
+    with pytest.raises(ValueError, match="up to 8 tokens, not 9"):
+        vectorizer.fit(["one two three"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEXTS, max_size=4))
+def test_mapped_kernel_outputs_give_the_same_features(texts):
+    """Outputs of 256 MB and more are mapped memory (``_output``): every size mapped, the
+    features and occurrences are those of numpy's arrays."""
+    vectorizer = HashedNgrams(char_bits=12, word_bits=11).fit(texts + ["fit text here"])
+    expected = vectorizer.transform(texts, windows=True)
+    occurrences = vectorizer._occurrences(texts, windows=True)
+    limit = ngrams._MAPPED_OUTPUT
+    try:
+        ngrams._MAPPED_OUTPUT = 0
+        assert isinstance(ngrams._output(3, np.int64).base.obj, mmap.mmap)
+        mapped = vectorizer.transform(texts, windows=True)
+        mapped_occurrences = vectorizer._occurrences(texts, windows=True)
+    finally:
+        ngrams._MAPPED_OUTPUT = limit
+    assert (mapped[0] != expected[0]).nnz == 0
+    np.testing.assert_array_equal(mapped[1], expected[1])
+    for a, b in zip(mapped_occurrences, occurrences, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_empty_and_whitespace_documents_have_no_features():

@@ -29,6 +29,7 @@ computed in one pass, which is what makes the fused scoring kernel possible.
 
 from __future__ import annotations
 
+import mmap
 from functools import lru_cache
 
 import numba as nb
@@ -38,7 +39,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .kernels import BOOL, I64, U64, Kernel, array
+from .kernels import BOOL, F64, I64, U64, Kernel, array
 
 BMP = 65536
 CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
@@ -113,72 +114,41 @@ def _is_letter(code, letter):
     return code < 65536 and letter[code]
 
 
-@nb.njit(cache=True, nogil=True)
+#: outputs from this size on are mapped as numba allocated them (see ``_output``)
+_MAPPED_OUTPUT = 1 << 28
+
+
+def _output(n, dtype):
+    """``np.empty(n, dtype)`` for a kernel's output, in anonymous memory from
+    ``_MAPPED_OUTPUT`` bytes on. numpy asks for huge pages for its large arrays; numba's
+    allocations (malloc) did not. Where free memory is fragmented, the kernel then
+    compacts memory at the first write of each 2 MB page of a large array: normalising and
+    enumerating 250,000 texts at once for ``fit`` (3 GB written) took 4-8 s of system time
+    instead of 1.5 s. Smaller arrays (``transform``'s chunks of 8,192 texts, scoring's of
+    2,048) gain from huge pages: 1.7-2.1 s of system time instead of 3.7 s."""
+    size = n * np.dtype(dtype).itemsize
+    if size < max(_MAPPED_OUTPUT, 1):  # (an empty mapping is refused)
+        return np.empty(n, dtype)
+    return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE), dtype)
+
+
+_NORMALIZE = Kernel("normalize", I64, array(np.uint32), array(np.int64), I64, array(np.uint8),
+                    array(np.uint32), array(np.uint32), array(np.bool_), BOOL,
+                    array(np.uint32), array(np.uint8), array(np.int64), array(np.int64))
+
+
 def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     """Normalised code points, their classes, original offsets, and per-document offsets.
     Without ``positions`` (scoring needs none), the offsets are not kept (an empty array):
-    the largest of the outputs, neither allocated nor written."""
+    the largest of the outputs, neither allocated nor written. (C: ``normalize``.)"""
     n = codes.shape[0]
     ndoc = offsets.shape[0] - 1
-    out_c = np.empty(n, np.uint32)
-    out_cls = np.empty(n, np.uint8)
-    out_pos = np.empty(n if positions else 0, np.int64)
+    out_c = _output(n, np.uint32)
+    out_cls = _output(n, np.uint8)
+    out_pos = _output(n if positions else 0, np.int64)
     out_off = np.empty(ndoc + 1, np.int64)
-    k = 0
-    for d in range(ndoc):
-        out_off[d] = k
-        start = offsets[d]
-        end = offsets[d + 1]
-        after_space = True
-        run_char = np.uint32(0xFFFFFFFF)
-        run_len = 0
-        for i in range(start, end):
-            c = codes[i]
-            cl = classes[c] if c < 65536 else 2
-            if cl == 0:
-                if after_space:
-                    if c == 10 and k > out_off[d]:
-                        out_c[k - 1] = 10
-                    continue
-                out_c[k] = 10 if c == 10 else 32
-                out_cls[k] = 0
-                if positions:
-                    out_pos[k] = i
-                k += 1
-                after_space = True
-                run_len = 0
-                run_char = np.uint32(0xFFFFFFFF)
-                continue
-            low = lower[c] if c < 65536 else c
-            if c < 65536 and leet[c] != 0:
-                prev_letter = k > out_off[d] and _is_letter(out_c[k - 1], letter)
-                next_letter = i + 1 < end and _is_letter(codes[i + 1], letter)
-                next_same = (i + 2 < end and codes[i + 1] != 33 and leet[codes[i + 1]] != 0
-                             and codes[i + 1] < 65536)
-                # read as letters only inside a word: sh1t, a$$hole, b!tch, b@stard, id10t
-                # (not "covid19", "2020" or "$5")
-                if prev_letter and (next_letter or next_same):
-                    low = leet[c]
-                    cl = 1
-            if low == run_char:
-                run_len += 1
-            else:
-                run_char = low
-                run_len = 1
-            # elongations collapse, but not digits ("1000") or the w of "www."
-            if run_len >= 3 and not (48 <= low <= 57) and low != 119:
-                if run_len == 3:
-                    k -= 1
-                continue
-            out_c[k] = low
-            out_cls[k] = cl
-            if positions:
-                out_pos[k] = i
-            k += 1
-            after_space = False
-        if k > out_off[d] and out_cls[k - 1] == 0:
-            k -= 1
-    out_off[ndoc] = k
+    k = _NORMALIZE(codes, offsets, ndoc, classes, lower, leet, letter, bool(positions), out_c,
+                   out_cls, out_pos, out_off)
     return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
 
 
@@ -342,47 +312,43 @@ def _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo, w
     return m, i
 
 
-@nb.njit(cache=True, nogil=True)
+#: word n-grams longer than this have no room in the kernels' token history (ngrams.h)
+MAX_WORD_N = 8
+
+
+def _check_word_range(word_hi):
+    if word_hi > MAX_WORD_N:
+        raise ValueError(f"word n-grams of up to {MAX_WORD_N} tokens, not {word_hi}")
+
+
+_ENUMERATE = Kernel("enumerate_ngrams", None, array(np.uint32), array(np.uint8),
+                    array(np.int64), I64, I64, I64, I64, I64, I64, I64, U64, BOOL,
+                    array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                    array(np.int64), array(np.int64))
+
+
 def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
                url_hash, windows):
     """Every n-gram occurrence: (unit ptr, column, normalised start, normalised end, doc of unit).
 
     A unit is a document, or with ``windows`` a sentence window of one. Word n-grams never
     cross a sentence boundary, so a document's occurrences are exactly its windows'.
+    (C: ``enumerate_ngrams``.)
     """
+    _check_word_range(word_hi)
     ndoc = noff.shape[0] - 1
-    total = noff[ndoc]
+    total = int(noff[ndoc])
     cap = total * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
-    cols = np.empty(cap, np.int64)
-    starts = np.empty(cap, np.int64)
-    ends = np.empty(cap, np.int64)
-    unit_ptr = np.empty(total + ndoc + 2, np.int64)
-    unit_doc = np.empty(total + ndoc + 2, np.int64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    m = 0
-    u = 0
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    for d in range(ndoc):
-        a = noff[d]
-        b = noff[d + 1]
-        unit_ptr[u] = m
-        unit_doc[u] = d
-        u += 1
-        seg_start = a
-        while seg_start < b:
-            seg_end = _window_end(nc, seg_start, b)
-            if windows and seg_start > a:
-                unit_ptr[u] = m
-                unit_doc[u] = d
-                u += 1
-            m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
-                                  word_hi, char_mask, word_mask, word_offset, url_hash, hist,
-                                  hist_start, cols, starts, ends, m, 0)
-            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
-    unit_ptr[u] = m
+    cols = _output(cap, np.int64)
+    starts = _output(cap, np.int64)
+    ends = _output(cap, np.int64)
+    unit_ptr = _output(total + ndoc + 2, np.int64)
+    unit_doc = _output(total + ndoc + 2, np.int64)
+    sizes = np.empty(2, np.int64)
+    _ENUMERATE(nc, ncls, noff, ndoc, int(char_lo), int(char_hi), int(word_lo), int(word_hi),
+               int(char_bits), int(word_bits), int(url_hash), bool(windows), unit_ptr, cols,
+               starts, ends, unit_doc, sizes)
+    m, u = sizes.tolist()
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
 
 
@@ -450,71 +416,22 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
 
 
-@nb.njit(cache=True, nogil=True)
-def _spread(out, weights, col, value, first, last):
-    span = last - first
-    for p in range(first, last):
-        for j in range(weights.shape[1]):
-            out[p, j] += value * weights[col, j] / span
+_CONTRIBUTIONS = Kernel("contributions", None, array(np.uint32), array(np.uint8), I64, I64,
+                        I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
+                        array(np.float32), array(np.float64, 2))
 
 
-@nb.njit(cache=True, nogil=True)
 def _contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
                    url_hash, weights, idf):
     """Per normalised character of one document [a, b): its share of every n-gram's
-    contribution to ``X @ weights`` (each occurrence spread evenly over its characters)."""
+    contribution to ``X @ weights`` (each occurrence spread evenly over its characters).
+    (C: ``contributions``, with ``_spread`` inlined.)"""
+    _check_word_range(word_hi)
     k = weights.shape[1]
     out = np.zeros((b - a, k), np.float64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    # two passes: the norms first (they scale every occurrence), then the contributions
-    for second in range(2):
-        if second == 0:
-            sq_c = 0.0
-            sq_w = 0.0
-        else:
-            inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
-            inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
-        seg_start = a
-        while seg_start < b:
-            seg_end = _window_end(nc, seg_start, b)
-            for i in range(seg_start, seg_end):
-                h = _FNV_OFFSET ^ _SALT_CHAR
-                for n in range(1, char_hi + 1):
-                    if i + n > b:
-                        break
-                    h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-                    if n >= char_lo:
-                        col = np.int64(_mix(h) & char_mask)
-                        if second == 0:
-                            sq_c += idf[col] * idf[col]
-                        else:
-                            _spread(out, weights, col, idf[col] * inv_c, i - a, i + n - a)
-            ntok = 0
-            i = seg_start
-            while i < seg_end:
-                if ncls[i] == 0:
-                    i += 1
-                    continue
-                j, is_url = _token_end(nc, ncls, i, b)
-                for back in range(word_hi - 1, 0, -1):
-                    hist[back] = hist[back - 1]
-                    hist_start[back] = hist_start[back - 1]
-                hist[0] = _token_hash(nc, i, j, is_url, url_hash)
-                hist_start[0] = i
-                ntok += 1
-                for n in range(word_lo, min(word_hi, ntok) + 1):
-                    col = _word_column(hist, n, word_offset, word_mask)
-                    if second == 0:
-                        sq_w += idf[col] * idf[col]
-                    else:
-                        _spread(out, weights, col, idf[col] * inv_w, hist_start[n - 1] - a,
-                                j - a)
-                i = j
-            seg_start = _next_window(nc, ncls, max(seg_end, i), b)
+    _CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
+                   int(word_hi), int(char_bits), int(word_bits), int(url_hash), weights, k, idf,
+                   out)
     return out
 
 
@@ -675,86 +592,62 @@ class HashedNgrams:
 # --- explanations, many at once ------------------------------------------------------------
 
 
-@nb.njit(cache=True, nogil=True)
+_TOKEN_BOUNDS = Kernel("token_bounds", I64, array(np.uint32), array(np.uint8), array(np.int64),
+                       I64, array(np.int64), array(np.int64), array(np.int64))
+
+
 def _token_bounds(nc, ncls, noff):
     """Token ``(start, end)`` (normalised offsets) of every document, ``TOKEN_PATTERN``
-    semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's."""
+    semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's.
+    (C: ``token_bounds``.)"""
     ndoc = noff.shape[0] - 1
-    total = noff[ndoc]
+    total = int(noff[ndoc])
     starts = np.empty(total, np.int64)
     ends = np.empty(total, np.int64)
     ptr = np.empty(ndoc + 1, np.int64)
-    m = 0
-    for d in range(ndoc):
-        ptr[d] = m
-        i = noff[d]
-        b = noff[d + 1]
-        while i < b:
-            if ncls[i] == 0:
-                i += 1
-                continue
-            j, _ = _token_end(nc, ncls, i, b)
-            starts[m] = i
-            ends[m] = j
-            m += 1
-            i = j
-    ptr[ndoc] = m
+    m = _TOKEN_BOUNDS(nc, ncls, noff, ndoc, ptr, starts, ends)
     return ptr, starts[:m], ends[:m]
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _spread_columns(out, table, col, value, first, last, columns):
-    span = last - first
-    for jj in range(columns.shape[0]):
-        share = value * table[col, columns[jj]] / span  # as _spread computes it per character
-        for p in range(first, last):
-            out[jj, p] += share
+def _ngram_room(length, char_lo, char_hi, word_lo, word_hi):
+    """Scratch entries for the n-grams of a document of ``length`` characters."""
+    return length * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
 
 
-@nb.njit(cache=True, nogil=True)
+_DOC_CONTRIBUTIONS = Kernel("doc_contributions", None, array(np.uint32), array(np.uint8), I64,
+                            I64, I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
+                            array(np.int64), I64, array(np.int64), array(np.int64),
+                            array(np.int64), array(np.float64, 2))
+
+
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
                        word_bits, url_hash, table, columns, cols, firsts, lasts):
     """``_contributions`` of one document for the given weight columns only (the same
     arithmetic per column, so the same numbers), transposed: one contiguous row of
     characters per column; ``table`` as ``_score`` reads it.
     ``cols``/``firsts``/``lasts`` are scratch space for the document's n-grams: hashed once,
-    their norms summed with rows prefetched, then their shares spread in the same order."""
-    k = table.shape[1] - 1
+    their norms summed with rows prefetched, then their shares spread in the same order.
+    (C: ``doc_contributions``, with ``_spread_columns`` inlined; ``_explain`` calls it
+    directly.)"""
+    _check_word_range(word_hi)
+    room = _ngram_room(b - a, char_lo, char_hi, word_lo, word_hi)
+    if min(len(cols), len(firsts), len(lasts)) < room:
+        raise ValueError(f"scratch space for {room} n-grams needed")
     out = np.zeros((columns.shape[0], b - a), np.float64)
-    char_mask = np.uint64((1 << char_bits) - 1)
-    word_mask = np.uint64((1 << word_bits) - 1)
-    word_offset = 1 << char_bits
-    hist = np.empty(8, np.uint64)
-    hist_start = np.empty(8, np.int64)
-    m = 0
-    seg_start = a
-    while seg_start < b:
-        seg_end = _window_end(nc, seg_start, b)
-        m, i = _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo,
-                              word_hi, char_mask, word_mask, word_offset, url_hash, hist,
-                              hist_start, cols, firsts, lasts, m, a)
-        seg_start = _next_window(nc, ncls, max(seg_end, i), b)
-    # the norms first (they scale every occurrence), then the contributions
-    sq_c = 0.0
-    sq_w = 0.0
-    for q in range(m):
-        if q + PREFETCH < m:
-            _prefetch_row(table, cols[q + PREFETCH])
-        col = cols[q]
-        if col < word_offset:
-            sq_c += table[col, k] * table[col, k]
-        else:
-            sq_w += table[col, k] * table[col, k]
-    inv_c = 1.0 / np.sqrt(sq_c) if sq_c > 0 else 0.0
-    inv_w = 1.0 / np.sqrt(sq_w) if sq_w > 0 else 0.0
-    for q in range(m):
-        col = cols[q]
-        inv = inv_c if col < word_offset else inv_w
-        _spread_columns(out, table, col, table[col, k] * inv, firsts[q], lasts[q], columns)
+    _DOC_CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
+                       int(word_hi), int(char_bits), int(word_bits), int(url_hash), table,
+                       table.shape[1], columns, columns.shape[0], cols, firsts, lasts, out)
     return out
 
 
-@nb.njit(cache=True, nogil=True)
+_EXPLAIN = Kernel("explain", I64, array(np.uint32), array(np.uint8), array(np.int64), I64,
+                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
+                  array(np.float64), array(np.bool_), array(np.bool_), I64, I64, I64, I64, I64,
+                  I64, U64, array(np.float32, 2), I64, F64, F64, array(np.int64),
+                  array(np.int64), array(np.int64), array(np.float64))
+
+
 def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
              add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
              word_hi, char_bits, word_bits, url_hash, table, min_weight, share):
@@ -766,151 +659,59 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
     below ``share`` of the strongest, or of punctuation only, are left out; kept tokens
     separated by no letter or digit join into one span. Returns ``(span_ptr, start, end,
     weight)`` with normalised offsets [start, end); no spans when the strongest token
-    weighs ``min_weight`` or less.
+    weighs ``min_weight`` or less. (C: ``explain``; its scratch is allocated once, for the
+    longest document.)
     """
+    _check_word_range(word_hi)
     ndoc = noff.shape[0] - 1
     npair = pair_cols.shape[0]
-    cap = 0
-    for d in range(ndoc):
-        cap += (pair_ptr[d + 1] - pair_ptr[d]) * (tok_ptr[d + 1] - tok_ptr[d])
-    longest = 0
-    for d in range(ndoc):
-        longest = max(longest, noff[d + 1] - noff[d])
-    per_char = (char_hi - char_lo + 1) + (word_hi - word_lo + 1)
-    cols = np.empty(longest * per_char + 16, np.int64)
-    firsts = np.empty(longest * per_char + 16, np.int64)
-    lasts = np.empty(longest * per_char + 16, np.int64)
+    cap = int(np.dot(np.diff(pair_ptr[: ndoc + 1]), np.diff(tok_ptr[: ndoc + 1])))
     span_ptr = np.zeros(npair + 1, np.int64)
     out_start = np.empty(cap, np.int64)
     out_end = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
-    m = 0
-    for d in range(ndoc):
-        p0 = pair_ptr[d]
-        p1 = pair_ptr[d + 1]
-        if p1 == p0:
-            continue
-        a = noff[d]
-        b = noff[d + 1]
-        if b == a:
-            for p in range(p0, p1):
-                span_ptr[p + 1] = m
-            continue
-        contributions = _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi,
-                                           char_bits, word_bits, url_hash, table,
-                                           pair_cols[p0:p1], cols, firsts, lasts)
-        t0 = tok_ptr[d]
-        t1 = tok_ptr[d + 1]
-        n = b - a
-        cumulative = np.empty(n + 1, np.float64)
-        token_w = np.empty(t1 - t0, np.float64)
-        for p in range(p0, p1):
-            values = contributions[p - p0]
-            for k in range(add_ptr[p], add_ptr[p + 1]):
-                for q in range(add_start[k] - a, add_end[k] - a):
-                    values[q] += add_value[k]
-            cumulative[0] = 0.0
-            for q in range(n):
-                cumulative[q + 1] = cumulative[q] + values[q]
-            strongest = 0.0
-            for t in range(t0, t1):
-                w = cumulative[tok_end[t] - a] - cumulative[tok_start[t] - a]
-                token_w[t - t0] = w
-                if t == t0 or w > strongest:
-                    strongest = w
-            if t1 == t0 or strongest <= min_weight:
-                span_ptr[p + 1] = m
-                continue
-            first = m
-            joined = False
-            for t in range(t0, t1):
-                w = token_w[t - t0]
-                s = tok_start[t]
-                e = tok_end[t]
-                only_punctuation = True
-                for q in range(s, e):
-                    c = nc[q]
-                    if c >= 65536 or not punctuation[c]:
-                        only_punctuation = False
-                        break
-                if w < share * strongest or only_punctuation:
-                    joined = False
-                    continue
-                gap_alnum = False
-                if joined:
-                    for q in range(out_end[m - 1], s):
-                        c = nc[q]
-                        if c < 65536 and alnum[c]:
-                            gap_alnum = True
-                            break
-                if joined and not gap_alnum and m > first:
-                    out_end[m - 1] = e
-                    out_w[m - 1] += w
-                else:
-                    out_start[m] = s
-                    out_end[m] = e
-                    out_w[m] = w
-                    m += 1
-                joined = True
-            span_ptr[p + 1] = m
+    m = _EXPLAIN(nc, ncls, noff, ndoc, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end,
+                 add_ptr, add_start, add_end, add_value, punctuation, alnum, int(char_lo),
+                 int(char_hi), int(word_lo), int(word_hi), int(char_bits), int(word_bits),
+                 int(url_hash), table, table.shape[1], float(min_weight), float(share),
+                 span_ptr, out_start, out_end, out_w)
+    if m < 0:
+        raise MemoryError("no room for the explanation kernel's scratch space")
     return span_ptr, out_start[:m], out_end[:m], out_w[:m]
 
 
-@nb.njit(cache=True, nogil=True)
+_ROUND4 = Kernel("round4", BOOL, F64, array(np.float64))
+
+
 def _round4(x):
     """``(round(x, 4), True)`` as Python rounds (the double nearest the decimal), or
-    ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide."""
-    y = x * 10000.0
-    if not abs(y) < 1e9:
-        return x, False
-    f = np.floor(y)
-    frac = y - f
-    if abs(frac - 0.5) < 1e-6:
-        return x, False
-    n = f if frac < 0.5 else f + 1.0
-    if n == 0.0:
-        return np.copysign(0.0, x), True
-    return n / 10000.0, True
+    ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide.
+    (C: ``round4``; ``_top_spans`` rounds in C.)"""
+    value = np.empty(1, np.float64)
+    exact = _ROUND4(float(x), value)
+    return float(value[0]), bool(exact)
 
 
-@nb.njit(cache=True, nogil=True)
+_TOP_SPANS = Kernel("top_spans", I64, array(np.int64), I64, array(np.int64), array(np.int64),
+                    array(np.float64), array(np.int64), array(np.int64), I64, array(np.int64),
+                    array(np.int64), array(np.int64), array(np.float64), array(np.bool_))
+
+
 def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
     """Per pair, its ``top_k`` spans as ``Model.explain`` lists them: original offsets
     ``[start, end)`` (``pos`` maps normalised to original characters, ``origin[p]`` is the
     text's first), weights rounded to 4 places, strongest first (ties keep text order).
-    ``exact[p]`` is False where a weight's rounding needs Python (then nothing is listed)."""
+    ``exact[p]`` is False where a weight's rounding needs Python (then nothing is listed).
+    (C: ``top_spans``.)"""
     npair = span_ptr.shape[0] - 1
+    cap = int(np.minimum(np.diff(span_ptr), top_k).sum())
     top_ptr = np.zeros(npair + 1, np.int64)
-    cap = 0
-    for p in range(npair):
-        cap += min(span_ptr[p + 1] - span_ptr[p], top_k)
     out_s = np.empty(cap, np.int64)
     out_e = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
     exact = np.ones(npair, np.bool_)
-    m = 0
-    for p in range(npair):
-        a = span_ptr[p]
-        b = span_ptr[p + 1]
-        rounded = np.empty(b - a, np.float64)
-        for q in range(a, b):
-            rounded[q - a], ok = _round4(span_w[q])
-            if not ok:
-                exact[p] = False
-        if exact[p]:
-            order = np.arange(b - a)
-            for i in range(1, b - a):  # stable insertion sort, strongest first
-                cur = order[i]
-                j = i
-                while j > 0 and rounded[order[j - 1]] < rounded[cur]:
-                    order[j] = order[j - 1]
-                    j -= 1
-                order[j] = cur
-            for i in range(min(b - a, top_k)):
-                q = a + order[i]
-                out_s[m] = pos[span_start[q]] - origin[p]
-                out_e[m] = pos[span_end[q] - 1] + 1 - origin[p]
-                out_w[m] = rounded[order[i]]
-                m += 1
-        top_ptr[p + 1] = m
+    m = _TOP_SPANS(span_ptr, npair, span_start, span_end, span_w, pos, origin, int(top_k),
+                   top_ptr, out_s, out_e, out_w, exact)
+    if m < 0:
+        raise MemoryError("no room for the span-sorting kernel's scratch space")
     return top_ptr, out_s[:m], out_e[:m], out_w[:m], exact

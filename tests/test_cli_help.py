@@ -67,41 +67,9 @@ def test_help_loads_no_heavy_library():
         "from moderator.cli import main\n"
         "for args in [['--help']] + [[name, '--help'] for name in sorted(main.commands)]:\n"
         "    assert CliRunner().invoke(main, args).exit_code == 0, args\n"
-        "heavy = ('sklearn', 'numpy', 'scipy', 'numba', 'joblib', 'dask', 'distributed', 'nltk')\n"
+        "heavy = ('sklearn', 'numpy', 'scipy', 'joblib', 'dask', 'distributed', 'nltk')\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(heavy))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(done.stdout) == []
-
-
-def test_ctrl_c_inside_a_compiled_kernel_is_an_interrupt(monkeypatch, tmp_path):
-    """numba turns a KeyboardInterrupt raised inside a kernel into a SystemError whose
-    context is the interrupt; the CLI still reports it as one (exit 130, no traceback)."""
-    import moderator.threads
-
-    def interrupted(*args, **kwargs):
-        try:
-            raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            raise SystemError("CPUDispatcher returned a result with an exception set")  # noqa: B904
-
-    monkeypatch.setattr(moderator.threads, "read_threads", interrupted)
-    page = tmp_path / "page.txt"
-    page.write_text("Title\n\nArticle.\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["parse", str(page)])
-    assert result.exit_code == 130
-    assert "Interrupted." in result.output and "Traceback" not in result.output
-
-
-def test_other_system_errors_are_not_taken_for_an_interrupt(monkeypatch, tmp_path):
-    import moderator.threads
-
-    def broken(*args, **kwargs):
-        raise SystemError("a real bug")
-
-    monkeypatch.setattr(moderator.threads, "read_threads", broken)
-    page = tmp_path / "page.txt"
-    page.write_text("Title\n\nArticle.\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["parse", str(page)])
-    assert result.exit_code == 1 and isinstance(result.exception, SystemError)

@@ -22,19 +22,12 @@ TEXTS = st.lists(PIECES, max_size=25).map("".join)
 
 
 def kernel_tokens(text: str) -> list[str]:
-    """Tokens as the compiled kernel cuts them (``_token_end`` over normalised arrays)."""
+    """Tokens as the compiled kernels cut them (``_token_bounds`` over normalised arrays)."""
     codes, offsets = ngrams._codes([text])
     nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
     normalized = nc.tobytes().decode("utf-32-le")
-    tokens, i, end = [], 0, int(noff[1])
-    while i < end:
-        if ncls[i] == 0:
-            i += 1
-            continue
-        j, _ = ngrams._token_end(nc, ncls, i, end)
-        tokens.append(normalized[i:j])
-        i = j
-    return tokens
+    _, starts, ends = ngrams._token_bounds(nc, ncls, noff)
+    return [normalized[i:j] for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
 def test_normalisation_reads_obfuscation_and_keeps_offsets():
@@ -58,24 +51,6 @@ def test_tokens_follow_the_nltk_pattern():
 def test_kernel_tokenizer_equals_nltk_regexp_tokenizer(text):
     normalized, _ = normalize(text)
     assert kernel_tokens(text) == RegexpTokenizer(TOKEN_PATTERN).tokenize(normalized)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(TEXTS)
-def test_token_hashed_while_cut_equals_cut_then_hashed(text):
-    """_hashed_token (what the n-gram kernels use) is _token_end, then _token_hash."""
-    codes, offsets = ngrams._codes([text])
-    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
-    url_hash = ngrams._url_hash()
-    i, end = 0, int(noff[1])
-    while i < end:
-        if ncls[i] == 0:
-            i += 1
-            continue
-        j, is_url = ngrams._token_end(nc, ncls, i, end)
-        assert ngrams._hashed_token(nc, ncls, i, end, url_hash) == (
-            j, ngrams._token_hash(nc, i, j, is_url, url_hash))
-        i = j
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,5 @@
-"""Hashed word and character n-grams, computed by compiled (numba) kernels.
+"""Hashed word and character n-grams, computed by compiled C kernels (csrc/ngrams.c,
+score.c, explain.c; the wrappers here allocate their outputs and call them).
 
 Why this exists: scikit-learn's n-gram analyzers run a Python loop per n-gram, about 1,000
 long comments a second for words + characters. These kernels enumerate the same kind of
@@ -32,12 +33,8 @@ from __future__ import annotations
 import mmap
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
 import scipy.sparse as sp
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
 from .kernels import BOOL, F64, I64, U64, Kernel, array
 
@@ -109,11 +106,6 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, offsets
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _is_letter(code, letter):
-    return code < 65536 and letter[code]
-
-
 #: outputs from this size on are mapped as numba allocated them (see ``_output``)
 _MAPPED_OUTPUT = 1 << 28
 
@@ -150,166 +142,6 @@ def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     k = _NORMALIZE(codes, offsets, ndoc, classes, lower, leet, letter, bool(positions), out_c,
                    out_cls, out_pos, out_off)
     return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _mix(h):
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _url_at(c, i, end):
-    """Length of the URL prefix (``http://``, ``https://``, ``www.``) at i, else 0."""
-    # h t t p s : / /   and   w w w .
-    if i + 7 <= end and c[i] == 104 and c[i + 1] == 116 and c[i + 2] == 116 and c[i + 3] == 112:
-        if c[i + 4] == 58 and c[i + 5] == 47 and c[i + 6] == 47:
-            return 7
-        if (i + 8 <= end and c[i + 4] == 115 and c[i + 5] == 58 and c[i + 6] == 47
-                and c[i + 7] == 47):
-            return 8
-    if (i + 4 <= end and c[i] == 119 and c[i + 1] == 119 and c[i + 2] == 119
-            and c[i + 3] == 46):
-        return 4
-    return 0
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _token_end(c, cls, i, end):
-    """End of the token starting at i (``TOKEN_PATTERN`` semantics) and whether it is a URL."""
-    if _url_at(c, i, end) > 0:
-        j = i + _url_at(c, i, end)
-        while j < end and cls[j] != 0:
-            j += 1
-        return j, True
-    if cls[i] != 1:
-        return i + 1, False
-    j = i + 1
-    while j < end:
-        if cls[j] == 1:
-            j += 1
-        elif (c[j] == 42 or c[j] == 39 or c[j] == 8217) and j + 1 < end and cls[j + 1] == 1:
-            j += 2
-        else:
-            break
-    return j, False
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _token_hash(c, i, j, is_url, url_hash):
-    if is_url:
-        return url_hash
-    h = _FNV_OFFSET
-    for p in range(i, j):
-        h = (h ^ np.uint64(c[p])) * _FNV_PRIME
-    return h
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _hashed_token(c, cls, i, end, url_hash):
-    """``(_token_end(...), _token_hash(...))`` in one pass over the token's characters."""
-    u = _url_at(c, i, end)
-    if u > 0:
-        j = i + u
-        while j < end and cls[j] != 0:
-            j += 1
-        return j, url_hash
-    h = (_FNV_OFFSET ^ np.uint64(c[i])) * _FNV_PRIME
-    if cls[i] != 1:
-        return i + 1, h
-    j = i + 1
-    while j < end:
-        if cls[j] == 1:
-            h = (h ^ np.uint64(c[j])) * _FNV_PRIME
-            j += 1
-        elif (c[j] == 42 or c[j] == 39 or c[j] == 8217) and j + 1 < end and cls[j + 1] == 1:
-            h = (h ^ np.uint64(c[j])) * _FNV_PRIME
-            h = (h ^ np.uint64(c[j + 1])) * _FNV_PRIME
-            j += 2
-        else:
-            break
-    return j, h
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _is_boundary(c, p, end):
-    """Sentence window ends after position p: newline, or . ! ? followed by a space/end."""
-    if c[p] == 10:
-        return True
-    if c[p] == 46 or c[p] == 33 or c[p] == 63:
-        return p + 1 >= end or c[p + 1] == 32 or c[p + 1] == 10
-    return False
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _window_end(nc, seg_start, b):
-    p = seg_start
-    while p < b:
-        if _is_boundary(nc, p, b):
-            return p + 1
-        p += 1
-    return b
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _next_window(nc, ncls, seg_end, b):
-    while seg_end < b and ncls[seg_end] == 0:
-        seg_end += 1
-    return seg_end
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _word_column(hist, n, word_offset, word_mask):
-    """Column of the word n-gram made of the last n tokens (hist[0] is the newest)."""
-    h = _SALT_WORD * np.uint64(n)
-    for t in range(n - 1, -1, -1):
-        h = _mix(h ^ hist[t])
-    return word_offset + np.int64(h & word_mask)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _window_ngrams(nc, ncls, seg_start, seg_end, b, char_lo, char_hi, word_lo, word_hi,
-                   char_mask, word_mask, word_offset, url_hash, hist, hist_start, cols,
-                   starts, ends, m, shift):
-    """Append the n-grams of the sentence window [seg_start, seg_end) of a document ending
-    at ``b``: its character n-grams, then its word n-grams (``hist``/``hist_start`` are
-    scratch). ``starts``/``ends`` get each occurrence's normalised span minus ``shift``.
-    Returns the new ``m`` and where the word scan stopped (for ``_next_window``)."""
-    for i in range(seg_start, seg_end):
-        h = _FNV_OFFSET ^ _SALT_CHAR
-        for n in range(1, char_hi + 1):
-            if i + n > b:
-                break
-            h = (h ^ np.uint64(nc[i + n - 1])) * _FNV_PRIME
-            if n >= char_lo:
-                cols[m] = np.int64(_mix(h) & char_mask)
-                starts[m] = i - shift
-                ends[m] = i + n - shift
-                m += 1
-    ntok = 0
-    i = seg_start
-    while i < seg_end:
-        if ncls[i] == 0:
-            i += 1
-            continue
-        j, token = _hashed_token(nc, ncls, i, b, url_hash)
-        for back in range(word_hi - 1, 0, -1):
-            hist[back] = hist[back - 1]
-            hist_start[back] = hist_start[back - 1]
-        hist[0] = token
-        hist_start[0] = i
-        ntok += 1
-        for n in range(word_lo, min(word_hi, ntok) + 1):
-            cols[m] = _word_column(hist, n, word_offset, word_mask)
-            starts[m] = hist_start[n - 1] - shift
-            ends[m] = j - shift
-            m += 1
-        i = j
-    return m, i
 
 
 #: word n-grams longer than this have no room in the kernels' token history (ngrams.h)
@@ -350,33 +182,6 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
                starts, ends, unit_doc, sizes)
     m, u = sizes.tolist()
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
-
-
-@intrinsic
-def _prefetch_row(typingctx, table, row):
-    """A hint to load ``table[row]`` into the cache (``llvm.prefetch``); no other effect."""
-    sig = types.void(table, row)
-
-    def codegen(context, builder, signature, args):
-        array = context.make_array(signature.args[0])(context, builder, args[0])
-        offset = builder.mul(args[1], builder.extract_value(array.strides, 0))
-        address = builder.inttoptr(
-            builder.add(builder.ptrtoint(array.data, ir.IntType(64)), offset),
-            ir.IntType(8).as_pointer())
-        i32 = ir.IntType(32)
-        prefetch = builder.module.declare_intrinsic(
-            "llvm.prefetch", fnty=ir.FunctionType(ir.VoidType(), [address.type, i32, i32, i32]))
-        # read, keep in all cache levels, data
-        builder.call(prefetch, [address, ir.Constant(i32, 0), ir.Constant(i32, 3),
-                                ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-#: n-grams ahead whose table rows are requested while one is summed (random reads in a
-#: table of tens of MB: with 16 in flight they cost about a fifth as much)
-PREFETCH = 16
 
 
 _SCORE = Kernel("score", I64, array(np.uint32), array(np.uint8), array(np.int64), I64, I64,

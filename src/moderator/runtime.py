@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numba as nb
 import numpy as np
 import scipy.sparse as sp
 

@@ -43,13 +43,6 @@ class ModeratorGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (KeyboardInterrupt, Terminated) as exc:
             _stopped(ctx, type(exc))
-        except SystemError as exc:
-            # Ctrl-C inside a compiled (numba) kernel surfaces as a SystemError whose
-            # context is the KeyboardInterrupt: it is still the user stopping the run.
-            stop = _stopping_signal(exc)
-            if stop is None:
-                raise
-            _stopped(ctx, stop)
         except BrokenPipeError:
             # `moderator parse big.xml | head`: stop quietly, like other Unix tools.
             sys.stderr.close()
@@ -60,18 +53,6 @@ def _stopped(ctx: click.Context, kind: type) -> None:
     message, status = STOPPED[kind]
     click.echo(message, err=True)
     ctx.exit(status)
-
-
-def _stopping_signal(exc: BaseException | None) -> type | None:
-    """KeyboardInterrupt or Terminated when one is in ``exc``'s chain of causes, else None."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        for kind in STOPPED:
-            if isinstance(exc, kind):
-                return kind
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
 
 
 @click.group(cls=ModeratorGroup, context_settings={"help_option_names": ["-h", "--help"]})

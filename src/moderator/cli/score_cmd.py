@@ -177,8 +177,8 @@ def _enable_the_collector() -> None:
 
 def _skip_the_collection_at_exit() -> None:
     """At interpreter exit, freeze what is left instead of one last collection over every
-    object (numba's and LLVM's included): 0.2-0.3 s of each run. Memory is returned to the
-    system with the process anyway."""
+    object (0.2-0.3 s of each run when the kernels were numba's). Memory is returned to
+    the system with the process anyway."""
     if not _AT_EXIT:
         _AT_EXIT.append(atexit.register(gc.freeze))
 

@@ -7,7 +7,7 @@
 
 #include "ngrams.h"
 
-/* n-grams ahead whose table rows are requested while one is summed (ngrams.PREFETCH) */
+/* n-grams ahead whose table rows are requested while one is summed (as in score.c) */
 #define PREFETCH 16
 
 /* _spread_columns: value * table[col, columns[jj]] spread evenly over the characters

@@ -479,11 +479,11 @@ def test_cli_real_model_stopped_run_leaves_nothing(trained_model_path, tmp_path,
     """Ctrl-C (130) or SIGTERM from kill or a service manager (143): no OUT, no temp file."""
     root = tmp_path / "big"
     root.mkdir()
-    # Enough work (90,000 comments) that the run is still going when the signal lands, at
-    # the ~8,000 comments/s one process scores.
+    # Enough work (270,000 comments) that the run is still going when the signal lands:
+    # 90,000 took 6-8 s with the C kernels, and a run now and then ended before it.
     comments = [(f"{k}", f"user{k % 7}", text) for k, text in enumerate(
         ["Good point about the buses", "You idiot", "Buy followers cheap"] * 20)]
-    for i in range(1500):
+    for i in range(4500):
         write_thread(root / f"t{i:04}.json", comments, thread_id=f"t{i}")
     out = tmp_path / "queue.csv"
     process = subprocess.Popen(

@@ -63,9 +63,27 @@ def test_a_kernel_refuses_arrays_of_another_dtype_or_layout():
     assert good[-1].tolist() == [1.0]
     wrong_dtype = list(good)
     wrong_dtype[2] = np.zeros(0, np.float64)
-    with pytest.raises(ctypes.ArgumentError, match="array must have data type float32"):
+    with pytest.raises(TypeError, match=r"rowwise_dot_f32, argument 3: expects a C-contiguous "
+                                        r"1-d float32 array, got a 1-d float64 array"):
         kernel(*wrong_dtype)
     strided = list(good)
     strided[-1] = np.ones(4)[::2]
-    with pytest.raises(ctypes.ArgumentError, match="C_CONTIGUOUS"):
+    with pytest.raises(TypeError, match="argument 11: .* float64 array, not C-contiguous"):
         kernel(*strided)
+    with pytest.raises(TypeError, match="argument 1: .* got list"):
+        kernel([0, 0], *good[1:])
+    with pytest.raises(TypeError, match="takes 11 arguments, got 10"):
+        kernel(*good[:-1])
+
+
+def test_ctypes_converts_every_argument_without_python_code():
+    """Arrays reach ctypes as addresses: a signal handler's exception (Ctrl-C, SIGTERM) can
+    then not be raised inside ctypes' argument conversion, which would report it as an
+    ``ArgumentError`` instead of stopping the run as itself."""
+    from moderator.ngrams import _NORMALIZE, _codes, _normalize, char_tables
+
+    codes, offsets = _codes(["Hello there"])
+    _normalize(codes, offsets, *char_tables())
+    assert _NORMALIZE._function is not None
+    for argtype in _NORMALIZE._function.argtypes:
+        assert issubclass(argtype, ctypes._SimpleCData), argtype

@@ -164,6 +164,9 @@ def test_word_ngrams_longer_than_the_kernels_token_history_are_refused():
     vectorizer = HashedNgrams(word_range=(1, 9), char_bits=10, word_bits=10)
     with pytest.raises(ValueError, match="up to 8 tokens, not 9"):
         vectorizer.fit(["one two three"])
+    vectorizer.idf_ = np.ones(vectorizer.n_features_, np.float32)  # scoring checks it too
+    with pytest.raises(ValueError, match="up to 8 tokens, not 9"):
+        vectorizer.score(["one two three"], np.zeros((1, vectorizer.n_features_)))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

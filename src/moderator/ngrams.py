@@ -45,9 +45,6 @@ URL_TOKEN = "<url>"
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
-_SALT_CHAR = np.uint64(0x9E3779B97F4A7C15)
-_SALT_WORD = np.uint64(0xC2B2AE3D27D4EB4F)
-_SALT_BIGRAM = np.uint64(0x165667B19E3779F9)
 #: word n-grams longer than this are refused (the kernels' token history: MAX_WORD_N in
 #: csrc/ngrams.h)
 MAX_WORD_N = 8
@@ -144,11 +141,8 @@ def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
 
 
-#: word n-grams longer than this have no room in the kernels' token history (ngrams.h)
-MAX_WORD_N = 8
-
-
 def _check_word_range(word_hi):
+    """``ValueError`` for word n-grams the kernels' token history cannot hold."""
     if word_hi > MAX_WORD_N:
         raise ValueError(f"word n-grams of up to {MAX_WORD_N} tokens, not {word_hi}")
 
@@ -201,8 +195,7 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     scores, its best window's (``-inf`` without windows) and its number of windows; with
     ``words``, also each document's word block as ``transform(chars=False)`` makes it:
     ``(ptr, column within the block, value)``, CSR in canonical form (else empty)."""
-    if word_hi > MAX_WORD_N:
-        raise ValueError(f"word n-grams of up to {MAX_WORD_N} words, not {word_hi}")
+    _check_word_range(word_hi)
     table = np.ascontiguousarray(table, np.float32)
     ndoc = noff.shape[0] - 1
     k = table.shape[1] - 1

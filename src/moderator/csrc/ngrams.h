@@ -12,7 +12,6 @@
 #define FNV_PRIME 1099511628211ULL
 #define SALT_CHAR 0x9E3779B97F4A7C15ULL
 #define SALT_WORD 0xC2B2AE3D27D4EB4FULL
-#define SALT_BIGRAM 0x165667B19E3779F9ULL
 /* word n-grams longer than this are refused by the wrappers (scratch history size) */
 #define MAX_WORD_N 8
 

@@ -164,7 +164,7 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
     _check_word_range(word_hi)
     ndoc = noff.shape[0] - 1
     total = int(noff[ndoc])
-    cap = total * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
+    cap = _ngram_room(total, char_lo, char_hi, word_lo, word_hi)
     cols = _output(cap, np.int64)
     starts = _output(cap, np.int64)
     ends = _output(cap, np.int64)

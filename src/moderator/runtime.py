@@ -167,6 +167,8 @@ def _hint_array(hints: tuple[str, ...]) -> np.ndarray:
 _URL_HINT_CODES = _hint_array(("http://", "https://", "www.", ".co", ".net", ".org", ".info",
                                ".biz", ".ru", ".io", ".xyz", ".top", ".shop", ".ly"))
 _MONEY_HINT_CODES = _hint_array(("$", "€", "£", "usd", "dollar", "euro", "buck"))
+
+
 def _ascii_flags() -> np.ndarray:
     """Per ASCII character, the bits ``_cue_statistics`` counts: 1 upper, 2 lower, 4 digit,
     8 symbol, 16 "!", 32 vowel, 64 consonant (of the runs: not y), 128 word character,

@@ -25,7 +25,7 @@ setup(
             # -ffp-contract=off: no fused multiply-adds, so every sum is rounded as the
             # reference implementations round it (the tests compare them bit for bit)
             extra_compile_args=["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno",
-                                "-Wall", "-Wno-unused-function"],
+                                "-Wall"],
         )
     ],
 )

@@ -28,7 +28,8 @@ def test_the_built_library_is_the_one_of_these_sources():
     assert digest == source_digest()
 
 
-def test_a_stale_build_is_refused_with_what_to_do(fresh_library, tmp_path, monkeypatch):
+def test_a_stale_build_is_refused_with_what_to_do(fresh_library, tmp_path, monkeypatch,
+                                                  trained_model_path):
     sources = tmp_path / "csrc"
     shutil.copytree(SOURCE_DIR, sources)
     (sources / "library.c").write_text((sources / "library.c").read_text() + "\n/* edited */\n")
@@ -36,6 +37,18 @@ def test_a_stale_build_is_refused_with_what_to_do(fresh_library, tmp_path, monke
     monkeypatch.setattr(kernels, "source_digest", lambda: source_digest(sources))
     with pytest.raises(kernels.KernelsError, match=r"older than their sources.*pip install -e"):
         kernels.library()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "thread.txt").write_text("Article\n\nann\nThanks.\n", encoding="utf-8")
+    out = tmp_path / "queue.csv"
+    result = CliRunner().invoke(main, ["export", str(site), "-o", str(out), "--model",
+                                       str(trained_model_path)])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: moderator's compiled kernels (_kernels")
+    assert last.endswith(f"are older than their sources in {sources}; run `pip install -e .` "
+                         "in the repository (or `make`): it needs a C compiler")
+    assert not out.exists()
 
 
 def test_a_missing_build_is_one_error_line_from_the_cli(fresh_library, monkeypatch, tmp_path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -377,3 +378,61 @@ def test_installed_command_writes_every_line_before_it_exits(trained_model_path,
     lines = done.stdout.splitlines()
     assert len(lines) == 300 and json.loads(lines[-1])["id"] == "r299"
     assert done.stderr.startswith("300 comments, ")
+
+
+class _WideWordsModel(KeywordModel):
+    """The keyword double, explaining each match with the whole comment as its span, so a
+    flagged comment's why: line is as long as its text and wraps at any width."""
+
+    def explain(self, text, attribute, article=None, parent=None):
+        return [[0, len(text), w] for _, _, w in self._matches(text, attribute)][:1]
+
+
+_ROW = re.compile(r"^ {0,3}\d+ ")  # a comment's row starts with its position, right-aligned
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _long_thread(path):
+    long = " ".join(["the bus plan sounds costly and slow"] * 8)
+    comments = []
+    for i in range(14):
+        text = f"Comment {i}: " + (f"you idiot, {long}" if i % 4 == 1 else "fair point on buses")
+        if i == 6:
+            text = f"Comment {i}: buy followers, {long}"  # off_topic's why: line
+        comments.append((str(i + 1), f"user{i}", text))
+    return write_thread(path, comments)
+
+
+@pytest.mark.parametrize("columns", [60, 80, 120, 200])
+def test_table_shows_every_comment_and_colours_flagged_ones_at_any_width(
+        monkeypatch, tmp_path, columns):
+    """One row per comment at every width, whatever the wrapped why: lines take; red on
+    exactly the flagged comments' lines (row and every why: line), nothing else."""
+    monkeypatch.setattr(moderator, "load_model", lambda path=None: _WideWordsModel())
+    path = _long_thread(tmp_path / "long.json")
+    result = run("score", path, "--output", "table", color=True,
+                 env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Bus budget  [long, 14 comments]"
+    body = lines[2:lines.index("")]
+    groups: list[list[str]] = []  # each comment's lines: its row, then its why: lines
+    for line in body:
+        plain = _ANSI.sub("", line)
+        assert len(plain) <= columns, plain
+        if _ROW.match(plain):
+            groups.append([line])
+        else:
+            assert groups and plain.strip(), plain
+            groups[-1].append(line)
+    assert len(groups) == 14
+    flagged = {i for i in range(14) if i % 4 == 1 or i == 6}
+    for i, group in enumerate(groups):
+        assert f" user{i}: Comm" in _ANSI.sub("", group[0])
+        if i in flagged:
+            assert len(group) > 2, group  # the why: wraps over more than one line
+            assert all(line.startswith("\x1b[31m") and line.endswith("\x1b[0m")
+                       for line in group), group
+        else:
+            assert group == [_ANSI.sub("", line) for line in group], group
+    assert lines[-1] == "14 comments, 5 flagged: toxicity 4, insult 4, off_topic 1"

@@ -171,13 +171,26 @@ def render_table(
 
     Each comment line: position, likes, optional score columns and ``FLAG`` (from
     ``annotations[i]["scores"]``/``["flagged"]``), then the author and the first line of the
-    text, indented two spaces per depth. ``annotations[i]["reasons"]`` add a ``why:`` line.
+    text, indented two spaces per depth. ``annotations[i]["reasons"]`` add a ``why:`` line,
+    wrapped over as many lines as the width needs.
     """
+    for _, line in table_lines(thread, annotations, width):
+        yield line
+
+
+def table_lines(
+    thread: Thread,
+    annotations: Sequence[dict[str, Any]] | None = None,
+    width: int | None = None,
+) -> Iterator[tuple[int | None, str]]:
+    """``render_table``'s lines, each with the index of the comment it belongs to (``None``
+    for the heading and the column header), so a caller styles a comment's lines (its row
+    and every wrapped ``why:`` line) without counting them."""
     if width is None:
         width = max(60, shutil.get_terminal_size((100, 24)).columns)
     count = len(thread.comments)
     heading = thread.title or "(untitled)"
-    yield _clip(
+    yield None, _clip(
         f"{heading}  [{thread.id}, {count} comment{'s' if count != 1 else ''}]", width
     )
     attributes: list[str] = []
@@ -192,7 +205,7 @@ def render_table(
         header += f" {name[:7]:>7}"
     if flags:
         header += " flag"
-    yield _clip(header + "  comment", width)
+    yield None, _clip(header + "  comment", width)
     for index, comment in enumerate(thread.comments):
         note = annotations[index] if annotations is not None else {}
         likes = "" if comment.likes is None else str(comment.likes)
@@ -208,7 +221,7 @@ def render_table(
             body = ("[removed] " + body).rstrip()
         who = f"{comment.author}: " if comment.author else ""
         prefix = "  " * comment.depth + ("↳ " if comment.depth else "")
-        yield _clip(f"{line}  {prefix}{who}{body}", width)
+        yield index, _clip(f"{line}  {prefix}{who}{body}", width)
         for reason in note.get("reasons") or ():
             # the words behind a flag are what a moderator reads: wrapped, never clipped
             pad = " " * (min(len(line) + 2, width // 3) + len(prefix))
@@ -217,7 +230,7 @@ def render_table(
                 subsequent_indent="     ",
             )
             for piece in wrapped:
-                yield pad + piece
+                yield index, pad + piece
 
 
 class Summary:

@@ -184,17 +184,13 @@ def _skip_the_collection_at_exit() -> None:
 
 
 def _echo_table(thread, results) -> None:
-    """The shared thread table, flagged comments (and their why: lines) in red."""
-    from moderator.output import render_table
+    """The shared thread table, flagged comments (their row and every why: line) in red."""
+    from moderator.output import table_lines
 
-    lines = render_table(thread, annotations=results)
-    click.echo(next(lines))  # heading
-    click.echo(next(lines))  # column header
-    for result in results:
-        own = 1 + len(result["reasons"])  # the comment line, then one why: line per reason
-        for _ in range(own):
-            line = next(lines)
-            click.echo(click.style(line, fg="red", bold=True) if result["flagged"] else line)
+    for index, line in table_lines(thread, annotations=results):
+        if index is not None and results[index]["flagged"]:
+            line = click.style(line, fg="red", bold=True)
+        click.echo(line)
     click.echo()
 
 

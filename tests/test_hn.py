@@ -170,3 +170,50 @@ def test_algolia_twenty_thousand_deep_children(tmp_path):
     assert len(thread.comments) == DEEP
     last = thread.comments[-1]
     assert (last.id, last.parent_id, last.depth) == (str(DEEP + 1), str(DEEP), DEEP - 1)
+
+
+GATHERED = {
+    "post": {"by": "ann", "id": 1, "kids": [2, 3], "title": "Ask HN: Plain text notes?",
+             "type": "story", "time": 1706000000, "text": "What do you use?"},
+    "comments": [
+        {"by": "bob", "id": 2, "parent": 1, "kids": [4], "text": "Plain files.",
+         "type": "comment", "time": 1706000100},
+        {"by": "cy", "id": 3, "parent": 1, "text": "A wiki.", "type": "comment",
+         "time": 1706000200},
+        {"by": "ann", "id": 4, "parent": 2, "text": "Synced how?", "type": "comment",
+         "time": 1706000300},
+    ],
+    "fetched": "2024-01-23",
+    "meta": {"api": "firebase"},
+}
+
+
+def test_items_gathered_under_keys_are_read_as_firebase_items(tmp_path):
+    """{"post": {...}, "comments": [...]}: the API's items under two keys, found without
+    --format; a string beside them is not an item."""
+    path = write(tmp_path, GATHERED)
+    [thread] = read_threads(path)
+    assert thread.source == {"path": str(path), "format": "hn"}
+    assert (thread.id, thread.title, thread.article) == ("1", "Ask HN: Plain text notes?",
+                                                         "What do you use?")
+    assert [(c.id, c.parent_id, c.depth, c.author) for c in thread.comments] == [
+        ("2", None, 0, "bob"), ("4", "2", 1, "ann"), ("3", None, 0, "cy")]
+
+
+@pytest.mark.parametrize("data, got", [
+    ({"meta": {}, "count": 3}, "got an object with keys meta, count"),
+    ({}, "got an object with keys none"),
+    ("a story", "got a string"),
+])
+def test_an_unknown_shape_names_the_shapes_read(tmp_path, data, got):
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    path = write(tmp_path, data)
+    result = CliRunner().invoke(main, ["parse", str(path), "--format", "hn"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path}: not a Hacker News export: expected a JSON array of items, an Algolia "
+        'item (an object with "children"), or an object gathering items under keys '
+        f'({{"post": {{...}}, "comments": [...]}}); {got}\n')

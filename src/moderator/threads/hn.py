@@ -9,6 +9,10 @@
 (b) Algolia (``/api/v1/items/<id>``): one object with nested ``children``; several such
     objects in an array are several threads. A child with neither author nor text is a
     deleted comment.
+(c) Firebase items gathered under keys of one object, as scripts that fetch a story save
+    them: ``{"post": {...}, "comments": [...]}``. Every object and array of objects under the
+    top-level keys that holds items is read as (a), in key order; other values (a fetch
+    date, a count, an object of metadata) are not items and are left alone.
 
 ``text`` is HTML (``<p>`` paragraphs, links, ``<i>``, ``<pre><code>``, entities) and becomes
 plain text with paragraphs joined by a blank line. The story's article is its text, else its
@@ -53,8 +57,7 @@ def sniff(source) -> float:
 
 def parse(source, options) -> Iterator[Thread]:
     name = source.name
-    data = load_source(source)
-    items = data if isinstance(data, list) else [data]
+    items = _items(name, load_source(source))
     if not items:
         raise ThreadFormatError(name, "not a Hacker News export: an empty array")
     firebase: list[tuple[int, dict]] = []
@@ -72,6 +75,34 @@ def parse(source, options) -> Iterator[Thread]:
     threads.sort(key=lambda pair: pair[0])
     for _, thread in threads:
         yield thread
+
+
+SHAPES = ("a JSON array of items, an Algolia item (an object with \"children\"), or an "
+          "object gathering items under keys ({\"post\": {...}, \"comments\": [...]})")
+_ITEM_KEYS = frozenset({"id", "type", "by", "kids", "parent", "children"})
+
+
+def _items(name: str, data: Any) -> list:
+    """The file's items, whichever of the three shapes it has."""
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        raise ThreadFormatError(name, f"not a Hacker News export: expected {SHAPES}; got "
+                                      f"{type_name(data)}")
+    if _ITEM_KEYS & data.keys():
+        return [data]
+    items: list = []
+    for value in data.values():
+        if isinstance(value, dict) and _ITEM_KEYS & value.keys():
+            items.append(value)
+        elif isinstance(value, list) and any(isinstance(v, dict) and _ITEM_KEYS & v.keys()
+                                             for v in value):
+            items.extend(value)  # all of it: an odd element is named, never dropped
+    if not items:
+        keys = ", ".join(str(key) for key in list(data)[:10]) or "none"
+        raise ThreadFormatError(name, f"not a Hacker News export: expected {SHAPES}; got an "
+                                      f"object with keys {keys}")
+    return items
 
 
 # -- shared checks ------------------------------------------------------------------------

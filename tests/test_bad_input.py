@@ -42,6 +42,12 @@ def assert_one_line_error(result, expected: str) -> None:
          ":3:15: truncated JSON: Expecting ',' delimiter"),
         ("broken.json", b'{"comments": [\n  {"text": "a"}}\n]}',
          ":2:16: invalid JSON: Expecting ',' delimiter"),
+        # cut inside a string: json's "Unterminated string starting at" ends in "here" (the
+        # line and column are before it), and the file is called truncated
+        ("cut.json", b'{"title": "t",\n "comments": [{"text": "an unfinished comm',
+         ":2:24: truncated JSON: Unterminated string starting here"),
+        ("control.json", b'{"comments": [{"text": "a\x01b"}]}',
+         ":1:26: invalid JSON: Invalid control character here"),
         ("types.json", json.dumps({"comments": [{"text": "ok"}, {"text": ["no"]}]}).encode(),
          "comments[1].text: expected a string, got an array"),
         ("likes.json", json.dumps({"comments": [{"text": "a", "likes": "3"}]}).encode(),

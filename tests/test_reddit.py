@@ -112,7 +112,7 @@ def test_wrong_value_types_are_named(tmp_path, data, message):
 def test_truncated_json_names_line_and_column(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(FIXTURE.read_text(encoding="utf-8")[:500], encoding="utf-8")
-    with pytest.raises(ThreadFormatError, match=r"cut\.json:\d+:\d+: invalid JSON: "):
+    with pytest.raises(ThreadFormatError, match=r"cut\.json:\d+:\d+: truncated JSON: "):
         threads_of(path)
 
 

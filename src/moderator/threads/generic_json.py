@@ -29,7 +29,6 @@ tree is flattened by the iterative ``tree.walk_nested``: 20,000 levels and more 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import os
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from typing import Any
 
 from ..errors import ThreadFormatError
 from .ids import assign_ids
-from .jsonload import loads_iterative, type_name
+from .jsonload import loads, type_name
 from .model import Comment, Thread
 from .tree import walk_nested
 
@@ -48,17 +47,7 @@ SCHEMA_HINT = '{"title", "article", "comments": [{"text", "replies": [...]}]}'
 
 def load_json(source) -> Any:
     """The decoded document; ThreadFormatError with line and column when it is not JSON."""
-    text = source.read_text().lstrip("\ufeff")
-    try:
-        try:
-            return json.loads(text)
-        except RecursionError:
-            return loads_iterative(text)
-    except json.JSONDecodeError as exc:
-        reason = "invalid JSON: " + exc.msg
-        if exc.pos >= len(text.rstrip()):
-            reason = "truncated JSON: " + exc.msg
-        raise ThreadFormatError(source.name, reason, exc.lineno, exc.colno) from None
+    return loads(source.read_text().lstrip("\ufeff"), source.name)
 
 
 class _Node:

@@ -27,7 +27,8 @@ from typing import Any
 
 from ..errors import ThreadFormatError
 
-__all__ = ["JSONDecodeError", "load_source", "loads", "loads_iterative", "type_name"]
+__all__ = ["JSONDecodeError", "decode_error", "load_source", "loads", "loads_iterative",
+           "type_name"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?")
@@ -49,7 +50,20 @@ def loads(text: str, name: str) -> Any:
         except RecursionError:
             return loads_iterative(text)
     except JSONDecodeError as exc:
-        raise ThreadFormatError(name, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise decode_error(name, text, exc) from None
+
+
+def decode_error(name: str, text: str, exc: JSONDecodeError) -> ThreadFormatError:
+    """The one-line error for ``exc``: "truncated JSON" when the text ends before the value
+    does (an unterminated string always does), else "invalid JSON"; json's messages that
+    end in "at" (the position follows in json's own str()) end in "here", the line and column
+    given before them."""
+    message = exc.msg
+    if message.endswith(" at"):
+        message = message[: -len(" at")] + " here"
+    cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+    kind = "truncated JSON" if cut else "invalid JSON"
+    return ThreadFormatError(name, f"{kind}: {message}", exc.lineno, exc.colno)
 
 
 def load_source(source) -> Any:

@@ -245,3 +245,17 @@ def test_large_export_streams_in_bounded_memory(tmp_path):
     comments, peak_mb = map(int, done.stdout.split())
     assert comments == big.read_text(encoding="utf-8").count("<wp:comment>")
     assert peak_mb < 50, f"peak RSS {peak_mb} MB for a 15 MB export"
+
+
+@pytest.mark.parametrize("fmt", ["wxr", "disqus"])
+def test_plain_text_as_xml_is_the_error_alone(tmp_path, fmt):
+    """Nothing to recover, so no recovery WARNING before the Error line."""
+    from click.testing import CliRunner
+
+    from moderator.cli import main
+
+    page = tmp_path / "page.txt"
+    page.write_text("A title\n\nAn article.\n\n  1. A comment.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["parse", str(page), "--format", fmt])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {page}:1:1: malformed XML: syntax error\n"

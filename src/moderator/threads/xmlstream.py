@@ -204,10 +204,17 @@ class RecordStream:
         line, column = error.position
         message = _expat_message(error)
         what = "/".join(f"<{r}>" for r in sorted(self.records))
-        log.warning(
-            "%s:%d:%d: malformed XML (%s); reading the remaining %s elements one by one",
-            name, line, column + 1, message, what,
-        )
+
+        def warn() -> None:
+            log.warning(
+                "%s:%d:%d: malformed XML (%s); reading the remaining %s elements one by one",
+                name, line, column + 1, message, what,
+            )
+
+        if self.done:
+            warn()
+        # else said only once a record is recovered: a file with none (not XML at all, say
+        # plain text given --format wxr) stops with the error line alone
         namespaces = dict(KNOWN_NAMESPACES)
         default_ns = None
         for prefix, uri in _XMLNS.findall(self.source.head_text()):
@@ -230,6 +237,7 @@ class RecordStream:
                                  self.salvage(text))
             else:
                 if self.done + recovered == 0:
+                    warn()
                     yield from pending
                     pending = []
                 recovered += 1

@@ -102,3 +102,19 @@ def default_ctrl_c() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def write_twice_listed_items(folder, files: int = 2):
+    """``files`` HN files that list one item twice: each a WARNING naming the file, and
+    one comment to score."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        items = [{"id": 1, "type": "story", "title": "Bus budget", "kids": [2]},
+                 {"id": 2, "type": "comment", "parent": 1, "text": "You idiot."},
+                 {"id": 1, "type": "story", "title": "Bus budget again"}]
+        (folder / f"twice{i}.json").write_text(json.dumps(items), encoding="utf-8")
+    return sorted(folder.glob("twice*.json"))

@@ -392,3 +392,20 @@ def test_help_shows_the_engines_with_an_example():
     assert "--engine [local|dask]" in result.output
     assert "--scheduler tcp://HOST:PORT" in result.output
     assert "moderator export archive/ -o queue.csv --scheduler tcp://10.0.0.5:8786" in result.output
+
+
+@pytest.mark.slow
+def test_dask_workers_warn_with_the_prefix(trained_model_path, tmp_path):
+    """--engine dask: warnings logged on the workers look like the local engine's."""
+    from doubles import write_twice_listed_items
+
+    files = write_twice_listed_items(tmp_path / "in")
+    script = os.path.join(os.path.dirname(sys.executable), "moderator")
+    done = subprocess.run(
+        [script, "export", str(tmp_path / "in"), "-o", str(tmp_path / "q.csv"),
+         "--engine", "dask", "--jobs", "1", "--model", str(trained_model_path), "-q"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    warnings = sorted(line for line in done.stderr.splitlines() if "appears twice" in line)
+    assert warnings == [f"WARNING: {path}: item 1 appears twice; the first one is used"
+                        for path in files]

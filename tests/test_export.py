@@ -142,7 +142,7 @@ def test_a_rerun_does_not_read_its_own_queue_as_a_thread(tmp_path, double, caplo
     before = out.read_bytes()
     again = run("export", root, "--all", "-o", out)
     assert again.exit_code == 0, again.output
-    assert out.read_bytes() == before and "1 files," in again.stderr
+    assert out.read_bytes() == before and "1 file, 1 thread," in again.stderr
 
 
 def test_queue_kind_by_extension():
@@ -330,9 +330,18 @@ def test_summary_lines_and_repeat_offenders():
     once = ExportSummary()
     once.add(FileResult(path="a.json", threads=1, comments=3, flagged=2, rows=[{}] * 2,
                         by_attribute={"insult": 2}, authors={"ann": 1, "bob": 1}))
-    assert once.lines("q.csv")[-1] == (
-        "Repeat offenders: none (no author has 2 or more flagged comments)"
-    )
+    once.seconds = 1.0
+    assert once.lines("q.csv") == [
+        "Wrote 2 rows to q.csv: 1 file, 1 thread, 3 comments, 2 flagged (1.0 s, 3 comments/s)",
+        "Flagged by attribute: insult 2",
+        "Repeat offenders: none (no author has 2 or more flagged comments)",
+    ]
+    single = ExportSummary()
+    single.add(FileResult(path="a.json", threads=1, comments=1, flagged=1, rows=[{}],
+                          by_attribute={"insult": 1}, authors={"ann": 1}))
+    single.seconds = 1.0
+    assert single.lines("q.csv")[0] == (
+        "Wrote 1 row to q.csv: 1 file, 1 thread, 1 comment, 1 flagged (1.0 s, 1 comments/s)")
 
 
 # --- progress ----------------------------------------------------------------------------
@@ -506,3 +515,20 @@ def test_cli_real_model_stopped_run_leaves_nothing(trained_model_path, tmp_path,
     assert process.returncode == status, stderr
     assert message in stderr and "Traceback" not in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]  # no OUT, no temp file
+
+
+@pytest.mark.slow
+def test_worker_processes_warn_with_the_prefix(trained_model_path, tmp_path):
+    """--jobs 2: warnings logged in joblib's worker processes look like the command's own."""
+    from doubles import write_twice_listed_items
+
+    files = write_twice_listed_items(tmp_path / "in")
+    script = Path(sys.executable).with_name("moderator")
+    done = subprocess.run(
+        [str(script), "export", str(tmp_path / "in"), "-o", str(tmp_path / "q.csv"),
+         "--jobs", "2", "--model", str(trained_model_path), "-q"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    warnings = sorted(line for line in done.stderr.splitlines() if "appears twice" in line)
+    assert warnings == [f"WARNING: {path}: item 1 appears twice; the first one is used"
+                        for path in files]

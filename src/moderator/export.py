@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, ModeratorError, ThreadFormatError
+from .logs import to_stderr_unless_set_up
+from .output import counted
 from .records import RecordWriter
 from .review import Policy, score_thread
 from .threads.model import COMMENT_FIELDS
@@ -255,7 +257,9 @@ def _failed(result: FileResult, reason: str, started: float) -> FileResult:
 
 
 def score_files(paths: Sequence[str], *args, **kwargs) -> list[FileResult]:
-    """``score_file`` over a batch (one joblib task: fewer round trips than one per file)."""
+    """``score_file`` over a batch (one joblib or Dask task: fewer round trips than one per
+    file), its warnings on stderr as the command's own are."""
+    to_stderr_unless_set_up()
     return [score_file(path, *args, **kwargs) for path in paths]
 
 
@@ -342,8 +346,9 @@ class ExportSummary:
     def lines(self, out: str) -> list[str]:
         rate = self.comments / self.seconds if self.seconds > 0 else 0.0
         lines = [
-            f"Wrote {self.rows} rows to {out}: {self.files} files, {self.threads} threads, "
-            f"{self.comments} comments, {self.flagged} flagged "
+            f"Wrote {counted(self.rows, 'row')} to {out}: {counted(self.files, 'file')}, "
+            f"{counted(self.threads, 'thread')}, {counted(self.comments, 'comment')}, "
+            f"{self.flagged} flagged "
             f"({self.seconds:.1f} s, {rate:,.0f} comments/s)"
         ]
         if self.by_attribute:
@@ -358,7 +363,7 @@ class ExportSummary:
             lines.append("Repeat offenders: none (no author has 2 or more flagged comments)")
         if self.failures:
             count = len(self.failures)
-            lines.append(f"Failed: {count} file{'s' if count != 1 else ''}")
+            lines.append(f"Failed: {counted(count, 'file')}")
             lines.extend(f"  {path}: {reason}" for path, reason in self.failures)
         return lines
 

@@ -128,6 +128,11 @@ class JsonListWriter:
         self.stream.write("[]\n" if self.count == 0 else "\n]\n")
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 thread``, ``2 threads``: a count with its noun (regular plurals only)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
@@ -191,7 +196,7 @@ def table_lines(
     count = len(thread.comments)
     heading = thread.title or "(untitled)"
     yield None, _clip(
-        f"{heading}  [{thread.id}, {count} comment{'s' if count != 1 else ''}]", width
+        f"{heading}  [{thread.id}, {counted(count, 'comment')}]", width
     )
     attributes: list[str] = []
     flags = False
@@ -252,8 +257,7 @@ class Summary:
     def line(self) -> str:
         """e.g. ``2 threads, 15 comments, skipped: 3 spam, 1 more stub (not in file)``."""
         text = (
-            f"{self.threads} thread{'s' if self.threads != 1 else ''}, "
-            f"{self.comments} comment{'s' if self.comments != 1 else ''}"
+            f"{counted(self.threads, 'thread')}, {counted(self.comments, 'comment')}"
         )
         if self.flagged is not None:
             text += f", {self.flagged} flagged"

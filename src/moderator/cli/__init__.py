@@ -14,6 +14,7 @@ import threading
 import click
 
 from ..errors import ModeratorError
+from ..logs import to_stderr
 
 
 class Terminated(BaseException):
@@ -73,13 +74,7 @@ def main(verbose: int) -> None:
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
-    level = logging.WARNING - 10 * verbose
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-    logger = logging.getLogger("moderator")
-    logger.handlers[:] = [handler]
-    logger.setLevel(max(level, logging.DEBUG))
-    logger.propagate = False
+    to_stderr(max(logging.WARNING - 10 * verbose, logging.DEBUG))
 
 
 COMMAND_MODULES = ("parse_cmd", "train_cmd", "score_cmd", "evaluate_cmd", "export_cmd",

@@ -28,6 +28,7 @@ def report(ctx, file, out, model_path, config_path, thresholds, format_, **kwarg
       moderator report examples/thread.txt -o report.html
       moderator report export.xml --config moderator.toml -o today.html
     """
+    from moderator.output import counted
     from moderator.report import render_report, write_text_atomic
     from moderator.review import comment_records, score_thread
     from moderator.threads import read_threads
@@ -42,9 +43,8 @@ def report(ctx, file, out, model_path, config_path, thresholds, format_, **kwarg
         flagged += sum(r["flagged"] for r in records)
         threads.append((thread, records))
     write_text_atomic(out, render_report(threads, model.attributes, source=file))
-    plural = "" if len(threads) == 1 else "s"
-    click.echo(f"Wrote {out}: {len(threads)} thread{plural}, {comments} comments, "
-               f"{flagged} flagged", err=True)
+    click.echo(f"Wrote {out}: {counted(len(threads), 'thread')}, "
+               f"{counted(comments, 'comment')}, {flagged} flagged", err=True)
 
 
 COMMANDS = [report]

@@ -199,3 +199,25 @@ def test_real_model_numbers_match_its_own_predictions(trained_model_path):
     assert corpus["attributes"]["off_topic"]["positives"] == 2
     assert set(corpus["attributes"]) == {"off_topic"}
     assert report["combined"]["rows"] == len(rows) + 4
+
+
+@pytest.mark.slow
+def test_the_models_own_training_data_is_said(trained_model_path, tmp_path):
+    """The card holds each training source's SHA-256: labels with that digest are called
+    the model's training data (table and JSON); a file with another digest is not."""
+    labels = FIXTURES / "labels_small.csv"
+    table = run("--labels", labels, "--model", trained_model_path)
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[:2] == [
+        f"labels_small.csv ({labels}): 119 rows",
+        "  NOTE: the model was trained on these rows (its card lists 'labels_small.csv' with "
+        "this file's SHA-256): the figures below flatter it; judge it on data it has not seen",
+    ]
+    as_json = json.loads(run("--labels", labels, "--model", trained_model_path,
+                             "-o", "json").output)
+    assert as_json["sources"][0]["training_source"] == "labels_small.csv"
+    other = tmp_path / "held_out.csv"
+    other.write_text(labels.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    fresh = run("--labels", other, "--model", trained_model_path)
+    assert "NOTE" not in fresh.output and "training_source" not in run(
+        "--labels", other, "--model", trained_model_path, "-o", "json").output

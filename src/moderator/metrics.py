@@ -261,16 +261,23 @@ def evaluate_sources(
     (see ``json_ready``)."""
     results = []
     all_rows: list = []
+    trained_on = {s.get("sha256"): s.get("name") for s in model.card.get("sources", ())
+                  if s.get("sha256")} if hasattr(model, "card") else {}
     for source in sources:
         if isinstance(source, tuple):
             name, rows = source
-            path = ""
+            path = sha256 = ""
         else:
             name, rows, path = source.name, source.rows, source.path
+            sha256 = getattr(source, "sha256", "")
         rows = list(rows)
         all_rows.extend(rows)
         report = evaluate_model(model, rows, label_map=label_map, bins=bins)
-        results.append({"source": name, "path": str(path), **report})
+        result = {"source": name, "path": str(path), **report}
+        if sha256 and sha256 in trained_on:
+            # the card's digest of a training source: these scores are not a test
+            result["training_source"] = trained_on[sha256]
+        results.append(result)
     out = {"sources": results}
     if len(results) > 1:
         out["combined"] = evaluate_model(model, all_rows, label_map=label_map, bins=bins)
@@ -334,7 +341,12 @@ def render_evaluation(evaluation: dict) -> str:
     blocks = []
     for result in evaluation["sources"]:
         where = f" ({result['path']})" if result.get("path") else ""
-        blocks.append("\n".join(render_report(result, f"{result['source']}{where}")))
+        lines = render_report(result, f"{result['source']}{where}")
+        if result.get("training_source"):
+            lines.insert(1, f"  NOTE: the model was trained on these rows (its card lists "
+                            f"{result['training_source']!r} with this file's SHA-256): the "
+                            f"figures below flatter it; judge it on data it has not seen")
+        blocks.append("\n".join(lines))
     if "combined" in evaluation:
         blocks.append("\n".join(render_report(evaluation["combined"], "all sources")))
     return "\n\n".join(blocks)

@@ -73,3 +73,15 @@ def test_help_loads_no_heavy_library():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(done.stdout) == []
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_data_help_lists_every_corpus_name(command):
+    import re
+
+    from moderator.corpora import CORPORA
+
+    result = CliRunner().invoke(main, [command, "--help"], terminal_width=80)
+    assert result.exit_code == 0
+    text = re.sub(r"-\s+", "-", " ".join(result.output.split()))  # undo click's wrapping
+    assert f"NAME is one of: {', '.join(sorted(CORPORA))}." in text

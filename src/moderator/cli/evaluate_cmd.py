@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import CorpusOption
+
 
 def _parse_against(ctx, param, values):
     """``ATTR=LABEL`` pairs -> {attr: label}."""
@@ -29,8 +31,9 @@ def _parse_against(ctx, param, values):
     "data_specs",
     multiple=True,
     metavar="NAME=PATH",
-    help="A public corpus in its own format (jigsaw, civil-spans, olid, davidson, "
-    "kaggle-insults, semeval-cqa, …); repeatable.",
+    cls=CorpusOption,
+    help="A public corpus in its publisher's format (the file, or the folder holding it); "
+    "repeatable.",
 )
 @click.option(
     "--model",

@@ -46,3 +46,19 @@ def parse_options_from(kwargs: dict) -> ParseOptions:
         title_column=kwargs.pop("title_column"),
         thread_column=kwargs.pop("thread_column"),
     )
+
+
+class CorpusOption(click.Option):
+    """An option whose help ends with every ``--data`` corpus name, read from
+    ``moderator.corpora.CORPORA`` only when the help is shown (the command stays quick to
+    start, and the list cannot drift from the loaders)."""
+
+    def get_help_record(self, ctx):
+        from moderator.corpora import CORPORA
+
+        base = self.help
+        self.help = f"{base} NAME is one of: {', '.join(sorted(CORPORA))}."
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = base

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import CorpusOption
+
 DEFAULT_LABELS = "data/labels.csv"
 DEFAULT_MODEL = "models/moderator.joblib"
 
@@ -22,8 +24,9 @@ DEFAULT_MODEL = "models/moderator.joblib"
     "data_specs",
     multiple=True,
     metavar="NAME=PATH",
-    help="A public corpus in its own format, mapped onto the model's attributes: jigsaw, "
-    "civil-spans, olid, davidson, kaggle-insults, semeval-cqa, …; repeatable.",
+    cls=CorpusOption,
+    help="A public corpus in its publisher's format (the file, or the folder holding it), "
+    "mapped onto the model's attributes; repeatable.",
 )
 @click.option(
     "--feedback",

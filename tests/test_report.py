@@ -158,6 +158,35 @@ def test_several_threads_get_a_section_each(tmp_path):
     page = render(both)
     sections = [a["id"] for t, a in tags_of(page) if t == "section"]
     assert sections == ["thread-a", "thread-b"]
-    assert "<title>Buses</title>" in page and "2 threads" in page
+    # not the first thread's title over both of them
+    assert f"<title>2 threads from {both}</title>" in page
+    assert "<title>Buses</title>" not in page and "<h2>Buses</h2>" in page
     assert "<h2>Parks</h2><article" in page  # no article paragraph when there is none
     assert "5 comments, 3 flagged: toxicity 1, insult 1, off_topic 2" in page
+
+
+def test_a_removed_comment_is_marked_removed_not_an_anonymous_card(tmp_path):
+    """The placeholder a deleted comment leaves for its replies reads "[removed]", without
+    an "(anonymous)" author or 0.00 scores; kept with its text (--include-removed), it is
+    scored and marked [removed]."""
+    import json
+
+    document = {"id": "t", "title": "Buses", "comments": [
+        {"id": "1", "removed": True, "replies": [{"id": "2", "text": "Replying to nobody"}]},
+        {"id": "3", "author": "zed", "removed": True, "text": "You idiot"},
+        {"id": "4", "text": "An anonymous idiot", "likes": 1},
+    ]}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    page = render(path)
+    gone = re.search(r'<article class="comment removed" id="comment-1".*?</article>', page)
+    assert gone.group(0).count("[removed]") == 1
+    assert '<div class="text">[removed]</div>' in gone.group(0)
+    assert "(anonymous)" not in gone.group(0) and "0.00" not in gone.group(0)
+    kept = re.search(r'<article class="comment flagged removed" id="comment-3".*?</article>',
+                     page).group(0)
+    assert '<span class="author">zed</span><span class="removed-mark">[removed]</span>' in kept
+    assert "toxicity 0.90" in kept and "<mark" in kept
+    anonymous = re.search(r'id="comment-4".*?</article>', page).group(0)
+    assert '<span class="author">(anonymous)</span>' in anonymous
+    assert '<span class="likes">1 like</span>' in anonymous

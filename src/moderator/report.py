@@ -19,6 +19,7 @@ from pathlib import Path
 from string import Template
 
 from . import __version__
+from .output import counted
 from .records import reason_words, trim_span
 
 # Distinct, readable on white; attributes beyond the list reuse it.
@@ -106,14 +107,20 @@ def _comment_html(record: dict, attributes: Sequence[str]) -> str:
         f"{escape(a)} {scores[a]:.2f}</span>"
         for a in attributes if a in scores
     )
-    head = [f'<span class="author">{escape(record.get("author") or "(anonymous)")}</span>']
+    removed = bool(record.get("removed"))
+    text = record.get("text") or ""
+    if removed and not text.strip():
+        score_cells = ""  # nothing was there to score: no 0.00s that look like a verdict
+    author = record.get("author") or ("" if removed else "(anonymous)")
+    head = [f'<span class="author">{escape(author)}</span>'] if author else []
+    if removed and text.strip():  # kept with --include-removed: its text is shown below
+        head.append('<span class="removed-mark">[removed]</span>')
     if record.get("timestamp"):
         head.append(f'<time>{escape(str(record["timestamp"]))}</time>')
     if record.get("likes") is not None:
-        head.append(f'<span class="likes">{escape(str(record["likes"]))} likes</span>')
+        head.append(f'<span class="likes">{escape(counted(record["likes"], "like"))}</span>')
     head.append(f'<span class="id">#{escape(str(record.get("id", "")))}</span>')
     head.append(f'<span class="scores">{score_cells}</span>')
-    text = record.get("text") or ""
     reason_items = "".join(
         f'<li data-attribute="{escape(r["attribute"])}"><b>FLAG {escape(r["attribute"])}</b> '
         f"{r['score']:.2f} &ge; {r['threshold']:.2f}"
@@ -122,12 +129,13 @@ def _comment_html(record: dict, attributes: Sequence[str]) -> str:
         for r in reasons
     )
     reasons_html = f'<ul class="reasons">{reason_items}</ul>' if reasons else ""
+    body = "[removed]" if removed and not text.strip() else marked_text(text, reasons)
     return (
         f'<article class="{" ".join(classes)}" id="comment-{escape(str(record.get("id", "")))}"'
         f' data-attributes="{escape(" ".join(flagged_attrs))}" data-depth="{depth}"'
         f' style="margin-left: {min(depth, 12) * 28}px">'
         f'<div class="head">{"".join(head)}</div>'
-        f'<div class="text">{marked_text(record.get("text") or "", reasons)}</div>'
+        f'<div class="text">{body}</div>'
         f"{reasons_html}</article>"
     )
 
@@ -177,15 +185,18 @@ def render_report(
         f'  .reasons li[data-attribute="{escape(a)}"] {{ background: {PALETTE[colours[a]]}; }}'
         for a in flag_names
     )
-    first = threads[0][0] if threads else None
-    page_title = (first.title or str(first.id)) if first is not None else "No threads"
+    if len(threads) == 1:
+        first = threads[0][0]
+        page_title = first.title or str(first.id)
+    else:  # several (or none): not the first thread's title over all of them
+        page_title = counted(len(threads), "thread") + (f" from {source}" if source else "")
     per = ", ".join(f"{a} {by_attribute[a]}" for a in flag_names)
     totals = f"{comments} comments, {flagged} flagged" + (f": {per}" if per else "")
     return _template().substitute(
         version=escape(__version__),
         page_title=escape(page_title),
         source=escape(source),
-        threads_count=f"{len(threads)} thread{'s' if len(threads) != 1 else ''}",
+        threads_count=counted(len(threads), "thread"),
         totals=escape(totals),
         filters="\n".join(filters),
         attribute_css=attribute_css,

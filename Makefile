@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint model clean
+.PHONY: demo test bench lint model readme clean
 
 # The compiled kernels are built by the install: a change to their sources reinstalls.
 KERNEL_SOURCES := setup.py $(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
@@ -35,6 +35,10 @@ demo: models/moderator.joblib
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest -q
+
+# README.md's console examples rerun, their shown outputs rewritten (the test suite checks them).
+readme: $(TEST_STAMP)
+	$(PY) -m tests.readme_examples --update
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check src tests bench train.py

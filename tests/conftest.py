@@ -34,3 +34,21 @@ def trained_model_path(tmp_path_factory) -> Path:
     save_model(train([load_labels_csv(FIXTURES / "labels_small.csv")], folds=3), path)
     return path
 
+
+
+@pytest.fixture(scope="session")
+def readme_session(tmp_path_factory):
+    """The scratch checkout README.md's examples run in, with THE model they use
+    (``readme_examples.readme_model``: $MODERATOR_MODEL, else the default model trained
+    once from data/labels.csv by ``python train.py``)."""
+    from readme_examples import Session, readme_model
+
+    session = Session(tmp_path_factory.mktemp("readme"))
+    readme_model(session)
+    return session
+
+
+@pytest.fixture(scope="session")
+def default_model_path(readme_session) -> Path:
+    """The default model (what `make model` builds), the one the README examples use."""
+    return readme_session.model_path

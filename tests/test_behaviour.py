@@ -1,44 +1,23 @@
 """What users rely on, pinned on the default model (trained from data/labels.csv).
 
-The model is trained once per session into a temporary folder, unless models/moderator.joblib
-was trained from the current data/labels.csv by this moderator and scikit-learn (then reused).
+The model is the one the README examples use (``default_model_path`` in conftest.py): trained
+once per session from data/labels.csv by ``python train.py``, or $MODERATOR_MODEL when set.
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from conftest import REPO
 from moderator.threads.model import Comment, Thread
-
-LABELS = REPO / "data" / "labels.csv"
-DEFAULT = REPO / "models" / "moderator.joblib"
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def default_model(tmp_path_factory):
-    from moderator.errors import ModelError
-    from moderator.model import card_path, load_model, save_model
-    from moderator.training import file_sha256, load_labels_csv, train
+def default_model(default_model_path):
+    from moderator.model import load_model
 
-    if not LABELS.is_file():
-        pytest.skip("data/labels.csv is not in the repository yet")
-    digest = file_sha256(LABELS)
-    if DEFAULT.is_file():
-        try:
-            card = json.loads(card_path(DEFAULT).read_text(encoding="utf-8"))
-            sources = card.get("sources", [])
-            if [s.get("sha256") for s in sources] == [digest]:
-                return load_model(DEFAULT)
-        except (OSError, ValueError, ModelError):
-            pass
-    path = tmp_path_factory.mktemp("default") / "moderator.joblib"
-    save_model(train([load_labels_csv(LABELS)]), path)
-    return load_model(path)
+    return load_model(default_model_path)
 
 
 def scores(model, texts, attribute="toxicity"):

@@ -172,7 +172,7 @@ class Session:
         """The block's transcript as the commands print it now."""
         commands = block.commands()
         if len(commands) == 1 and commands[0] in self.already_run:
-            return f"$ {commands[0]}\n{self.already_run[commands[0]]}"
+            return f"$ {commands[0]}\n{self.already_run[commands[0]]}".rstrip("\n")
         script = ["exec 2>&1"]
         for command in commands:
             # the separator keeps $? for the next command (`$ echo $?` shows the last status)

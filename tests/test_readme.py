@@ -167,3 +167,12 @@ def test_module_runs_as_a_script_with_help():
     done = subprocess.run([sys.executable, "-m", "tests.readme_examples", "--help"], cwd=REPO,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "--update" in done.stdout
+
+
+def test_a_command_the_setup_ran_is_not_run_again(tmp_path):
+    """`python train.py` trained the model: its block is given that run's output."""
+    session = Session(tmp_path)
+    session.already_run["python train.py"] = "trained in 1.0s\n"
+    [outcome] = run_all(session, "```console\n$ python train.py\ntrained in 1.0s\n```\n")
+    assert outcome.actual == "$ python train.py\ntrained in 1.0s" and outcome.matches
+    assert session.written_files() == []  # nothing ran

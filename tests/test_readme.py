@@ -22,12 +22,13 @@ from readme_examples import (
     run_all,
 )
 
-BLOCKS = console_blocks(README.read_text(encoding="utf-8"))
+TEXT = README.read_text(encoding="utf-8")  # the text the tests were collected from
+BLOCKS = console_blocks(TEXT)
 
 
 @pytest.fixture(scope="session")
 def readme_outcomes(readme_session):
-    outcomes = run_all(readme_session, README.read_text(encoding="utf-8"))
+    outcomes = run_all(readme_session, TEXT)
     return {outcome.block.start: outcome for outcome in outcomes}
 
 

@@ -261,8 +261,8 @@ def evaluate_sources(
     (see ``json_ready``)."""
     results = []
     all_rows: list = []
-    trained_on = {s.get("sha256"): s.get("name") for s in model.card.get("sources", ())
-                  if s.get("sha256")} if hasattr(model, "card") else {}
+    card = getattr(model, "card", None) or {}  # a model without a card knows no sources
+    trained_on = {s["sha256"]: s.get("name") for s in card.get("sources", ()) if s.get("sha256")}
     for source in sources:
         if isinstance(source, tuple):
             name, rows = source

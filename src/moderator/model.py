@@ -33,7 +33,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelError
-from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN
+from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN, _top_spans
 from .runtime import (
     COUNTED_PATTERNS,
     CUE_CLIP,
@@ -46,16 +46,20 @@ from .runtime import (
     scoring_threads,
     text_cues,
 )
+from .spans import MIN_CONTRIBUTION, STOP_WORDS, SpanSelector, TokenWeights
 
 FORMAT = "moderator-model"
 # 2: window combiner; 3: hashed n-grams; 4: scoring state without sklearn; 5: file not
-# compressed, only the pickled pipeline inside it (loads in 0.03 s instead of 0.4 s)
-FORMAT_VERSION = 5
+# compressed, only the pickled pipeline inside it (loads in 0.03 s instead of 0.4 s);
+# 6: the span selector (moderator.spans) learned with the model
+FORMAT_VERSION = 6
 DEFAULT_MODEL = Path("models") / "moderator.joblib"
 MODEL_ENV = "MODERATOR_MODEL"
 #: Attributes that see the context columns (article/parent/thread similarity).
 CONTEXT_ATTRIBUTES = ("off_topic",)
 RETRAIN = "retrain with `python train.py`"
+#: the most spans ``explain`` lists per attribute (the selector's, strongest first)
+EXPLAIN_TOP = 10
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -74,8 +78,11 @@ class Model:
     """A trained moderator model; see the module docstring for the API."""
 
     def __init__(self, pipeline, thresholds: dict, card: dict | None = None,
-                 combiner: dict | None = None, windows: bool = True, capped=()):
+                 combiner: dict | None = None, windows: bool = True, capped=(),
+                 span_selector: SpanSelector | None = None):
         self._pipeline = pipeline
+        #: which tokens ``explain`` shows (``moderator.spans``); None: the documented rule
+        self.span_selector = span_selector
         self.thresholds = dict(thresholds)
         self.card = dict(card or {})
         #: attribute -> (a, b, c): probability = sigmoid(a * whole + b * best_window + c)
@@ -214,7 +221,7 @@ class Model:
 
     # -- explanations --
     def explain(self, text: str, attribute: str, article: str | None = None,
-                parent: str | None = None, top_k: int = 5) -> list[list]:
+                parent: str | None = None, top_k: int = EXPLAIN_TOP) -> list[list]:
         """Spans of ``text`` that pushed ``attribute`` up: ``[[start, end, weight], ...]``.
 
         Offsets are into ``text`` as given; weight is the span's contribution to the
@@ -224,7 +231,7 @@ class Model:
         return self.explain_batch([text], [[attribute]], top_k=top_k)[0][attribute]
 
     def explain_batch(self, texts: Sequence[str], requests: Sequence[Sequence[str]],
-                      top_k: int = 5) -> list[dict[str, list]]:
+                      top_k: int = EXPLAIN_TOP) -> list[dict[str, list]]:
         """``explain`` for many texts at once: ``requests[i]`` names the attributes to explain
         for ``texts[i]``; returns per text ``{attribute: spans}``. One compiled pass over all
         of them (what ``score_texts`` uses for the flagged comments)."""
@@ -261,12 +268,59 @@ class Model:
         return results
 
     def _explain_chunk(self, texts, requests, columns, results, top_k):
+        tokens, pos, origin, _ = self._token_weights(texts, requests, columns)
+        found = self.selector.spans(tokens, at_least_one=np.ones(len(tokens.attributes), bool))
+        top_ptr, top_s, top_e, top_w, exact = _top_spans(
+            found.ptr, found.start, found.end, found.weight, pos, origin, top_k)
+        top = [[s, e, w] for s, e, w in zip(top_s.tolist(), top_e.tolist(), top_w.tolist(),
+                                             strict=True)]
+        bounds = top_ptr.tolist()
+        p = 0
+        for d, attributes in enumerate(requests):
+            result = results[d]
+            for attribute in attributes:
+                result[attribute] = top[bounds[p] : bounds[p + 1]]
+                p += 1
+        if not exact.all():
+            p = 0
+            for d, attributes in enumerate(requests):
+                for attribute in attributes:
+                    if not exact[p]:
+                        results[d][attribute] = self._spans_in_python(
+                            found.ptr, found.start, found.end, found.weight, pos,
+                            int(origin[p]), p, top_k)
+                    p += 1
+
+    @property
+    def selector(self) -> SpanSelector:
+        """How the words shown for a score are chosen (``moderator.spans``): learned from
+        marked spans by ``moderator.training.train`` when it had them, else the rule."""
+        selector = getattr(self, "span_selector", None)
+        return selector if selector is not None else SpanSelector()
+
+    def token_weights(self, texts: Sequence[str], attribute: str):
+        """Every token of each text (punctuation aside) with its contribution to
+        ``attribute``: ``(TokenWeights, (start, end))``, the second the tokens' offsets into
+        their own text (what ``SpanSelector.fit`` reads)."""
+        if attribute not in self.attributes:
+            raise ModelError(f"unknown attribute {attribute!r}; this model has "
+                             f"{', '.join(self.attributes)}")
+        texts = [t or "" for t in texts]
+        tokens, pos, origin, _ = self._token_weights(
+            texts, [[attribute]] * len(texts), {attribute: self.attributes.index(attribute)})
+        pair_origin = np.repeat(origin, np.diff(tokens.ptr))
+        start = pos[tokens.start] - pair_origin if len(tokens.start) else tokens.start
+        end = pos[tokens.end - 1] + 1 - pair_origin if len(tokens.end) else tokens.end
+        return tokens, (start, end)
+
+    def _token_weights(self, texts, requests, columns):
+        """(TokenWeights of every requested (text, attribute) pair, normalised -> original
+        character map, first original offset of each pair's text, normalised text)."""
         from .ngrams import (
             _codes,
             _explain,
             _normalize,
             _token_bounds,
-            _top_spans,
             _url_hash,
             char_tables,
             explain_tables,
@@ -283,45 +337,35 @@ class Model:
         add_ptr, add = self._pattern_additions(texts, codes, offsets, pos, noff, pair_ptr,
                                                pair_cols)
         punctuation, alnum = explain_tables()
-        span_ptr, span_start, span_end, span_w = _explain(
+        # every token but punctuation, each on its own: the selector chooses
+        ptr, start, end, weight = _explain(
             nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
             tok_end, add_ptr, add[:, 0].astype(np.int64),
             add[:, 1].astype(np.int64), add[:, 2].copy(), punctuation, alnum,
             ngrams.char_range[0], ngrams.char_range[1], ngrams.word_range[0],
             ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
-            self._score_table(), 1e-6, 0.1,
+            self._score_table(), -np.inf, -np.inf, merge=False,
         )
+        norm = nc.tobytes().decode("utf-32-le", "surrogatepass")
+        words = [norm[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+        in_bmp = nc < 65536
+        is_alnum = np.zeros(len(nc), bool)
+        is_alnum[in_bmp] = alnum[nc[in_bmp]]
+        alnum_before = np.zeros(len(nc) + 1, np.int64)
+        np.cumsum(is_alnum, out=alnum_before[1:])
         origin = np.repeat(offsets[:-1], np.diff(pair_ptr))
-        top_ptr, top_s, top_e, top_w, exact = _top_spans(
-            span_ptr, span_start, span_end, span_w, pos, origin, top_k)
-        top = [[s, e, w] for s, e, w in zip(top_s.tolist(), top_e.tolist(), top_w.tolist(),
-                                             strict=True)]
-        bounds = top_ptr.tolist()
-        p = 0
-        for d, attributes in enumerate(requests):
-            result = results[d]
-            for attribute in attributes:
-                result[attribute] = top[bounds[p] : bounds[p + 1]]
-                p += 1
-        if not exact.all():
-            p = 0
-            for d, attributes in enumerate(requests):
-                for attribute in attributes:
-                    if not exact[p]:
-                        results[d][attribute] = self._spans_in_python(
-                            span_ptr, span_start, span_end, span_w, pos, int(origin[p]), p,
-                            top_k)
-                    p += 1
-
-    @staticmethod
-    def _spans_in_python(span_ptr, span_start, span_end, span_w, pos, origin, p, top_k):
-        """Pair p's top spans with Python's round() (where _top_spans cannot decide)."""
-        spans = [[int(pos[s]) - origin, int(pos[e - 1]) + 1 - origin, round(float(w), 4)]
-                 for s, e, w in zip(span_start[span_ptr[p] : span_ptr[p + 1]],
-                                    span_end[span_ptr[p] : span_ptr[p + 1]],
-                                    span_w[span_ptr[p] : span_ptr[p + 1]], strict=True)]
-        spans.sort(key=_negative_weight)
-        return spans[:top_k]
+        attributes = [a for wanted in requests for a in wanted]
+        # each distinct word scored on its own: how much the model minds the word itself,
+        # whatever surrounds it (contributions shrink in long comments; this does not)
+        distinct: dict[str, int] = {}
+        which = np.fromiter((distinct.setdefault(w, len(distinct)) for w in words), np.int64,
+                            count=len(words))
+        alone_logits = (self.features.score_batch(list(distinct), self._score_table())[0]
+                        + self.intercept_) if distinct else np.zeros((0, len(self.attributes)))
+        token_cols = np.repeat(np.array(pair_cols, np.int64), np.diff(ptr))
+        alone = alone_logits[which, token_cols] if len(words) else np.zeros(0)
+        tokens = TokenWeights(ptr, start, end, weight, words, alnum_before, attributes, alone)
+        return tokens, pos, origin, norm
 
     def _cue_deltas(self, column):
         """``{pattern: {raw cue value: contribution}}`` of the pattern cues to the log-odds of
@@ -441,7 +485,8 @@ class Model:
             spans.append((a + start, a + end + 1))
         return len(matches), spans
 
-    def _explain_reference(self, text: str, attribute: str, top_k: int = 5) -> list[list]:
+    def _explain_reference(self, text: str, attribute: str,
+                           top_k: int = EXPLAIN_TOP) -> list[list]:
         """``explain`` one text at a time in Python: the definition the batched kernel is
         tested against."""
         column = self.attributes.index(attribute)
@@ -458,25 +503,39 @@ class Model:
         starts, ends = self._token_bounds(norm)
         cumulative = np.concatenate([[0.0], np.cumsum(weights[: len(norm)])])
         token_weights = cumulative[ends] - cumulative[starts]
-        tokens = list(zip(starts.tolist(), ends.tolist(), token_weights.tolist(), strict=True))
-        strongest = max((w for _, _, w in tokens), default=0.0)
-        if strongest <= 1e-6:
-            return []
-        # A token drives the score when it carries a tenth of the strongest token's weight;
-        # driving tokens separated only by spaces/punctuation read as one phrase.
+        tokens = [(s, e, w) for s, e, w in zip(starts.tolist(), ends.tolist(),
+                                                token_weights.tolist(), strict=True)
+                  if norm[s:e].strip(_PUNCTUATION)]
+        words = [norm[s:e] for s, e, _ in tokens]
+        alone = [float(self.features.ngrams_.contributions(word, self.ngram_weights_.T)[2]
+                       [:, column].sum() + self.intercept_[column]) for word in words]
+        alnum_before = np.concatenate([[0], np.cumsum([ch.isalnum() for ch in norm])])
+        kept = self.selector.keep(TokenWeights(
+            np.array([0, len(tokens)], np.int64), np.array([s for s, _, _ in tokens], np.int64),
+            np.array([e for _, e, _ in tokens], np.int64), np.array([w for *_, w in tokens]),
+            words, alnum_before, [attribute], np.array(alone))).tolist()
+        # the strongest word when nothing else is kept: every flag has its words
+        content = [i for i, word in enumerate(words) if word not in STOP_WORDS]
+        if not any(kept[i] for i in content):
+            best = max(content, key=lambda i: tokens[i][2], default=None)
+            if best is not None and tokens[best][2] > MIN_CONTRIBUTION:
+                kept[best] = True
+        # kept neighbours with no letter or digit between them form one phrase; a phrase
+        # of stop words only says nothing
         spans: list[list] = []
-        joined = False
-        for start, end, weight in tokens:
-            if weight < 0.1 * strongest or not norm[start:end].strip(_PUNCTUATION):
-                joined = False
+        previous = None
+        for i, (start, end, weight) in enumerate(tokens):
+            if not kept[i]:
                 continue
-            if joined and not any(ch.isalnum() for ch in norm[spans[-1][1] : start]):
+            if previous == i - 1 and not any(ch.isalnum() for ch in norm[spans[-1][1] : start]):
                 spans[-1][1] = end
                 spans[-1][2] += weight
+                spans[-1][3] = spans[-1][3] or words[i] not in STOP_WORDS
             else:
-                spans.append([start, end, weight])
-            joined = True
-        result = [[int(offsets[s]), int(offsets[e - 1]) + 1, round(w, 4)] for s, e, w in spans]
+                spans.append([start, end, weight, words[i] not in STOP_WORDS])
+            previous = i
+        result = [[int(offsets[s]), int(offsets[e - 1]) + 1, round(w, 4)]
+                  for s, e, w, content in spans if content]
         result.sort(key=lambda span: -span[2])
         return result[:top_k]
 

@@ -442,20 +442,22 @@ _EXPLAIN = Kernel("explain", I64, array(np.uint32), array(np.uint8), array(np.in
                   array(np.int64), array(np.int64), array(np.int64), array(np.int64),
                   array(np.int64), array(np.int64), array(np.int64), array(np.int64),
                   array(np.float64), array(np.bool_), array(np.bool_), I64, I64, I64, I64, I64,
-                  I64, U64, array(np.float32, 2), I64, F64, F64, array(np.int64),
+                  I64, U64, array(np.float32, 2), I64, F64, F64, BOOL, array(np.int64),
                   array(np.int64), array(np.int64), array(np.float64))
 
 
 def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
              add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
-             word_hi, char_bits, word_bits, url_hash, table, min_weight, share):
+             word_hi, char_bits, word_bits, url_hash, table, min_weight, share, merge=True):
     """The spans behind every requested (document, weight column) pair.
 
     Document d's pairs are ``pair_ptr[d]:pair_ptr[d + 1]`` (columns ``pair_cols``); ``add_*``
     are extra per-character weights of each pair (pattern cues), added in order. Per pair,
     as ``Model.explain`` defines it: tokens weigh the sum of their characters' shares; tokens
     below ``share`` of the strongest, or of punctuation only, are left out; kept tokens
-    separated by no letter or digit join into one span. Returns ``(span_ptr, start, end,
+    separated by no letter or digit join into one span. Without ``merge``, every token but
+    punctuation is a span of its own (``share`` unused): the token weights a
+    ``moderator.spans.SpanSelector`` chooses from. Returns ``(span_ptr, start, end,
     weight)`` with normalised offsets [start, end); no spans when the strongest token
     weighs ``min_weight`` or less. (C: ``explain``; its scratch is allocated once, for the
     longest document.)
@@ -472,7 +474,7 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
                  add_ptr, add_start, add_end, add_value, punctuation, alnum, int(char_lo),
                  int(char_hi), int(word_lo), int(word_hi), int(char_bits), int(word_bits),
                  int(url_hash), table, table.shape[1], float(min_weight), float(share),
-                 span_ptr, out_start, out_end, out_w)
+                 bool(merge), span_ptr, out_start, out_end, out_w)
     if m < 0:
         raise MemoryError("no room for the explanation kernel's scratch space")
     return span_ptr, out_start[:m], out_end[:m], out_w[:m]

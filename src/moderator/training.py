@@ -846,5 +846,33 @@ def train(
         },
         "training_seconds": seconds,
     }
-    say(f"trained in {seconds:.1f}s")
-    return Model(pipeline, thresholds, card, combiner=combiner, capped=capped)
+    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped)
+    model.span_selector = fit_span_selector(model, sources, say)
+    card["explanations"] = model.selector.describe()
+    card["training_seconds"] = round(time.perf_counter() - started, 2)
+    say(f"trained in {card['training_seconds']:.1f}s")
+    return model
+
+
+def marked_rows(sources: Sequence[LabelledSource]) -> list:
+    """The rows whose toxic characters people marked (``spans``, e.g. the ``civil-spans``
+    corpus): toxic rows only, where an empty list means "toxic, but no word marked"."""
+    return [r for s in sources for r in s.rows
+            if getattr(r, "spans", None) is not None and r.labels.get("toxicity") == 1]
+
+
+def fit_span_selector(model, sources: Sequence[LabelledSource], say=log.info):
+    """The span selector learned from the sources' marked rows (``moderator.spans``), or
+    None (the documented rule) when there are fewer than ``MIN_MARKED_TEXTS`` of them."""
+    from .spans import MIN_MARKED_TEXTS, SpanSelector
+
+    rows = marked_rows(sources)
+    if "toxicity" not in model.attributes or len(rows) < MIN_MARKED_TEXTS:
+        say(f"explanations: the rule (spans need {MIN_MARKED_TEXTS}+ texts with marked "
+            f"toxic words; {len(rows)} given)")
+        return None
+    selector = SpanSelector().fit(model, [r.text for r in rows], [r.spans for r in rows])
+    say(f"explanations: learned from {len(rows)} texts with marked toxic words "
+        f"(character F1 {selector.metrics_['char_f1']:.3f} on them, cut-off "
+        f"{selector.cutoff_:.2f})")
+    return selector

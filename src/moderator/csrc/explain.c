@@ -98,7 +98,9 @@ EXPORT void doc_contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a
 }
 
 /* _explain: the outputs have room for every (pair, token) of each document (span_ptr zero
- * on entry); returns the number of spans, or -1 when scratch space cannot be allocated. */
+ * on entry); returns the number of spans, or -1 when scratch space cannot be allocated.
+ * Without `merge` every token but punctuation is a span of its own, whatever its weight
+ * (`share` unused). */
 EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
                        int64_t ndoc, const int64_t *pair_ptr, const int64_t *pair_cols,
                        const int64_t *tok_ptr, const int64_t *tok_start,
@@ -108,7 +110,7 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
                        int64_t char_lo, int64_t char_hi, int64_t word_lo, int64_t word_hi,
                        int64_t char_bits, int64_t word_bits, uint64_t url_hash,
                        const float *table, int64_t width, double min_weight, double share,
-                       int64_t *span_ptr, int64_t *out_start, int64_t *out_end, double *out_w)
+                       bool merge, int64_t *span_ptr, int64_t *out_start, int64_t *out_end, double *out_w)
 {
     /* scratch, once for the longest document (characters), the most pairs and tokens */
     int64_t longest = 0;
@@ -186,7 +188,7 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
                         break;
                     }
                 }
-                if (w < share * strongest || only_punctuation) {
+                if (only_punctuation || (merge && w < share * strongest)) {
                     joined = false;
                     continue;
                 }
@@ -200,7 +202,7 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
                         }
                     }
                 }
-                if (joined && !gap_alnum && m > first) {
+                if (merge && joined && !gap_alnum && m > first) {
                     out_end[m - 1] = e;
                     out_w[m - 1] += w;
                 } else {

@@ -344,6 +344,7 @@ def run_dask_export(
     policy: Policy | None = None,
     include_all: bool = False,
     on_result: Callable[[FileResult, ExportSummary], None] | None = None,
+    excel: bool = False,
 ) -> ExportSummary:
     """``export.run_export`` on Dask: the same queue, byte for byte, and the same summary.
 
@@ -358,4 +359,4 @@ def run_dask_export(
     with dask_results(files, scheduler=scheduler, n_workers=n_workers, client=client,
                       format=format, options=options, model=loaded, policy=policy,
                       include_all=include_all) as results:
-        return write_queue(out, loaded.attributes, results, on_result=on_result)
+        return write_queue(out, loaded.attributes, results, on_result=on_result, excel=excel)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, ModeratorError, ThreadFormatError
+from .explanations import why_text
 from .logs import to_stderr_unless_set_up
 from .output import counted
 from .records import RecordWriter
@@ -35,16 +36,23 @@ from .threads.model import COMMENT_FIELDS
 log = logging.getLogger("moderator")
 
 #: Columns of the review queue, in order (``scores`` becomes ``score_<attribute>`` in CSV).
+#: What a moderator reads and types first: ``decision`` (empty, theirs to fill),
+#: ``max_score`` (to sort on), ``why`` (the reasons in words, ``moderator.explanations``)
+#: and the comment; then where it is and the machine-readable scores and ``reasons``.
 QUEUE_FIELDS = (
+    "decision",
+    "max_score",
+    "why",
+    "text",
+    "author",
+    "thread_title",
     "source",
     "thread_id",
-    "thread_title",
-    *COMMENT_FIELDS,
+    *(name for name in COMMENT_FIELDS if name not in ("text", "author")),
     "scores",
     "flagged",
     "reasons",
     "parent_text",
-    "decision",
     "article",  # context for `moderator train --feedback` (off-topic needs the article)
 )
 QUEUE_KINDS = {".csv": "csv", ".jsonl": "jsonl"}
@@ -202,6 +210,8 @@ def score_file(
                     parent_text=parent.text if parent is not None else "",
                     decision="",
                     article=thread.article,
+                    max_score=max(scored["scores"].values(), default=0.0),
+                    why=why_text(comment.text, scored["reasons"]),
                 )
                 result.rows.append({name: record[name] for name in QUEUE_FIELDS})
     except ThreadFormatError as exc:
@@ -269,7 +279,7 @@ def score_files(paths: Sequence[str], *args, **kwargs) -> list[FileResult]:
 class QueueWriter:
     """The review queue, written to a temp file beside ``out`` and renamed on ``commit``."""
 
-    def __init__(self, out: str | os.PathLike, attributes: Sequence[str]):
+    def __init__(self, out: str | os.PathLike, attributes: Sequence[str], excel: bool = False):
         self.out = Path(out)
         self.kind = queue_kind(out)
         directory = self.out.parent
@@ -278,7 +288,10 @@ class QueueWriter:
         fd, self.temp_path = tempfile.mkstemp(
             dir=directory, prefix=f".{self.out.name}.", suffix=".tmp"
         )
-        self.fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        # excel: a byte order mark, without which Excel reads UTF-8 as its local code page
+        # ("Ã©" for "é"); `moderator train --feedback` reads the queue either way
+        encoding = "utf-8-sig" if excel and self.kind == "csv" else "utf-8"
+        self.fh = os.fdopen(fd, "w", encoding=encoding, newline="")
         self.writer = RecordWriter(self.fh, self.kind, QUEUE_FIELDS, attributes)
         self.rows = 0
 
@@ -416,11 +429,13 @@ def write_queue(
     results: Iterable[FileResult],
     summary: ExportSummary | None = None,
     on_result: Callable[[FileResult, ExportSummary], None] | None = None,
+    excel: bool = False,
 ) -> ExportSummary:
-    """Write the rows of ``results`` as they arrive; atomic (nothing at OUT unless complete)."""
+    """Write the rows of ``results`` as they arrive; atomic (nothing at OUT unless complete).
+    ``excel``: a CSV queue starts with a UTF-8 byte order mark (see ``QueueWriter``)."""
     summary = summary or ExportSummary()
     started = time.perf_counter()
-    with QueueWriter(out, attributes) as writer:
+    with QueueWriter(out, attributes, excel=excel) as writer:
         for result in results:
             for row in result.rows:
                 writer.write(row)
@@ -456,6 +471,7 @@ def run_export(
     include_all: bool = False,
     jobs: int | None = None,
     on_result: Callable[[FileResult, ExportSummary], None] | None = None,
+    excel: bool = False,
 ) -> ExportSummary:
     """Export the review queue of ``paths`` to ``out`` and return the summary.
 
@@ -472,4 +488,4 @@ def run_export(
     ship = model if jobs > 1 else loaded
     results = iter_results(files, format=format, options=options, model=ship, policy=policy,
                            include_all=include_all, jobs=jobs)
-    return write_queue(out, loaded.attributes, results, on_result=on_result)
+    return write_queue(out, loaded.attributes, results, on_result=on_result, excel=excel)

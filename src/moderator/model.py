@@ -35,6 +35,7 @@ from . import __version__
 from .errors import ModelError
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN, _top_spans
 from .runtime import (
+    CONTEXT_FEATURES,
     COUNTED_PATTERNS,
     CUE_CLIP,
     SPAN_PATTERNS,
@@ -149,12 +150,17 @@ class Model:
         groups: Sequence | None = None,
     ) -> np.ndarray:
         """Probabilities, shape (len(texts), len(attributes)), columns in ``attributes`` order."""
+        return self.predict_with_facts(texts, articles, parents, groups)[0]
+
+    def predict_with_facts(self, texts, articles=None, parents=None, groups=None):
+        """``(predict(...), Facts)``: the probabilities, and what is not a word behind them
+        (``Facts.of(i, attribute)``), from the same pass."""
         texts = ["" if t is None else str(t) for t in texts]
         for name, column in (("articles", articles), ("parents", parents), ("groups", groups)):
             if column is not None and len(column) != len(texts):
                 raise ValueError(f"{len(column)} {name} for {len(texts)} texts")
         if not texts:
-            return np.zeros((0, len(self.attributes)))
+            return np.zeros((0, len(self.attributes))), Facts(self, texts, None, None)
         batch = CommentBatch(
             texts=texts,
             articles=None if articles is None else ["" if a is None else a for a in articles],
@@ -170,11 +176,13 @@ class Model:
         whole, best_window, n_windows, cues, words = features.score_batch(
             texts, self._score_table(), words=context)
         logits = whole + self.intercept_
+        extra = None
         if len(extra_columns):
             extra = features.extra(batch, cues=cues, words=words)
             logits[:, extra_columns] += extra @ self.extra_coef_[:, extra_columns]
+        facts = Facts(self, texts, cues, extra)
         if not self.combiner:
-            return self._cap(_sigmoid(logits))
+            return self._cap(_sigmoid(logits)), facts
         attributes = self.attributes
         columns = [j for j, a in enumerate(attributes) if a in self.combiner]
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -186,7 +194,7 @@ class Model:
                 window_logit = best_window[:, j] + self.intercept_[j]
                 best = np.where(windowed, np.maximum(best, window_logit), best)
             probabilities[:, j] = combine(logits[:, j], best, self.combiner[attributes[j]])
-        return self._cap(probabilities)
+        return self._cap(probabilities), facts
 
     def _score_table(self) -> np.ndarray:
         """The n-gram weights with the idf beside them, as the scoring kernel reads them
@@ -618,6 +626,60 @@ def _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end):
     return ptr, np.concatenate(starts), np.concatenate(ends)
 # Punctuation tokens carry n-gram weight but mean nothing on their own in an explanation.
 _PUNCTUATION = EXPLAIN_PUNCTUATION
+
+
+class Facts:
+    """What is not a word behind a batch's scores: per comment, its links, e-mail
+    addresses, phone numbers, sums of money, length, and its similarity to the article,
+    parent and rest of the thread (when known), with what each added to an attribute's
+    log-odds (the model's coefficient times the scaled value). ``moderator.explanations``
+    turns them into a flag's notes."""
+
+    #: fact name -> the dense columns (``TEXT_FEATURES`` + ``CONTEXT_FEATURES``) it covers
+    COLUMNS = {
+        "urls": ("urls",), "email": ("email",), "phone": ("phone",), "money": ("money",),
+        "length": ("log_length",),
+        "article_similarity": ("article_word", "article_word_sqrt"),
+        "parent_similarity": ("parent_word",),
+        "thread_similarity": ("thread_word", "thread_word_sqrt"),
+    }
+    #: a similarity is a fact only where its context is known
+    KNOWN_BY = {"article_similarity": "has_article", "parent_similarity": "has_parent",
+                "thread_similarity": "has_thread"}
+
+    def __init__(self, model: Model, texts, cues, extra):
+        self.model = model
+        self.texts = texts
+        self.cues = cues  # raw text_cues, or None
+        self.extra = extra  # scaled dense columns as the classifier reads them, or None
+
+    def of(self, i: int, attribute: str) -> tuple[dict, dict]:
+        """``(facts, contributions)`` of comment ``i`` for ``attribute``: ``{name: value}``
+        and ``{name: log-odds added}``; both empty when the model reads no such column."""
+        if self.extra is None or self.cues is None:
+            return {}, {}
+        names = list(TEXT_FEATURES) + list(CONTEXT_FEATURES)[: self.extra.shape[1]
+                                                              - len(TEXT_FEATURES)]
+        column = {name: k for k, name in enumerate(names)}
+        coef = self.model.extra_coef_[:, self.model.attributes.index(attribute)]
+        row = self.extra[i]
+        raw = self.cues[i]
+        facts, contributions = {}, {}
+        for name, columns in self.COLUMNS.items():
+            ks = [column[c] for c in columns if c in column]
+            if not ks or not any(coef[k] for k in ks):
+                continue
+            known = self.KNOWN_BY.get(name)
+            if known is not None:
+                if known not in column or not row[column[known]]:
+                    continue
+                facts[name] = float(row[ks[0]])
+            elif name == "length":
+                facts[name] = len(self.texts[i])
+            else:
+                facts[name] = float(raw[TEXT_FEATURES.index(columns[0])])
+            contributions[name] = float(sum(coef[k] * row[k] for k in ks))
+        return facts, contributions
 
 
 # --- persistence -------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
+from .explanations import reason_text
 from .threads.model import COMMENT_FIELDS, Thread
 
 ROW_FIELDS: tuple[str, ...] = ("thread_id", *COMMENT_FIELDS)
@@ -146,27 +147,6 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _reason_text(reason: Any, text: str) -> str:
-    """``toxic 0.91≥0.50 "idiot", "pathetic"`` from a review.py reason dict (or str())."""
-    if not isinstance(reason, dict):
-        return str(reason)
-    parts = [str(reason.get("attribute", "?"))]
-    if isinstance(reason.get("score"), int | float):
-        part = f"{reason['score']:.2f}"
-        if isinstance(reason.get("threshold"), int | float):
-            part += f"≥{reason['threshold']:.2f}"
-        parts.append(part)
-    spans = reason.get("spans") or []
-    words = []
-    for span in sorted(spans, key=lambda s: -abs(s[2]) if len(s) > 2 else 0)[:5]:
-        word = text[int(span[0]) : int(span[1])].strip()
-        if word and f'"{word}"' not in words:
-            words.append(f'"{word}"')
-    if words:
-        parts.append(", ".join(words))
-    return " ".join(parts)
-
-
 def render_table(
     thread: Thread,
     annotations: Sequence[dict[str, Any]] | None = None,
@@ -231,7 +211,7 @@ def table_lines(
             # the words behind a flag are what a moderator reads: wrapped, never clipped
             pad = " " * (min(len(line) + 2, width // 3) + len(prefix))
             wrapped = textwrap.wrap(
-                f"why: {_reason_text(reason, comment.text)}", max(width - len(pad), 20),
+                f"why: {reason_text(comment.text, reason)}", max(width - len(pad), 20),
                 subsequent_indent="     ",
             )
             for piece in wrapped:

@@ -143,7 +143,7 @@ def _scores_template(keys: tuple) -> str:
     return "{" + ", ".join(encode_basestring(k).replace("%", "%%") + ": %s" for k in keys) + "}"
 
 
-_REASON_KEYS = ("attribute", "score", "threshold", "spans")
+_REASON_KEYS = ("attribute", "score", "threshold", "spans", "notes")
 
 
 class _ReasonsText:
@@ -160,9 +160,10 @@ class _ReasonsText:
         for reason in reasons:
             if type(reason) is not dict or tuple(reason) != _REASON_KEYS:
                 return "".join(encode(reasons, 0))
-            name, score, threshold, spans = reason.values()
+            name, score, threshold, spans, notes = reason.values()
             if (type(name) is not str or type(score) is not float
-                    or type(threshold) is not float or type(spans) is not list):
+                    or type(threshold) is not float or type(spans) is not list
+                    or type(notes) is not list or not all(type(n) is str for n in notes)):
                 return "".join(encode(reasons, 0))
             written = []
             for span in spans:
@@ -176,7 +177,8 @@ class _ReasonsText:
             if name_json is None:
                 name_json = self.names[name] = encode_basestring(name)
             parts.append(f'{{"attribute": {name_json}, "score": {float_text(score)}, '
-                         f'"threshold": {float_text(threshold)}, "spans": [{", ".join(written)}]}}')
+                         f'"threshold": {float_text(threshold)}, "spans": [{", ".join(written)}], '
+                         f'"notes": [{", ".join(map(encode_basestring, notes))}]}}')
         return f"[{', '.join(parts)}]"
 
 
@@ -238,32 +240,3 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
         except _NotARecord:
             record = {"thread_id": thread.id, **comment.to_dict(), **result}
             yield _JSON.encode({name: record.get(name) for name in fields}) + "\n"
-
-
-EDGE_PUNCTUATION = " \t\r\n.,;:!?\u2026"
-
-
-def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink ``[start, end)`` past whitespace and sentence punctuation at its edges."""
-    while start < end and text[start] in EDGE_PUNCTUATION:
-        start += 1
-    while end > start and text[end - 1] in EDGE_PUNCTUATION:
-        end -= 1
-    return start, end
-
-
-def reason_words(text: str, reason: dict, limit: int = 3, fraction: float = 0.25) -> list[str]:
-    """The distinct words of the strongest positive spans of a reason, strongest first
-    (spans weaker than ``fraction`` of the strongest are left out)."""
-    words: list[str] = []
-    spans = sorted(reason.get("spans") or [], key=lambda s: -s[2])
-    strongest = spans[0][2] if spans else 0.0
-    for start, end, weight in spans:
-        word = text[slice(*trim_span(text, int(start), int(end)))]
-        if weight < fraction * strongest:
-            break
-        if weight > 0 and word and word.lower() not in (w.lower() for w in words):
-            words.append(word)
-        if len(words) == limit:
-            break
-    return words

@@ -19,18 +19,14 @@ from pathlib import Path
 from string import Template
 
 from . import __version__
+from .explanations import marked_spans, reason_words
 from .output import counted
-from .records import reason_words, trim_span
 
 # Distinct, readable on white; attributes beyond the list reuse it.
 PALETTE = ("#d32f2f", "#7b1fa2", "#ef6c00", "#c2185b", "#5d4037", "#00838f", "#2e7d32",
            "#455a64")
 MARK_PALETTE = ("#ffcdd2", "#e1bee7", "#ffe0b2", "#f8bbd0", "#d7ccc8", "#b2ebf2", "#c8e6c9",
                 "#cfd8dc")
-
-
-#: A span is marked when its weight is at least this fraction of its reason's strongest span.
-MARK_FRACTION = 0.25
 
 
 def _template() -> Template:
@@ -52,17 +48,9 @@ def marked_text(text: str, reasons: Sequence[dict]) -> str:
     Overlapping spans are cut into segments; a segment carries every attribute that covers
     it (``data-attributes``), the strongest one as ``data-attribute``, weights in ``title``.
     """
-    spans = []
-    for reason in reasons:
-        given = reason.get("spans") or []
-        strongest = max((float(w) for _, _, w in given), default=0.0)
-        for start, end, weight in given:
-            # Mark what drove the score, not every faint contribution the model listed.
-            if weight <= 0 or weight < MARK_FRACTION * strongest:
-                continue
-            start, end = trim_span(text, max(0, int(start)), min(len(text), int(end)))
-            if end > start:
-                spans.append((start, end, reason["attribute"], float(weight)))
+    # the words every output shows for a reason (moderator.explanations), and only those
+    spans = [(start, end, reason["attribute"], weight)
+             for reason in reasons for start, end, weight in marked_spans(text, reason)]
     if not spans:
         return escape(text)
     bounds = sorted({0, len(text), *(s for s, _, _, _ in spans), *(e for _, e, _, _ in spans)})
@@ -125,6 +113,7 @@ def _comment_html(record: dict, attributes: Sequence[str]) -> str:
         f'<li data-attribute="{escape(r["attribute"])}"><b>FLAG {escape(r["attribute"])}</b> '
         f"{r['score']:.2f} &ge; {r['threshold']:.2f}"
         + "".join(f' <q>{escape(w)}</q>' for w in reason_words(text, r))
+        + "".join(f' <span class="note">{escape(str(n))}</span>' for n in r.get("notes") or ())
         + "</li>"
         for r in reasons
     )

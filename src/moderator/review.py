@@ -6,7 +6,11 @@ always flag, allowed words that never count toward a score. ``score_texts`` comb
 into the scoring contract::
 
     {"scores": {attribute: probability}, "flagged": bool,
-     "reasons": [{"attribute", "score", "threshold", "spans": [[start, end, weight], ...]}]}
+     "reasons": [{"attribute", "score", "threshold", "spans": [[start, end, weight], ...],
+                  "notes": ["similarity to the article 0.02", ...]}]}
+
+Every reason is explained: its ``spans`` (the words the model's span selector chose) or
+its ``notes`` (what is not a word: ``moderator.explanations.notes_for``), never neither.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from functools import lru_cache
 from itertools import compress, count, repeat
 
 from .errors import ConfigError
+from .explanations import NO_SINGLE_WORD, marked_spans, notes_for
 
 log = logging.getLogger("moderator")
 
@@ -113,7 +118,12 @@ def score_texts(
         masked = [t or "" for t in texts]
     else:
         masked = [policy.mask_allowed(t or "") for t in texts]
-    probabilities = model.predict(masked, articles=articles, parents=parents, groups=groups)
+    if hasattr(model, "predict_with_facts"):
+        probabilities, facts = model.predict_with_facts(masked, articles, parents, groups)
+    else:  # a stand-in model: words only
+        probabilities = model.predict(masked, articles=articles, parents=parents,
+                                      groups=groups)
+        facts = None
     import numpy as np  # here, not at the top: the CLI imports this module for --help
 
     rounded = np.round(probabilities, 6)
@@ -143,22 +153,34 @@ def score_texts(
     for k, (i, wanted) in enumerate(requests.items()):
         result = results[i]
         scores = result["scores"]
-        result["reasons"] = [
-            {"attribute": attribute, "score": scores[attribute],
-             "threshold": thresholds[attribute],
-             "spans": spans[k][attribute] if spans is not None else []}
-            for attribute in wanted
-        ]
+        reasons = [{"attribute": attribute, "score": scores[attribute],
+                    "threshold": thresholds[attribute],
+                    "spans": spans[k][attribute] if spans is not None else [], "notes": []}
+                   for attribute in wanted]
+        if explain:
+            for reason in reasons:
+                explained(masked[i], reason,
+                          facts.of(i, reason["attribute"]) if facts is not None else ({}, {}))
+        result["reasons"] = reasons
         result["flagged"] = True
     if policy._word_pattern(policy.banned_words) is not None:
         for i, result in enumerate(results):
             banned = [] if i in empty else policy.banned_spans(texts[i] or "")
             if banned:
-                result["reasons"].append(
-                    {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": banned}
-                )
+                result["reasons"].append({"attribute": BANNED_WORD, "score": 1.0,
+                                          "threshold": 1.0, "spans": banned, "notes": []})
                 result["flagged"] = True
     return results
+
+
+def explained(text: str, reason: dict, facts: tuple[dict, dict]) -> dict:
+    """``reason`` with its ``notes``: the non-word reasons of its attribute's score, and
+    ``NO_SINGLE_WORD`` when it would otherwise show neither a word nor a note."""
+    notes = notes_for(reason["attribute"], *facts)
+    if not notes and not marked_spans(text, reason):
+        notes = [NO_SINGLE_WORD]
+    reason["notes"] = notes
+    return reason
 
 
 def _take(column: Sequence | None, rows: list[int]) -> list | None:

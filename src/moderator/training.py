@@ -848,9 +848,9 @@ def train(
     }
     model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped)
     model.span_selector = fit_span_selector(model, sources, say)
-    card["explanations"] = model.selector.describe()
-    card["training_seconds"] = round(time.perf_counter() - started, 2)
-    say(f"trained in {card['training_seconds']:.1f}s")
+    model.card["explanations"] = model.selector.describe()
+    model.card["training_seconds"] = round(time.perf_counter() - started, 2)
+    say(f"trained in {model.card['training_seconds']:.1f}s")
     return model
 
 

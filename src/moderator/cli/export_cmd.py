@@ -39,21 +39,25 @@ def _check_out(ctx, param, value):
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="Run on the Dask cluster of this scheduler (implies --engine dask; "
                    "needs pip install 'moderator[dask]').")
+@click.option("--excel", is_flag=True,
+              help="Start a CSV queue with a UTF-8 byte order mark, so that Excel shows "
+                   "accents and emoji (other spreadsheets read it either way).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jobs, engine,
-           scheduler, quiet, format_, **kwargs):
+           scheduler, excel, quiet, format_, **kwargs):
     """Score many thread files and write the comments to review into one queue.
 
     PATHS are files, folders (read recursively) and globs, in any mix of formats.
     The queue has one row per flagged comment (every comment with --all), in input-file
-    order then thread order, with an empty `decision` column for the moderator
-    (reject, approve or an attribute name; see `moderator train --feedback`).
+    order then thread order. Its first columns: an empty `decision` for the moderator
+    (reject, approve or an attribute name; see `moderator train --feedback`),
+    `max_score` to sort on and `why` (e.g. insult 0.93: "clueless idiot", "pathetic").
     A file that cannot be read is reported and skipped; the exit status is then 1.
 
     \b
     Examples:
-      moderator export exports/ -o queue.csv
+      moderator export exports/ -o queue.csv --excel
       moderator export 'archive/**/*.xml' reddit/*.json -o queue.jsonl --jobs 2
       moderator export site.xml --format wxr --all --config moderator.toml -o all.csv
       moderator export archive/ -o queue.csv --scheduler tcp://10.0.0.5:8786
@@ -96,7 +100,8 @@ def export(ctx, paths, out, model_path, config_path, thresholds, include_all, jo
             policy=policy, include_all=include_all, jobs=jobs))
     try:
         with engine_results as results:
-            summary = write_queue(out, model.attributes, results, on_result=on_result)
+            summary = write_queue(out, model.attributes, results, on_result=on_result,
+                                  excel=excel)
     finally:
         progress.close()
     for line in summary.lines(out):

@@ -40,9 +40,10 @@ from moderator.progress import Progress
 from moderator.review import Policy
 
 QUEUE_CSV_COLUMNS = [
-    "source", "thread_id", "thread_title", "id", "parent_id", "depth", "position", "author",
-    "timestamp", "likes", "removed", "text", "score_toxicity", "score_insult",
-    "score_off_topic", "flagged", "reasons", "parent_text", "decision", "article",
+    "decision", "max_score", "why", "text", "author", "thread_title", "source", "thread_id",
+    "id", "parent_id", "depth", "position", "timestamp", "likes", "removed",
+    "score_toxicity", "score_insult", "score_off_topic", "flagged", "reasons", "parent_text",
+    "article",
 ]
 
 
@@ -269,7 +270,7 @@ def test_queue_writer_is_atomic(tmp_path):
     assert os.listdir(tmp_path) == ["q.csv"]  # and no temp file is left
     with QueueWriter(out, ["toxicity"]) as writer:
         writer.write({"id": "1", "scores": {"toxicity": 0.5}, "flagged": True})
-    assert out.read_text().splitlines()[1].startswith(",,,1,")
+    assert out.read_text().splitlines()[1].startswith(",,,,,,,,1,")
     assert oct(out.stat().st_mode & 0o777) == "0o644"
     with pytest.raises(ConfigError, match="does not exist"):
         QueueWriter(tmp_path / "no" / "q.csv", [])
@@ -285,8 +286,12 @@ def test_run_export_csv_queue_shape(tree, tmp_path):
     ]
     assert rows[0]["score_insult"] == "0.85" and rows[0]["flagged"] == "true"
     assert json.loads(rows[0]["reasons"])[1] == {
-        "attribute": "insult", "score": 0.85, "threshold": 0.5, "spans": [[4, 9, 0.85]]
+        "attribute": "insult", "score": 0.85, "threshold": 0.5, "spans": [[4, 9, 0.85]],
+        "notes": [],
     }
+    # the same reasons in words, and the score to sort on
+    assert rows[0]["why"] == 'toxicity 0.90: "idiot" | insult 0.85: "idiot"'
+    assert rows[0]["max_score"] == "0.9"
     assert {r["decision"] for r in rows} == {""}
     assert (summary.files, summary.threads, summary.comments, summary.flagged) == (3, 3, 7, 4)
     assert summary.rows == 4 and summary.failures == []

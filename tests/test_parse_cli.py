@@ -170,7 +170,7 @@ def test_render_table_with_scores_flags_and_reasons():
     assert lines[1].split() == ["#", "likes", "toxic", "off_top", "flag", "comment"]
     assert lines[2].split() == ["1", "2", "0.05", "0.20", "ann:", "First", "line"]
     assert " FLAG " in lines[3] and "0.93" in lines[3] and "↳ bob: " + text in lines[3]
-    assert lines[4].strip() == 'why: toxic 0.93≥0.50 "idiot", "go"'
+    assert lines[4].strip() == 'why: toxic 0.93: "idiot", "go"'
     assert lines[5].rstrip().endswith("↳ [removed]")
 
 

@@ -115,10 +115,13 @@ def test_marked_text_splits_overlaps_and_escapes():
         'title="insult weight 0.900">c</mark>'
     )
     assert marked_text("x < y", []) == "x &lt; y"
-    faint = marked_text("Well. You idiot! Sure", [
+    # every span the model's selector chose is marked, trimmed of sentence punctuation
+    both = marked_text("Well. You idiot! Sure", [
         {"attribute": "insult", "spans": [[4, 16, 4.0], [0, 4, 0.5]]}])
-    assert faint == ('Well. <mark data-attribute="insult" data-attributes="insult" '
-                     'title="insult weight 4.000">You idiot</mark>! Sure')
+    assert both == ('<mark data-attribute="insult" data-attributes="insult" '
+                    'title="insult weight 0.500">Well</mark>. '
+                    '<mark data-attribute="insult" data-attributes="insult" '
+                    'title="insult weight 4.000">You idiot</mark>! Sure')
 
 
 def test_cli_writes_the_page_atomically_with_a_real_model(trained_model_path, hostile,

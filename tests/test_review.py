@@ -10,7 +10,8 @@ import pytest
 from doubles import KeywordModel
 from moderator.errors import ConfigError
 from moderator.policy_config import load_policy
-from moderator.records import RecordWriter, csv_columns, reason_words
+from moderator.explanations import reason_words
+from moderator.records import RecordWriter, csv_columns
 from moderator.review import (
     BANNED_WORD,
     Policy,
@@ -42,7 +43,8 @@ def test_model_thresholds_flag_with_reasons_and_spans():
     assert rude["flagged"] is True
     assert [r["attribute"] for r in rude["reasons"]] == ["toxicity", "insult"]
     assert rude["reasons"][0] == {
-        "attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]]
+        "attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]],
+        "notes": [],
     }
 
 
@@ -64,7 +66,8 @@ def test_banned_words_always_flag_case_insensitive_whole_words():
     )
     assert hit["flagged"] is True
     assert hit["reasons"] == [
-        {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": [[5, 18, 1.0]]}
+        {"attribute": BANNED_WORD, "score": 1.0, "threshold": 1.0, "spans": [[5, 18, 1.0]],
+         "notes": []}
     ]
     assert miss["flagged"] is False
 
@@ -230,11 +233,12 @@ def test_jsonl_writer_keeps_field_order_only():
 def test_reason_words_strongest_distinct_positive_first():
     text = "Idiot, total idiot and a moron"
     reason = {"spans": [[0, 5, 0.5], [13, 18, 0.9], [25, 30, 0.7], [19, 22, -0.3]]}
+    # every positive span the selector chose, strongest first, a repeated word once
     assert reason_words(text, reason) == ["idiot", "moron"]
     assert reason_words(text, {"spans": []}) == []
-    # sentence punctuation at the edges goes; spans under a quarter of the strongest go
-    spans = {"spans": [[4, 15, 2.0], [0, 3, 0.4]]}
-    assert reason_words("Hi. You idiot! ok", spans) == ["You idiot"]
+    # sentence punctuation at the edges goes; a span of nothing else is not a word
+    spans = {"spans": [[4, 15, 2.0], [0, 3, 0.4], [13, 14, 0.3]]}
+    assert reason_words("Hi. You idiot! ok", spans) == ["You idiot", "Hi"]
 
 
 def test_flag_summary_lists_attributes_in_model_order():

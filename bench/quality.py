@@ -11,6 +11,17 @@ average precision of:
 The table goes to stdout and to bench/out/quality.json; model (a) is kept as
 bench/out/shared-data.joblib for the other benchmarks.
 
+Explanations (issue 14): on the civil-spans dev split's toxic comments, whose toxic
+characters people marked (SemEval-2021 Task 5), the character F1 of the words in
+``reasons`` (every toxicity-kind reason's spans together):
+
+  all       every comment explained (toxicity threshold 0: each one flagged);
+  flagged   the model's own thresholds: an unflagged comment shows no words;
+  in flags  the mean over the flagged comments only;
+  marked    "all" over the comments where people marked at least one word (a toxic
+            comment with no marked word counts 1.0 only when nothing is shown, SemEval's
+            rule, and every flag shows a word: they cap "all").
+
     python bench/quality.py                    # or: make bench
     python bench/quality.py --corpora jigsaw,olid --data-dir ../shared/data
     python bench/quality.py --reuse --alone    # + each corpus trained alone (a few minutes)
@@ -262,6 +273,19 @@ def run(
         rows_out.append(row)
         say(f"{split.corpus}: (a) {row['(a) AUC']}, (b) {row['(b) AUC']}, (c) {row['(c) AUC']}")
 
+    spans = []
+    for split, _, dev in splits:
+        if split.corpus == "civil-spans" and split.train:
+            for key, model in (("(a)", trained), ("(b)", default)):
+                try:
+                    row = span_quality(key, model, dev)
+                except Exception as exc:  # noqa: BLE001 - a stale default model: n/a
+                    say(f"explanations of {key} failed ({type(exc).__name__}: {exc})")
+                    row = None
+                if row is not None:
+                    spans.append(row)
+                    say(f"explanations {key}: char-F1 {row['char-F1 all']} all, "
+                        f"{row['char-F1 flagged']} flagged")
     summary = {
         "data_dir": str(data_dir),
         "seed": SEED,
@@ -270,9 +294,58 @@ def run(
         "train_rows": sum(len(s.rows) for split, s, _ in splits if split.train),
         "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
         "rows": rows_out,
+        "explanations": spans,
     }
     write_json_atomic(OUT / "quality.json", json_ready(summary))
     return rows_out
+
+
+def span_rows(dev_rows) -> list:
+    """The dev rows explanations are judged on: toxic, with people's marks (maybe none)."""
+    return [r for r in dev_rows
+            if r.labels.get("toxicity") == 1 and getattr(r, "spans", None) is not None]
+
+
+def explained_spans(model, rows, thresholds: dict | None = None) -> list[list]:
+    """The spans of every toxicity-kind reason of each row, as ``score_texts`` gives them."""
+    from moderator.review import TOXICITY_FAMILY, Policy, score_texts
+
+    policy = Policy(thresholds=thresholds or {})
+    results = score_texts(model, [r.text for r in rows], policy=policy)
+    return [[span for reason in result["reasons"] if reason["attribute"] in TOXICITY_FAMILY
+             for span in reason["spans"]] for result in results]
+
+
+def span_quality(name: str, model, dev_rows) -> dict | None:
+    """Character F1 of a model's explanations on the civil-spans dev split (see above)."""
+    from moderator.spans import char_f1
+
+    rows = span_rows(dev_rows)
+    if model is None or not rows or "toxicity" not in model.attributes:
+        return None
+    every = explained_spans(model, rows, {"toxicity": 0.0})
+    own = explained_spans(model, rows)
+    f1_all = [char_f1(p, r.spans) for p, r in zip(every, rows, strict=True)]
+    f1_own = [char_f1(p, r.spans) for p, r in zip(own, rows, strict=True)]
+    flagged = [f for f, p in zip(f1_own, own, strict=True) if p]
+    marked = [f for f, r in zip(f1_all, rows, strict=True) if r.spans]
+
+    def mean(values):
+        return round(sum(values) / len(values), 4) if values else None
+
+    card = getattr(model, "card", {}) or {}
+    return {
+        "model": name,
+        "method": (card.get("explanations") or {}).get("method", "rule"),
+        "comments": len(rows),
+        "char-F1 all": mean(f1_all),
+        "char-F1 flagged": mean(f1_own),
+        "flagged": len(flagged),
+        "char-F1 in flags": mean(flagged),
+        "marked": len(marked),
+        "char-F1 marked": mean(marked),
+        "target": ">=0.65 all",
+    }
 
 
 def main() -> list[dict]:
@@ -301,5 +374,9 @@ if __name__ == "__main__":
     table = run(args.data_dir, args.corpora.split(",") if args.corpora else None,
                 reuse=args.reuse, alone=args.alone)
     print(format_table(table))
+    explanations = json.loads((OUT / "quality.json").read_text())["explanations"]
+    if explanations:
+        print("\nExplanations: character F1 on the civil-spans dev split's toxic comments")
+        print(format_table(explanations))
     if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
         say("n/a: a dev split with one class")

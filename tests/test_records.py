@@ -67,7 +67,7 @@ def test_scored_lines_equal_the_json_encoder(rows):
     results = []
     for i, row in enumerate(rows):
         reasons = ([{"attribute": "toxicity", "score": row[0], "threshold": 0.5,
-                     "spans": [[0, 7, 1.2345], [8, 9, 0.5]]}] if i % 2 else [])
+                     "spans": [[0, 7, 1.2345], [8, 9, 0.5]], "notes": []}] if i % 2 else [])
         results.append(result(dict(zip(ATTRIBUTES, row, strict=True)), reasons))
     fast, slow = lines_both_ways(thread, results)
     assert fast == slow
@@ -154,7 +154,7 @@ def test_any_text_is_written_as_json_writes_it(texts):
 
 
 SPAN_REASON = {"attribute": "toxicity", "score": 0.75, "threshold": 0.5,
-               "spans": [[0, 5, 1.2345], [6, 9, 0.5], [10, 12, -0.0]]}
+               "spans": [[0, 5, 1.2345], [6, 9, 0.5], [10, 12, -0.0]], "notes": []}
 
 
 @pytest.mark.parametrize("reasons", [
@@ -172,6 +172,10 @@ SPAN_REASON = {"attribute": "toxicity", "score": 0.75, "threshold": 0.5,
     [{**SPAN_REASON, "spans": ()}],
     [{"score": 0.75, "attribute": "toxicity", "threshold": 0.5, "spans": []}],
     [{**SPAN_REASON, "note": "extra key"}],
+    [{**SPAN_REASON, "notes": ["similarity to the article 0.02", "\u00e9\"\\ \x7f"]}],
+    [{**SPAN_REASON, "notes": [3]}],
+    [{**SPAN_REASON, "notes": ("a link",)}],
+    [{key: value for key, value in SPAN_REASON.items() if key != "notes"}],
     [{"attribute": "toxicity"}],
     ["not a dict"],
     [SPAN_REASON, None],

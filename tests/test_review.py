@@ -9,8 +9,8 @@ import pytest
 
 from doubles import KeywordModel
 from moderator.errors import ConfigError
-from moderator.policy_config import load_policy
 from moderator.explanations import reason_words
+from moderator.policy_config import load_policy
 from moderator.records import RecordWriter, csv_columns
 from moderator.review import (
     BANNED_WORD,

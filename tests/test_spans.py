@@ -38,8 +38,8 @@ def tokens_of(text: str, weights: list[float], attribute: str = "toxicity") -> T
         position += len(word) + 1
     alnum_before = np.concatenate([[0], np.cumsum([c.isalnum() for c in text])])
     return TokenWeights(np.array([0, len(words)]), np.array(starts), np.array(ends),
-                        np.array(weights, float), words, alnum_before, [attribute],
-                        np.zeros(len(words)))
+                        np.array(weights, float), words, np.arange(len(words)), alnum_before,
+                        [attribute], np.zeros(len(words)))
 
 
 def spans_of(selector, tokens, at_least_one=False):

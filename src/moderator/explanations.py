@@ -100,11 +100,17 @@ def _count(n: float, one: str, many: str) -> str:
     return one if n == 1 else f"{n} {many}"
 
 
+_PATTERN_WORDS = {
+    "urls": ("a link", "links"),
+    "email": ("an e-mail address", "e-mail addresses"),
+    "phone": ("a phone number", "phone numbers"),
+    "money": ("a sum of money", "sums of money"),
+}
+
+
 def _pattern_notes(attribute: str, facts: dict, contributions: dict) -> list[str]:
     """Links, e-mail addresses, phone numbers, sums of money that raised the score."""
-    names = {"urls": ("a link", "links"), "email": ("an e-mail address", "e-mail addresses"),
-             "phone": ("a phone number", "phone numbers"), "money": ("a sum of money", "sums of money")}
-    found = [_count(facts[name], *words) for name, words in names.items()
+    found = [_count(facts[name], *words) for name, words in _PATTERN_WORDS.items()
              if facts.get(name) and contributions.get(name, 0.0) >= NOTE_MIN_CONTRIBUTION]
     if not found:
         return []

@@ -355,7 +355,10 @@ class Model:
             self._score_table(), -np.inf, -np.inf, merge=False,
         )
         norm = nc.tobytes().decode("utf-32-le", "surrogatepass")
-        words = [norm[a:b] for a, b in zip(start.tolist(), end.tolist(), strict=True)]
+        words = list(map(norm.__getitem__, map(slice, start.tolist(), end.tolist())))
+        vocabulary = list(dict.fromkeys(words))
+        index = {w: i for i, w in enumerate(vocabulary)}
+        word = np.fromiter(map(index.__getitem__, words), np.int64, count=len(words))
         in_bmp = nc < 65536
         is_alnum = np.zeros(len(nc), bool)
         is_alnum[in_bmp] = alnum[nc[in_bmp]]
@@ -365,14 +368,12 @@ class Model:
         attributes = [a for wanted in requests for a in wanted]
         # each distinct word scored on its own: how much the model minds the word itself,
         # whatever surrounds it (contributions shrink in long comments; this does not)
-        distinct: dict[str, int] = {}
-        which = np.fromiter((distinct.setdefault(w, len(distinct)) for w in words), np.int64,
-                            count=len(words))
-        alone_logits = (self.features.score_batch(list(distinct), self._score_table())[0]
-                        + self.intercept_) if distinct else np.zeros((0, len(self.attributes)))
+        alone_logits = (self.features.score_batch(vocabulary, self._score_table())[0]
+                        + self.intercept_) if vocabulary else np.zeros((0, len(self.attributes)))
         token_cols = np.repeat(np.array(pair_cols, np.int64), np.diff(ptr))
-        alone = alone_logits[which, token_cols] if len(words) else np.zeros(0)
-        tokens = TokenWeights(ptr, start, end, weight, words, alnum_before, attributes, alone)
+        alone = alone_logits[word, token_cols] if len(words) else np.zeros(0)
+        tokens = TokenWeights(ptr, start, end, weight, vocabulary, word, alnum_before,
+                              attributes, alone)
         return tokens, pos, origin, norm
 
     def _cue_deltas(self, column):
@@ -521,7 +522,7 @@ class Model:
         kept = self.selector.keep(TokenWeights(
             np.array([0, len(tokens)], np.int64), np.array([s for s, _, _ in tokens], np.int64),
             np.array([e for _, e, _ in tokens], np.int64), np.array([w for *_, w in tokens]),
-            words, alnum_before, [attribute], np.array(alone))).tolist()
+            words, np.arange(len(words)), alnum_before, [attribute], np.array(alone))).tolist()
         # the strongest word when nothing else is kept: every flag has its words
         content = [i for i, word in enumerate(words) if word not in STOP_WORDS]
         if not any(kept[i] for i in content):

@@ -83,8 +83,9 @@ class TokenWeights:
     """The tokens of many (text, attribute) pairs and their contributions.
 
     Pair p's tokens are ``ptr[p]:ptr[p + 1]`` (punctuation-only tokens are not listed);
-    ``start``/``end`` are offsets into the normalised characters of the batch, ``words`` the
-    normalised token texts, ``weight`` each token's contribution to the pair's log-odds.
+    ``start``/``end`` are offsets into the normalised characters of the batch, token i's
+    normalised text is ``vocabulary[word[i]]`` (each distinct text once), ``weight`` each
+    token's contribution to the pair's log-odds.
     ``alnum_before[i]`` counts the letters and digits before normalised character i (to
     tell whether two tokens are separated by a word). ``attributes[p]`` names pair p's
     attribute; ``alone[i]`` the model's log-odds of token i's word as a comment of its own."""
@@ -93,10 +94,22 @@ class TokenWeights:
     start: np.ndarray
     end: np.ndarray
     weight: np.ndarray
-    words: list[str]
+    vocabulary: list[str]
+    word: np.ndarray
     alnum_before: np.ndarray
     attributes: list[str]
     alone: np.ndarray  # the attribute's log-odds of each token's word as a text of its own
+
+    @property
+    def words(self) -> list[str]:
+        """Each token's normalised text."""
+        return [self.vocabulary[i] for i in self.word.tolist()]
+
+    def stop(self) -> np.ndarray:
+        """Per token: is it a stop word?"""
+        flags = np.fromiter(map(STOP_WORDS.__contains__, self.vocabulary), bool,
+                            count=len(self.vocabulary))
+        return flags[self.word] if len(self.word) else np.zeros(0, bool)
 
 
 @dataclass
@@ -174,8 +187,9 @@ class SpanSelector:
             np.maximum.at(strongest, pair, w)
         top = np.maximum(strongest[pair], 1e-6)
         relative = np.clip(w / top, -1.0, 1.0)
-        lex = self._lexicon_values(tokens.words, lexicon, prior)
-        stop = np.fromiter((word in STOP_WORDS for word in tokens.words), np.float64, count=n)
+        lex = self._lexicon_values(tokens.vocabulary, lexicon, prior)[tokens.word] if n else (
+            np.zeros(0))
+        stop = tokens.stop().astype(np.float64)
         first = np.zeros(n, bool)
         last = np.zeros(n, bool)
         starts, ends = tokens.ptr[:-1], tokens.ptr[1:]
@@ -225,7 +239,7 @@ class SpanSelector:
         n_pairs = len(tokens.ptr) - 1
         pair = _pair_of(tokens.ptr)
         w = tokens.weight
-        stop = np.fromiter((word in STOP_WORDS for word in tokens.words), bool, count=len(w))
+        stop = tokens.stop()
         if at_least_one is not None and len(w):
             has = np.zeros(n_pairs, bool)
             has[pair[kept & ~stop]] = True
@@ -291,10 +305,11 @@ class SpanSelector:
         fold = rng.integers(0, folds, len(texts))[pair]
         prior = math.log((y.sum() + 1) / (len(y) - y.sum() + 1))
         lex_oof = np.zeros(len(y))
+        words = tokens.words
         for f in range(folds):
-            lexicon = _lexicon(tokens.words, y, fold != f, prior)
+            lexicon = _lexicon(words, y, fold != f, prior)
             at = np.flatnonzero(fold == f)
-            lex_oof[at] = self._lexicon_values([tokens.words[i] for i in at], lexicon, prior)
+            lex_oof[at] = self._lexicon_values([words[i] for i in at], lexicon, prior)
         self.lexicon_ = {}
         self.prior_ = prior
         x = self._features(tokens, {}, prior)
@@ -310,7 +325,7 @@ class SpanSelector:
         classifier = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
         self.coef_ = classifier.coef_.ravel().astype(np.float64)
         self.intercept_ = float(classifier.intercept_[0])
-        self.lexicon_ = _lexicon(tokens.words, y, np.ones(len(y), bool), prior)
+        self.lexicon_ = _lexicon(words, y, np.ones(len(y), bool), prior)
         # the cut-off: the best mean character F1 over the texts (out-of-fold lexicon)
         z = x @ self.coef_ + self.intercept_
         probability = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))

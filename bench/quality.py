@@ -12,11 +12,11 @@ The table goes to stdout and to bench/out/quality.json; model (a) is kept as
 bench/out/shared-data.joblib for the other benchmarks.
 
 Explanations (issue 14): on the civil-spans dev split's toxic comments, whose toxic
-characters people marked (SemEval-2021 Task 5), the character F1 of the words in
-``reasons`` (every toxicity-kind reason's spans together):
+characters people marked (SemEval-2021 Task 5), the character F1 of the words of the
+``toxicity`` reason:
 
   all       every comment explained (toxicity threshold 0: each one flagged);
-  flagged   the model's own thresholds: an unflagged comment shows no words;
+  flagged   the model's own threshold: an unflagged comment shows no words;
   in flags  the mean over the flagged comments only;
   marked    "all" over the comments where people marked at least one word (a toxic
             comment with no marked word counts 1.0 only when nothing is shown, SemEval's
@@ -306,14 +306,16 @@ def span_rows(dev_rows) -> list:
             if r.labels.get("toxicity") == 1 and getattr(r, "spans", None) is not None]
 
 
-def explained_spans(model, rows, thresholds: dict | None = None) -> list[list]:
-    """The spans of every toxicity-kind reason of each row, as ``score_texts`` gives them."""
-    from moderator.review import TOXICITY_FAMILY, Policy, score_texts
+def explained_spans(model, rows, threshold: float | None = None) -> list[list]:
+    """The spans of each row's toxicity reason as ``score_texts`` gives them (none when
+    toxicity is not flagged), at the model's threshold or ``threshold``."""
+    from moderator.review import Policy, score_texts
 
-    policy = Policy(thresholds=thresholds or {})
+    policy = Policy(thresholds={} if threshold is None else {"toxicity": threshold},
+                    disabled={a for a in model.attributes if a != "toxicity"})
     results = score_texts(model, [r.text for r in rows], policy=policy)
-    return [[span for reason in result["reasons"] if reason["attribute"] in TOXICITY_FAMILY
-             for span in reason["spans"]] for result in results]
+    return [[span for reason in result["reasons"] for span in reason["spans"]]
+            for result in results]
 
 
 def span_quality(name: str, model, dev_rows) -> dict | None:
@@ -323,7 +325,7 @@ def span_quality(name: str, model, dev_rows) -> dict | None:
     rows = span_rows(dev_rows)
     if model is None or not rows or "toxicity" not in model.attributes:
         return None
-    every = explained_spans(model, rows, {"toxicity": 0.0})
+    every = explained_spans(model, rows, 0.0)
     own = explained_spans(model, rows)
     f1_all = [char_f1(p, r.spans) for p, r in zip(every, rows, strict=True)]
     f1_own = [char_f1(p, r.spans) for p, r in zip(own, rows, strict=True)]

@@ -12,6 +12,10 @@ Lines/CSV ``reasons`` and the HTML report's marks always name the same words:
     reason_text(text, reason)    # 'insult 0.93: "clueless idiot", "pathetic"'
     why_text(text, reasons)      # the reason_texts of a comment joined with " | "
 
+The spans themselves, for any attribute whether flagged or not (e.g. Perspective's
+``spanScores``), come from the model: ``Model.explain_batch(texts, [[attribute, ...], ...])``
+gives per text ``{attribute: [[start, end, weight], ...]}``, chosen by the same selector.
+
 Non-word reasons: ``notes_for(attribute, facts)`` turns a comment's facts (``Model.facts``:
 similarity to the article, parent and thread, links, e-mail, phone numbers, money, length)
 into sentences with the rules of ``NOTE_RULES``. A rule is a function ``(attribute, facts,

@@ -64,6 +64,10 @@ class SlowModel:
         time.sleep(self.delay)
         return self.model.predict(texts, **kwargs)
 
+    def predict_with_facts(self, texts, *args):
+        time.sleep(self.delay)
+        return self.model.predict_with_facts(texts, *args)
+
     def explain(self, text, attribute, **kwargs):
         return self.model.explain(text, attribute, **kwargs)
 
@@ -75,6 +79,11 @@ class CrashingModel(SlowModel):
         if any("CRASH" in text for text in texts):
             os._exit(1)
         return super().predict(texts, **kwargs)
+
+    def predict_with_facts(self, texts, *args):
+        if any("CRASH" in text for text in texts):
+            os._exit(1)
+        return super().predict_with_facts(texts, *args)
 
 
 # --- fixtures ------------------------------------------------------------------------------

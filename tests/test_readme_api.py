@@ -39,4 +39,5 @@ def test_readme_python_example_runs(trained_model_path, tmp_path, monkeypatch):
     printed = out.getvalue()
     assert re.search(r"^\d+ of 8 comments flagged", printed, re.M), printed
     assert re.search(r"^wrote \d+ rows to queue\.csv", printed, re.M), printed
-    assert (tmp_path / "queue.csv").read_text(encoding="utf-8").startswith("source,thread_id,")
+    queue = (tmp_path / "queue.csv").read_text(encoding="utf-8")
+    assert queue.startswith("decision,max_score,why,")

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import moderator
 from doubles import BUS_THREAD, KeywordModel, write_thread
 from moderator.cli import main
+from moderator.explanations import NO_SINGLE_WORD
 
 CONTRACT_KEYS = ["thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
                  "likes", "removed", "text", "scores", "flagged", "reasons"]
@@ -54,8 +55,10 @@ def test_jsonl_is_the_scoring_contract(double, thread_file):
     assert rows[1]["thread_id"] == "bus"
     assert rows[1]["scores"] == {"toxicity": 0.9, "insult": 0.85, "off_topic": 0.05}
     assert rows[1]["reasons"] == [
-        {"attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]]},
-        {"attribute": "insult", "score": 0.85, "threshold": 0.5, "spans": [[4, 9, 0.85]]},
+        {"attribute": "toxicity", "score": 0.9, "threshold": 0.5, "spans": [[4, 9, 0.9]],
+         "notes": []},
+        {"attribute": "insult", "score": 0.85, "threshold": 0.5, "spans": [[4, 9, 0.85]],
+         "notes": []},
     ]
     assert result.stderr == "4 comments, 2 flagged: toxicity 1, insult 1, off_topic 1\n"
 
@@ -97,8 +100,8 @@ def test_table_shows_thread_flags_reasons_and_summary(double, thread_file):
     assert "toxicit" in lines[1] and "off_top" in lines[1] and "flag" in lines[1]
     bob = next(line for line in lines if "bob:" in line)
     assert "FLAG" in bob and "0.90" in bob and "  \u21b3 bob: You idiot" in bob
-    assert any('why: toxicity 0.90\u22650.50 "idiot"' in line for line in lines)
-    assert any('why: off_topic 0.95\u22650.50 "Buy", "followers"' in line for line in lines)
+    assert any('why: toxicity 0.90: "idiot"' in line for line in lines)
+    assert any('why: off_topic 0.95: "Buy", "followers"' in line for line in lines)
     reply = next(line for line in lines if "No need" in line)
     assert "    \u21b3 ann: No need" in reply  # depth 2: two levels of indent
     assert lines[-1] == "4 comments, 2 flagged: toxicity 1, insult 1, off_topic 1"
@@ -121,8 +124,10 @@ def test_threshold_option_overrides_model(double, thread_file):
     result = run("score", thread_file, "--threshold", "off_topic=0.0")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert all(r["flagged"] for r in rows)
+    # flagged with no word behind it (and, for this stand-in model, no fact): it says so
     assert rows[0]["reasons"] == [
-        {"attribute": "off_topic", "score": 0.05, "threshold": 0.0, "spans": []}
+        {"attribute": "off_topic", "score": 0.05, "threshold": 0.0, "spans": [],
+         "notes": [NO_SINGLE_WORD]}
     ]
 
 
@@ -161,7 +166,8 @@ def test_config_policy_banned_allowed_and_attributes(double, thread_file, tmp_pa
     assert rows["2"]["flagged"] is False
     assert rows["4"]["scores"]["off_topic"] == 0.95 and rows["4"]["flagged"] is False
     assert rows["3"]["reasons"] == [
-        {"attribute": "banned_word", "score": 1.0, "threshold": 1.0, "spans": [[18, 29, 1.0]]}
+        {"attribute": "banned_word", "score": 1.0, "threshold": 1.0, "spans": [[18, 29, 1.0]],
+         "notes": []}
     ]
     # --threshold wins over the config
     result = run("score", thread_file, "--config", config, "--threshold", "insult=0.01")

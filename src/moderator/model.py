@@ -234,7 +234,10 @@ class Model:
 
         Offsets are into ``text`` as given; weight is the span's contribution to the
         attribute's log-odds (word n-grams, character n-grams and pattern cues such as URLs),
-        strongest first. Context (similarity to article/parent) has no span and is not listed.
+        strongest first, at most ``top_k``. Which words are spans is the model's span
+        selector's choice (``selector``: learned from people's marks in training, else the
+        rule of ``moderator.spans``); the strongest word is listed when it kept none.
+        Context (similarity to article/parent) has no span: see ``Facts``.
         """
         return self.explain_batch([text], [[attribute]], top_k=top_k)[0][attribute]
 

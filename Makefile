@@ -23,7 +23,8 @@ $(TEST_STAMP): $(STAMP) pyproject.toml
 # Retrained when the labels or the code that defines the model's format change (a model
 # saved by other code is refused at load with "retrain").
 MODEL_SOURCES := data/labels.csv train.py $(wildcard src/moderator/model.py \
-	src/moderator/features.py src/moderator/ngrams.py src/moderator/training.py)
+	src/moderator/features.py src/moderator/ngrams.py src/moderator/training.py \
+	src/moderator/spans.py)
 
 models/moderator.joblib: $(STAMP) $(MODEL_SOURCES)
 	$(PY) train.py

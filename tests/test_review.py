@@ -162,7 +162,7 @@ allowed = ["Scunthorpe"]
         ("[words]\nallowed = [\"ok\", \" \"]\n", "key 'words.allowed' has an empty word (item 1)"),
         ("[words]\nblocked = []\n", "unknown key 'words.blocked'; expected one of banned, allowed"),
         ("treshold = 1\n",
-         "unknown key 'treshold'; expected one of model, thresholds, attributes, words"),
+         "unknown key 'treshold'; expected one of model, thresholds, attributes, words, serve"),
         ("model = 3\n", "key 'model' must be a path (a string)"),
     ],
 )

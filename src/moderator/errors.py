@@ -54,3 +54,20 @@ class ModelError(ModeratorError):
 
 class ConfigError(ModeratorError):
     """A policy/config file (moderator.toml) or option value that cannot be used."""
+
+
+class RequestError(ModeratorError):
+    """An HTTP request the server refuses, in Google's JSON error shape.
+
+    ``code`` is the HTTP status, ``status`` Google's canonical name for it
+    (``INVALID_ARGUMENT``, ``PERMISSION_DENIED`` …); ``payload()`` is the response body.
+    """
+
+    def __init__(self, message: str, code: int = 400, status: str = "INVALID_ARGUMENT"):
+        self.message = message
+        self.code = code
+        self.status = status
+        super().__init__(message)
+
+    def payload(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "status": self.status}}

@@ -54,6 +54,16 @@ def comment_rows(
         yield row
 
 
+def scored_document(thread: Thread, results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One thread of ``score --output json`` (and of the server's ``/v1/threads:score``):
+    the ``parse --output json`` shape with each comment's ``scores``, ``flagged`` and
+    ``reasons`` merged in."""
+    document = thread.to_dict()
+    for comment, result in zip(document["comments"], results, strict=True):
+        comment.update(result)
+    return document
+
+
 def write_jsonl(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
     """One JSON object per line (UTF-8, not ASCII-escaped); returns the number of rows."""
     count = 0

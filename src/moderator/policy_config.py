@@ -15,6 +15,10 @@
     banned = ["buy followers"]          # always flag (reason "banned_word")
     allowed = ["Scunthorpe"]            # never count toward a score
 
+    [serve]                             # `moderator serve` only
+    api_keys = ["a-long-random-key"]    # clients send ?key= or X-Goog-Api-Key
+    requests_per_minute = 600           # per key; more is 429 RESOURCE_EXHAUSTED
+
 Every problem is a ``ConfigError`` naming the file and the key.
 """
 
@@ -22,13 +26,15 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
 from .review import Policy
 
-TOP_LEVEL_KEYS = ("model", "thresholds", "attributes", "words")
+TOP_LEVEL_KEYS = ("model", "thresholds", "attributes", "words", "serve")
 WORD_KEYS = ("banned", "allowed")
+SERVE_KEYS = ("api_keys", "requests_per_minute")
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -52,8 +58,7 @@ def check_threshold(value, where: str, key: str) -> float:
     return float(value)
 
 
-def load_policy(path: str | os.PathLike) -> Policy:
-    """Read a ``moderator.toml`` into a Policy (``Policy.model_path`` from ``model``)."""
+def _read(path: str | os.PathLike) -> dict:
     where = str(path)
     try:
         with open(path, "rb") as fh:
@@ -72,6 +77,50 @@ def load_policy(path: str | os.PathLike) -> Policy:
             raise ConfigError(
                 f"{where}: unknown key {key!r}; expected one of {', '.join(TOP_LEVEL_KEYS)}"
             )
+    return data
+
+
+@dataclass
+class ServeSettings:
+    """The ``[serve]`` table: API keys and the per-key rate limit (None: unlimited)."""
+
+    api_keys: list[str] = field(default_factory=list)
+    requests_per_minute: int | None = None
+
+
+def _serve_settings(data: dict, where: str) -> ServeSettings:
+    table = _table(data, "serve", where)
+    for key in table:
+        if key not in SERVE_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key 'serve.{key}'; expected one of {', '.join(SERVE_KEYS)}"
+            )
+    keys = table.get("api_keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(f"{where}: key 'serve.api_keys' must be a list of strings")
+    for i, key in enumerate(keys):
+        if len(key.strip()) < 16 or key != key.strip():
+            raise ConfigError(f"{where}: key 'serve.api_keys' item {i} must be 16 characters "
+                              f"or more, without spaces around it (a long random string)")
+    rate = table.get("requests_per_minute")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or rate < 1):
+        raise ConfigError(f"{where}: key 'serve.requests_per_minute' must be a whole number, "
+                          f"1 or more, not {_kind(rate) if not isinstance(rate, int) else rate}")
+    return ServeSettings(api_keys=list(keys), requests_per_minute=rate)
+
+
+def load_serve_settings(path: str | os.PathLike | None) -> ServeSettings:
+    """The ``[serve]`` table of a ``moderator.toml`` (defaults without a file)."""
+    if path is None:
+        return ServeSettings()
+    return _serve_settings(_read(path), str(path))
+
+
+def load_policy(path: str | os.PathLike) -> Policy:
+    """Read a ``moderator.toml`` into a Policy (``Policy.model_path`` from ``model``)."""
+    where = str(path)
+    data = _read(path)
+    _serve_settings(data, where)  # checked here too: one bad key stops every command
 
     policy = Policy()
     if "model" in data:

@@ -71,6 +71,7 @@ def main(verbose: int) -> None:
       moderator train
       moderator score examples/thread.txt
       moderator export exports/ -o queue.csv
+      moderator serve --port 8080
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
@@ -78,7 +79,7 @@ def main(verbose: int) -> None:
 
 
 COMMAND_MODULES = ("parse_cmd", "train_cmd", "score_cmd", "evaluate_cmd", "export_cmd",
-                   "report_cmd")
+                   "report_cmd", "serve_cmd")
 
 
 def _register() -> None:

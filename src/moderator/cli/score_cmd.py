@@ -105,7 +105,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
       moderator score comments.csv --format csv --id-column comment_id --output jsonl
       moderator score thread.json --config moderator.toml --fail-on-flag
     """
-    from moderator.output import JsonListWriter
+    from moderator.output import JsonListWriter, scored_document
     from moderator.records import RecordWriter
     from moderator.review import flag_counts, flag_summary, score_thread
     from moderator.threads import read_threads
@@ -136,10 +136,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         if output == "table":
             _echo_table(thread, results)
         elif output == "json":
-            document = thread.to_dict()
-            for comment, result in zip(document["comments"], results, strict=True):
-                comment.update(result)
-            writer.write(document)
+            writer.write(scored_document(thread, results))
         else:
             writer.write_thread(thread, results)
     _leave_to_the_exit(model, thread, results)  # the last thread's: the others are freed

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml $(KERNEL_SOURCES)
 	touch $@
 
 $(TEST_STAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e '.[test,dask]'
+	$(PY) -m pip install --quiet -e '.[test,dask,serve]'
 	touch $@
 
 # Retrained when the labels or the code that defines the model's format change (a model

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import RequestError
-from .review import Policy, score_thread
+from .review import Policy, score_threads
 from .threads.html_text import html_to_text
 from .threads.jsonload import type_name
 from .threads.model import Comment, Thread
@@ -84,7 +84,9 @@ class AnalyzeRequest:
     languages: list[str] | None = None
     client_token: str | None = None
     span_annotations: bool = False
-    drop_unsupported: bool = False
+    #: languages asked for that the model does not read (with dropUnsupportedAttributes:
+    #: every attribute is dropped, as all of them read English only)
+    unsupported: list[str] = field(default_factory=list)
 
 
 def perspective_name(attribute: str) -> str:
@@ -240,9 +242,14 @@ def parse_analyze(body: Any, model_attributes: Sequence[str]) -> AnalyzeRequest:
         _boolean(body["doNotStore"], "doNotStore")  # nothing is ever stored
     if "spanAnnotations" in body:
         request.span_annotations = _boolean(body["spanAnnotations"], "spanAnnotations")
+    drop = False
     if "dropUnsupportedAttributes" in body:
-        request.drop_unsupported = _boolean(body["dropUnsupportedAttributes"],
-                                            "dropUnsupportedAttributes")
+        drop = _boolean(body["dropUnsupportedAttributes"], "dropUnsupportedAttributes")
+    request.unsupported = [code for code in request.languages or ()
+                           if not supported_language(code)]
+    if request.unsupported and not drop:
+        raise RequestError(f"Attribute {next(iter(request.attributes))} does not support "
+                           f"request languages: {', '.join(request.unsupported)}")
     return request
 
 
@@ -285,27 +292,35 @@ class Analysis:
 
 def analyze(model, request: AnalyzeRequest, policy: Policy | None = None) -> Analysis:
     """Score ``request`` with ``model`` under ``policy``: the AnalyzeComment response."""
-    languages = request.languages
-    unsupported = [code for code in languages or () if not supported_language(code)]
-    requested = request.attributes
-    if unsupported and not request.drop_unsupported:
-        first = next(iter(requested))
-        raise RequestError(f"Attribute {first} does not support request languages: "
-                           f"{', '.join(unsupported)}")
-    response: dict = {"attributeScores": {}, "languages": languages or list(SUPPORTED_LANGUAGES)}
+    return analyze_batch(model, [request], policy)[0]
+
+
+def analyze_batch(model, requests: Sequence[AnalyzeRequest],
+                  policy: Policy | None = None) -> list[Analysis]:
+    """``analyze`` of many requests with one model call: each comment is scored in its own
+    thread (``comment_thread``), so its scores are those it gets alone."""
+    threads = {i: comment_thread(r) for i, r in enumerate(requests) if not r.unsupported}
+    results = dict(zip(threads, score_threads(model, list(threads.values()), policy,
+                                              explain=False), strict=True))
+    return [_response(model, request, threads.get(i), results.get(i), policy)
+            for i, request in enumerate(requests)]
+
+
+def _response(model, request, thread, results, policy) -> Analysis:
+    response: dict = {"attributeScores": {},
+                      "languages": request.languages or list(SUPPORTED_LANGUAGES)}
     if request.client_token is not None:
         response["clientToken"] = request.client_token
-    if unsupported:  # dropUnsupportedAttributes: every attribute reads English only
+    if thread is None:  # dropUnsupportedAttributes: every attribute reads English only
         return Analysis(response, [])
-    thread = comment_thread(request)
-    result = score_thread(model, thread, policy, explain=False)[-1]
+    result = results[-1]  # the comment, after its context comments
     scores = result["scores"]
     text = request.text
     to_utf16 = utf16_offsets(text)
-    spans = (_annotated_spans(model, request, thread, policy, scores)
+    spans = (_annotated_spans(model, request, thread, policy)
              if request.span_annotations else None)
     out = response["attributeScores"]
-    for name, (attribute, threshold) in requested.items():
+    for name, (attribute, threshold) in request.attributes.items():
         value = scores[attribute]
         if threshold is not None and value < threshold:
             continue  # Perspective: no score below the requested threshold
@@ -318,11 +333,10 @@ def analyze(model, request: AnalyzeRequest, policy: Policy | None = None) -> Ana
                 if threshold is None or span_value >= threshold
             ]
         out[name] = {"spanScores": span_scores, "summaryScore": _score(value)}
-    flagged = [reason["attribute"] for reason in result["reasons"]]
-    return Analysis(response, flagged)
+    return Analysis(response, [reason["attribute"] for reason in result["reasons"]])
 
 
-def _annotated_spans(model, request, thread, policy, scores) -> dict[str, list]:
+def _annotated_spans(model, request, thread, policy) -> dict[str, list]:
     """Per requested attribute, ``[(begin, end, score)]`` in text order: the explanation's
     spans, each scored as a comment of its own with the comment's article and parent."""
     policy = policy or Policy()
@@ -351,6 +365,7 @@ __all__ = [
     "AnalyzeRequest",
     "Analysis",
     "analyze",
+    "analyze_batch",
     "comment_thread",
     "parse_analyze",
     "perspective_name",

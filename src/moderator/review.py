@@ -211,17 +211,41 @@ _PARENT_ID = operator.attrgetter("parent_id")
 
 def score_thread(model, thread, policy: Policy | None = None, explain: bool = True) -> list[dict]:
     """Score every comment of ``thread`` with its article and parent as context."""
-    comments = thread.comments
-    texts = list(map(_TEXT, comments))
-    parent_ids = list(map(_PARENT_ID, comments))
-    if parent_ids.count(None) != len(parent_ids):
-        by_id = {c.id: c for c in comments}
-        parents = [by_id[p].text if p in by_id else "" for p in parent_ids]
-    else:  # no replies (a flat table): no lookups
-        parents = [""] * len(texts)
-    articles = [thread.article or ""] * len(texts)
-    groups = [thread.id] * len(texts)
-    return score_texts(model, texts, articles, parents, groups, policy=policy, explain=explain)
+    return score_threads(model, [thread], policy=policy, explain=explain)[0]
+
+
+def score_threads(model, threads: Sequence, policy: Policy | None = None,
+                  explain: bool = True) -> list[list[dict]]:
+    """``score_thread`` of each thread, in one batch (one model call for them all: what a
+    server answering many small requests at once needs). Each comment's context is its
+    own thread's, so a thread's scores are the same alone or in a batch."""
+    texts: list[str] = []
+    parents: list[str] = []
+    articles: list[str] = []
+    groups: list = []
+    sizes = []
+    keys: list = [thread.id for thread in threads]
+    if len(set(keys)) != len(keys):  # two threads may share an id: keep them apart
+        keys = list(range(len(threads)))
+    for key, thread in zip(keys, threads, strict=True):
+        comments = thread.comments
+        texts += map(_TEXT, comments)
+        parent_ids = list(map(_PARENT_ID, comments))
+        if parent_ids.count(None) != len(parent_ids):
+            by_id = {c.id: c for c in comments}
+            parents += [by_id[p].text if p in by_id else "" for p in parent_ids]
+        else:  # no replies (a flat table): no lookups
+            parents += [""] * len(comments)
+        articles += [thread.article or ""] * len(comments)
+        groups += [key] * len(comments)
+        sizes.append(len(comments))
+    results = score_texts(model, texts, articles, parents, groups, policy=policy,
+                          explain=explain)
+    out, start = [], 0
+    for size in sizes:
+        out.append(results[start : start + size])
+        start += size
+    return out
 
 
 def comment_records(thread, results: Sequence[dict]) -> list[dict]:

@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import socket
 import threading
@@ -417,6 +418,37 @@ async def read_body(request: Request, options: ServerOptions) -> bytes:
     return b"".join(chunks)
 
 
+_BARE_KEY = re.compile(r"[A-Za-z_$][\w$]*(?=\s*:)")
+
+
+def quote_bare_keys(text: str) -> str:
+    """``{comment: {text: "…"}}`` -> ``{"comment": {"text": "…"}}``: object keys written
+    without quotes, as Perspective's own curl example sends them (Google's parser took
+    them). Strings are copied untouched; anything else is left for ``json`` to judge."""
+    out = []
+    last = ""  # the last character copied that is not white space
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':  # a string: copy it whole, escapes included
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i : j + 1])
+            i, last = j + 1, '"'
+            continue
+        match = _BARE_KEY.match(text, i) if last in ("{", ",") else None
+        if match:
+            out.append(f'"{match.group()}"')
+            i, last = match.end(), '"'
+            continue
+        out.append(ch)
+        if not ch.isspace():
+            last = ch
+        i += 1
+    return "".join(out)
+
+
 def decode_json(body: bytes, deep: bool = False) -> Any:
     """The JSON document in ``body``; RequestError 400 for anything else. ``deep`` allows
     nesting past Python's recursion limit (thread files: 20,000-level reply chains)."""
@@ -430,7 +462,17 @@ def decode_json(body: bytes, deep: bool = False) -> Any:
     try:
         if deep:
             return loads(text.lstrip("\ufeff"), "request body")
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            relaxed = quote_bare_keys(text)
+            if relaxed == text:
+                raise
+            try:
+                return json.loads(relaxed)
+            except json.JSONDecodeError:
+                pass
+            raise
     except ThreadFormatError as exc:
         raise RequestError(f"Invalid JSON payload received. {exc.reason} at line "
                            f"{exc.line}, column {exc.column}") from None

@@ -11,9 +11,9 @@ nothing but the standard library):
 
 The client shares the machine's cores with the server: on 2 cores the numbers are what a
 server gets with its client beside it; ``server_cpu_us_per_req`` (the server process's CPU
-time over the requests it answered) does not depend on what else the machine is doing. Every response is checked (status 200, the
-attribute scored), and a sample of texts is scored by ``moderator score`` too: the scores
-must be identical.
+time over the requests it answered) does not depend on what else the machine is doing.
+Every response is checked (status 200, the attribute scored), and a sample of texts is
+scored by ``moderator score`` too: the scores must be identical.
 
     python bench/serve_load.py               # or: python bench/run.py serve_load
 """
@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile

@@ -59,7 +59,8 @@ def serve(ctx, host, port, model_path, config_path, thresholds, no_auth, max_bod
     try:
         from moderator import server
     except ImportError as exc:
-        raise click.ClickException(f"moderator serve needs {exc.name}: {SERVE_EXTRA}") from None
+        missing = (exc.name or "its web stack").split(".")[0]
+        raise click.ClickException(f"moderator serve needs {missing}: {SERVE_EXTRA}") from None
     from moderator.policy_config import load_serve_settings
 
     settings = load_serve_settings(config_path)

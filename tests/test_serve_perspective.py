@@ -298,3 +298,55 @@ def test_serve_settings_read(tmp_path):
     assert (settings.api_keys, settings.requests_per_minute) == (["0123456789abcdef0123"], 60)
     assert load_policy(path).thresholds == {}
     assert load_serve_settings(None).api_keys == []
+
+
+class _Breaking:
+    """A model that fails on one text (a bug a hostile comment might hit)."""
+
+    def __init__(self, model, attributes=None):
+        self._model = model
+        self.attributes = attributes or model.attributes
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def predict(self, texts, *args, **kwargs):
+        if any("BOOM" in text for text in texts):
+            raise ValueError("the model broke")
+        return self._model.predict(texts, *args, **kwargs)
+
+
+def _batched(loaded, bodies):
+    """Submit every body to one Batcher at once (they form one batch); results or errors."""
+    import asyncio
+
+    server = pytest.importorskip("moderator.server")
+
+    class Fixed:
+        current = loaded
+
+    async def run():
+        batcher = server.Batcher(Fixed())
+        return await asyncio.gather(*(batcher.analyze(parse_analyze(body, ATTRIBUTES))
+                                      for body in bodies), return_exceptions=True)
+
+    return asyncio.run(run())
+
+
+def test_a_failing_request_fails_alone_in_its_batch(model):
+    server = pytest.importorskip("moderator.server")
+    loaded = server.Loaded(_Breaking(model), Policy(), None, None, ())
+    bodies = [request(), request(comment={"text": "BOOM goes the comment"}), request()]
+    first, broken, last = _batched(loaded, bodies)
+    assert isinstance(broken, ValueError) and str(broken) == "the model broke"
+    assert first.response == last.response == analyze(model, parse_analyze(
+        request(), ATTRIBUTES)).response
+
+
+def test_a_request_for_an_attribute_the_new_model_lacks(model):
+    server = pytest.importorskip("moderator.server")
+    loaded = server.Loaded(_Breaking(model, ["toxicity", "insult"]), Policy(), None, None, ())
+    [error] = _batched(loaded, [request(requestedAttributes={"THREAT": {}})])
+    assert isinstance(error, RequestError)
+    assert error.message == "Unknown requested attribute: THREAT; this server scores " \
+                            "TOXICITY, INSULT"

@@ -201,9 +201,12 @@ class Batcher:
     async def _drain(self) -> None:
         try:
             while self._pending:
-                batch = self._pending[:MAX_BATCH]
+                batch: list = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
                 loaded = self._scorer.current  # one model for the whole batch
+                batch = self._answer_stale(batch, loaded.model.attributes)
+                if not batch:
+                    continue
                 requests = [request for request, _ in batch]
                 try:
                     results = await anyio.to_thread.run_sync(
@@ -219,6 +222,22 @@ class Batcher:
                         future.set_result(result)
         finally:
             self._running = False
+
+    @staticmethod
+    def _answer_stale(batch: list, attributes: list[str]) -> list:
+        """Fail the requests checked against a model that has since been replaced by one
+        without an attribute they ask for (as if checked against the new one)."""
+        kept = []
+        for request, future in batch:
+            missing = [name for name, (attribute, _) in request.attributes.items()
+                       if attribute not in attributes]
+            if not missing:
+                kept.append((request, future))
+            elif not future.done():
+                future.set_exception(RequestError(
+                    f"Unknown requested attribute: {missing[0]}; this server scores "
+                    f"{', '.join(a.upper() for a in attributes)}"))
+        return kept
 
     @staticmethod
     def _one_by_one(loaded: Loaded, requests: list[AnalyzeRequest]) -> list:

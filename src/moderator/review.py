@@ -237,9 +237,12 @@ def score_threads(model, threads: Sequence, policy: Policy | None = None,
         else:  # no replies (a flat table): no lookups
             parents += [""] * len(comments)
         articles += [thread.article or ""] * len(comments)
-        groups += [key] * len(comments)
+        # a comment alone in its thread has no thread to be compared with: no group, and no
+        # cost (a group costs a few milliseconds per call, however small the batch)
+        groups += [key if len(comments) > 1 else None] * len(comments)
         sizes.append(len(comments))
-    results = score_texts(model, texts, articles, parents, groups, policy=policy,
+    grouped = groups if any(key is not None for key in groups) else None
+    results = score_texts(model, texts, articles, parents, grouped, policy=policy,
                           explain=explain)
     out, start = [], 0
     for size in sizes:

@@ -14,7 +14,7 @@ SERVE_EXTRA = "pip install 'moderator[serve]'"
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (another than loopback needs API keys or --no-auth).")
+              help="Address to listen on (other than loopback: needs API keys or --no-auth).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port to listen on (0: any free port, printed at start).")
 @policy_options

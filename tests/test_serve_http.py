@@ -362,6 +362,13 @@ def test_threads_score_deep_replies_and_bad_threads(server):
     status, answer = server.request("POST", "/v1/threads:score", raw=raw.encode())
     assert status == 200 and len(answer[0]["comments"]) == 1501
     assert answer[0]["comments"][-1]["depth"] == 1500
+    status, answer = server.request("POST", "/v1/threads:score", raw=b'{"comments": [')
+    assert (status, answer) == (400, google_error(
+        400, "INVALID_ARGUMENT", "Invalid JSON payload received. Expecting value at line 1, "
+                                 "column 15"))
+    status, answer = server.request("POST", "/v1/threads:score",
+                                    raw=b'\xef\xbb\xbf{"comments": [{"text": "BOM first"}]}')
+    assert status == 200 and answer[0]["comments"][0]["text"] == "BOM first"
     status, answer = server.request("POST", "/v1/threads:score",
                                     {"comments": [{"text": "ok", "replies": [{"text": 5}]}]})
     assert (status, answer) == (400, google_error(

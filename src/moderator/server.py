@@ -49,12 +49,13 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .errors import ModeratorError, RequestError, ThreadFormatError
+from .model import card_path, resolve_path
 from .output import scored_document
 from .perspective import Analysis, AnalyzeRequest, analyze, analyze_batch, parse_analyze
 from .policy_config import ServeSettings
 from .review import flag_counts, score_thread
 from .threads.generic_json import thread_from_object
-from .threads.jsonload import loads
+from .threads.jsonload import loads_iterative
 
 log = logging.getLogger("moderator")
 
@@ -71,7 +72,7 @@ JSON_TYPE = "application/json; charset=UTF-8"
 MAX_BATCH = 256
 WARM_UP = {"comment": {"text": "Warming up: the first comment builds the tables."},
            "context": {"entries": [{"text": "An article"}, {"text": "A parent"}]},
-           "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": True}
+           "spanAnnotations": True}
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -134,19 +135,19 @@ class Scorer:
         self.current = self._load()
         self._failed_signature: tuple | None = None
 
-    def _load(self) -> Loaded:
-        from .model import card_path, resolve_path
-
+    def _load(self, signature: tuple | None = None) -> Loaded:
+        """Load; ``signature`` is the files' as they were before (a change made while
+        loading is then seen by the next look)."""
         policy, model, model_path = self._loader()
         path = resolve_path(model_path)
+        if signature is None:
+            signature = file_signature(path, card_path(path), self._config_path)
         # the first scoring builds the model's tables: done here, not in a client's request
-        analyze(model, parse_analyze(WARM_UP, model.attributes), policy)
-        return Loaded(model, policy, path, self._config_path,
-                      file_signature(path, card_path(path), self._config_path))
+        warm_up = dict(WARM_UP, requestedAttributes={a.upper(): {} for a in model.attributes})
+        analyze(model, parse_analyze(warm_up, model.attributes), policy)
+        return Loaded(model, policy, path, self._config_path, signature)
 
     def watched_signature(self) -> tuple:
-        from .model import card_path
-
         path = self.current.model_path
         return file_signature(path, card_path(path), self._config_path)
 
@@ -155,7 +156,7 @@ class Scorer:
         with self._lock:
             signature = self.watched_signature()
             try:
-                loaded = self._load()
+                loaded = self._load(signature)
             except Exception as exc:  # noqa: BLE001 - whatever is wrong, keep serving
                 self._failed_signature = signature
                 self._metrics.reloads["failed"] += 1
@@ -472,17 +473,19 @@ def decode_json(body: bytes, deep: bool = False) -> Any:
     """The JSON document in ``body``; RequestError 400 for anything else. ``deep`` allows
     nesting past Python's recursion limit (thread files: 20,000-level reply chains)."""
     try:
-        text = body.decode("utf-8")
+        text = body.decode("utf-8-sig")  # a byte order mark is not an error
     except UnicodeDecodeError as exc:
         raise RequestError(f"Invalid JSON payload received. Not UTF-8 text: byte "
                            f"0x{body[exc.start]:02x} at offset {exc.start}") from None
     if not text.strip():
         raise RequestError("Invalid JSON payload received. The request body is empty.")
     try:
-        if deep:
-            return loads(text.lstrip("\ufeff"), "request body")
         try:
             return json.loads(text)
+        except RecursionError:
+            if not deep:
+                raise
+            return loads_iterative(text)  # no recursion: as deep as the body allows
         except json.JSONDecodeError:
             relaxed = quote_bare_keys(text)
             if relaxed == text:
@@ -492,9 +495,6 @@ def decode_json(body: bytes, deep: bool = False) -> Any:
             except json.JSONDecodeError:
                 pass
             raise
-    except ThreadFormatError as exc:
-        raise RequestError(f"Invalid JSON payload received. {exc.reason} at line "
-                           f"{exc.line}, column {exc.column}") from None
     except json.JSONDecodeError as exc:
         raise RequestError(f"Invalid JSON payload received. {exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno}") from None

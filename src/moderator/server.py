@@ -728,7 +728,8 @@ def run(scorer: Scorer, access: Access, metrics: Metrics, sock: socket.socket,
     DeadlineProtocol.client_timeout = options.client_timeout
     config = uvicorn.Config(
         app, http=DeadlineProtocol, loop="uvloop" if _has_uvloop() else "asyncio",
-        lifespan="on", access_log=verbose >= 2, log_level="info" if verbose else "warning",
+        # no access log, ever: its lines would carry the clients' API keys (?key=)
+        lifespan="on", access_log=False, log_level="info" if verbose else "warning",
         timeout_keep_alive=5, timeout_graceful_shutdown=drain_timeout,
         limit_concurrency=1000, server_header=False,
     )

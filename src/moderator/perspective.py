@@ -21,8 +21,8 @@ where Perspective had them) and ``analyze`` scores it with a model and a flag po
 The context feeds off-topic the way a thread file does: ``context.entries`` are the
 article, then earlier comments, the last entry being the parent the comment replies to
 (``articleAndParentComment`` names the two). The comment is scored inside that thread with
-``review.score_thread``, so its scores are those ``moderator score`` gives the same thread
-file: ``comment_thread(request)`` is that thread.
+``review.score_threads`` (many requests in one call), so its scores are those ``moderator
+score`` gives the same thread file: ``comment_thread(request)`` is that thread.
 
 ``spanScores`` are Perspective's: offsets in UTF-16 code units of the text scored (after
 HTML stripping). Without ``spanAnnotations`` there is one span, the whole text, with the

@@ -310,10 +310,17 @@ class _Breaking:
     def __getattr__(self, name):
         return getattr(self._model, name)
 
-    def predict(self, texts, *args, **kwargs):
+    def _check(self, texts):
         if any("BOOM" in text for text in texts):
             raise ValueError("the model broke")
+
+    def predict(self, texts, *args, **kwargs):
+        self._check(texts)
         return self._model.predict(texts, *args, **kwargs)
+
+    def predict_with_facts(self, texts, *args, **kwargs):
+        self._check(texts)
+        return self._model.predict_with_facts(texts, *args, **kwargs)
 
 
 def _batched(loaded, bodies):

@@ -52,7 +52,7 @@ def run(*args, **kwargs):
 
 @pytest.fixture
 def double(monkeypatch):
-    monkeypatch.setattr(moderator, "load_model", lambda path=None: KeywordModel())
+    monkeypatch.setattr(moderator, "load_model", lambda path=None, config=None: KeywordModel())
 
 
 @pytest.fixture

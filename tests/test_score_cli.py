@@ -26,8 +26,8 @@ CONTRACT_KEYS = ["thread_id", "id", "parent_id", "depth", "position", "author", 
 def double(monkeypatch):
     loaded = []
 
-    def load(path=None):
-        loaded.append(path)
+    def load(path=None, config=None):
+        loaded.append(path or config)  # find_model's order is tested in test_model_lookup
         return KeywordModel()
 
     monkeypatch.setattr(moderator, "load_model", load)
@@ -350,7 +350,7 @@ def test_what_the_run_leaves_for_the_exit_is_freed_by_the_collector(monkeypatch,
 
     made = []
 
-    def load(path=None):
+    def load(path=None, config=None):
         model = KeywordModel()
         made.append(weakref.ref(model))
         return model

@@ -129,19 +129,20 @@ def queue_kind(out: str | os.PathLike) -> str:
 _MODELS: dict[tuple, object] = {}
 
 
-def resolve_model(model):
-    """A model object, or a path loaded once per process (cached by path, size and mtime)."""
+def resolve_model(model, config=None):
+    """A model object, or the model ``find_model(model, config)`` names (``config``: the
+    policy file's model), loaded once per process (cached by path, size and mtime)."""
     if model is not None and not isinstance(model, str | os.PathLike):
         return model
     from . import load_model
+    from .model import find_model
 
-    key: tuple = (None,)
-    if model is not None:
-        stat = os.stat(model)
-        key = (os.path.abspath(model), stat.st_size, stat.st_mtime_ns)
+    path = find_model(model, config)
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
     if key not in _MODELS:
         _MODELS.clear()  # one model per worker process is enough
-        _MODELS[key] = load_model(model)
+        _MODELS[key] = load_model(path)
     return _MODELS[key]
 
 
@@ -177,7 +178,7 @@ def score_file(
 
     started = time.perf_counter()
     result = FileResult(path=str(path))
-    model = resolve_model(model)
+    model = resolve_model(model, policy.model_path if policy is not None else None)
     try:
         for thread in _threads(read_threads(path, format=format, options=options)):
             result.threads += 1
@@ -394,7 +395,7 @@ def iter_results(
     """FileResults in the order of ``files``, scored by ``jobs`` processes (joblib)."""
     kwargs = dict(format=format, options=options, policy=policy, include_all=include_all)
     if jobs == 1 or len(files) <= 1:
-        loaded = resolve_model(model)
+        loaded = resolve_model(model, policy.model_path if policy is not None else None)
         for path in files:
             yield score_file(path, model=loaded, **kwargs)
         return
@@ -459,14 +460,15 @@ def run_export(
 ) -> ExportSummary:
     """Export the review queue of ``paths`` to ``out`` and return the summary.
 
-    ``model`` is a loaded model or a path (``None`` = default). With ``jobs`` > 1 a path is
-    shipped to the worker processes, each loading the model once.
+    ``model`` is a loaded model or a path (``None``: ``find_model``'s lookup, the policy's
+    model included). With ``jobs`` > 1 a path is shipped to the worker processes, each
+    loading the model once.
     """
     files = expand_inputs(paths, exclude=out)
     queue_kind(out)
     jobs = jobs or default_jobs(len(files))
-    loaded = resolve_model(model)
     policy = policy or Policy()
+    loaded = resolve_model(model, policy.model_path)
     policy.validate(loaded.attributes)
     # Several processes get the path (each loads it once); one process uses the loaded model.
     ship = model if jobs > 1 else loaded

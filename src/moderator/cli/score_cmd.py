@@ -38,8 +38,8 @@ def policy_options(func):
     """``--model``, ``--config`` and ``--threshold`` (shared by score, export and report)."""
     decorators = [
         click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-                     help="Trained model (default: the config's `model`, else "
-                          "models/moderator.joblib)."),
+                     help="Trained model (default: $MODERATOR_MODEL, the config's `model`, "
+                          "./models/moderator.joblib, else the model shipped with moderator)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                      help="Policy file (moderator.toml): thresholds, attributes, banned and "
                           "allowed words."),
@@ -64,8 +64,9 @@ def load_policy_and_model(model_path, config_path, thresholds, load=True):
     from moderator.review import Policy
 
     policy = load_policy(config_path) if config_path else Policy()
-    model_path = model_path or policy.model_path
-    model = moderator.load_model(model_path)
+    # the lookup (moderator.model.find_model): --model, $MODERATOR_MODEL, the config's
+    # model, ./models, the shipped one; workers given model_path and the policy do the same
+    model = moderator.load_model(model_path, policy.model_path)
     from moderator.kernels import library
     from moderator.runtime import scoring_threads
 

@@ -42,7 +42,7 @@ from moderator.review import Policy
 QUEUE_CSV_COLUMNS = [
     "source", "thread_id", "thread_title", "id", "parent_id", "depth", "position", "author",
     "timestamp", "likes", "removed", "text", "score_toxicity", "score_insult",
-    "score_off_topic", "flagged", "reasons", "parent_text", "decision", "article",
+    "score_off_topic", "flagged", "reasons", "language", "parent_text", "decision", "article",
 ]
 
 

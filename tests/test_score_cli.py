@@ -19,7 +19,7 @@ from doubles import BUS_THREAD, KeywordModel, write_thread
 from moderator.cli import main
 
 CONTRACT_KEYS = ["thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
-                 "likes", "removed", "text", "scores", "flagged", "reasons"]
+                 "likes", "removed", "text", "scores", "flagged", "reasons", "language"]
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_csv_has_a_column_per_score_and_json_reasons(double, thread_file):
     assert list(rows[0]) == [
         "thread_id", "id", "parent_id", "depth", "position", "author", "timestamp", "likes",
         "removed", "text", "score_toxicity", "score_insult", "score_off_topic", "flagged",
-        "reasons",
+        "reasons", "language",
     ]
     assert [r["flagged"] for r in rows] == ["false", "true", "false", "true"]
     assert rows[3]["score_off_topic"] == "0.95"

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, ModeratorError, ThreadFormatError
+from .language import ENGLISH
 from .logs import to_stderr_unless_set_up
 from .output import counted
 from .records import RecordWriter
@@ -43,6 +44,7 @@ QUEUE_FIELDS = (
     "scores",
     "flagged",
     "reasons",
+    "language",  # "en", else the comment's language: not judged by the English model
     "parent_text",
     "decision",
     "article",  # context for `moderator train --feedback` (off-topic needs the article)
@@ -157,6 +159,7 @@ class FileResult:
     flagged: int = 0
     by_attribute: Counter = field(default_factory=Counter)
     authors: Counter = field(default_factory=Counter)  # author -> flagged comments
+    foreign: int = 0  # comments not in English: not judged by the model
     error: str | None = None
     seconds: float = 0.0
 
@@ -188,6 +191,8 @@ def score_file(
             results = score_thread(model, thread, policy)
             result.comments += len(results)
             for comment, scored in zip(thread.comments, results, strict=True):
+                if scored["language"] != ENGLISH:
+                    result.foreign += 1
                 if scored["flagged"]:
                     result.flagged += 1
                     result.by_attribute.update(r["attribute"] for r in scored["reasons"])
@@ -324,6 +329,7 @@ class ExportSummary:
     rows: int = 0
     by_attribute: Counter = field(default_factory=Counter)
     authors: Counter = field(default_factory=Counter)
+    foreign: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -338,6 +344,7 @@ class ExportSummary:
         self.rows += len(result.rows)
         self.by_attribute.update(result.by_attribute)
         self.authors.update(result.authors)
+        self.foreign += result.foreign
 
     def repeat_offenders(self, top: int = TOP_OFFENDERS) -> list[tuple[str, int]]:
         """Authors with 2+ flagged comments, most first (ties by name)."""
@@ -349,8 +356,9 @@ class ExportSummary:
         lines = [
             f"Wrote {counted(self.rows, 'row')} to {out}: {counted(self.files, 'file')}, "
             f"{counted(self.threads, 'thread')}, {counted(self.comments, 'comment')}, "
-            f"{self.flagged} flagged "
-            f"({self.seconds:.1f} s, {rate:,.0f} comments/s)"
+            f"{self.flagged} flagged"
+            + (f", {self.foreign} not in English (not judged)" if self.foreign else "")
+            + f" ({self.seconds:.1f} s, {rate:,.0f} comments/s)"
         ]
         if self.by_attribute:
             parts = ", ".join(f"{a} {n}" for a, n in sorted(self.by_attribute.items()))

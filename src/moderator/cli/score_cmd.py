@@ -13,7 +13,8 @@ from .options import parse_options_from, thread_input_options
 
 FLAGGED_EXIT = 3
 RECORD_FIELDS = ("thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
-                 "likes", "removed", "text", "scores", "flagged", "reasons")  # SCORED_FIELDS
+                 "likes", "removed", "text", "scores", "flagged", "reasons",
+                 "language")  # SCORED_FIELDS
 
 
 def _parse_threshold(ctx, param, values):
@@ -122,7 +123,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
     policy, model, _ = load_policy_and_model(model_path, config_path, thresholds)
     output = output or ("table" if sys.stdout.isatty() else "jsonl")
     out = sys.stdout
-    comments = flagged = 0
+    comments = flagged = foreign = 0
     by_attribute: Counter = Counter()
     if output in ("jsonl", "csv"):
         writer = RecordWriter(out, output, RECORD_FIELDS, model.attributes)
@@ -134,6 +135,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         counts = flag_counts(results)
         comments, flagged = comments + counts[0], flagged + counts[1]
         by_attribute.update(counts[2])
+        foreign += counts[3]
         if output == "table":
             _echo_table(thread, results)
         elif output == "json":
@@ -144,7 +146,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         else:
             writer.write_thread(thread, results)
     _leave_to_the_exit(model, thread, results)  # the last thread's: the others are freed
-    summary = flag_summary(comments, flagged, by_attribute, model.attributes)
+    summary = flag_summary(comments, flagged, by_attribute, model.attributes, foreign)
     if output == "table":
         click.echo(summary)
     else:

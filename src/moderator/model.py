@@ -38,6 +38,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelError
+from .language import ENGLISH
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN
 from .runtime import (
     COUNTED_PATTERNS,
@@ -68,6 +69,9 @@ LOOKUP = ("--model", f"${MODEL_ENV}", "the policy file's `model`", f"./{LOCAL_MO
 #: Attributes that see the context columns (article/parent/thread similarity).
 CONTEXT_ATTRIBUTES = ("off_topic",)
 RETRAIN = "retrain with `python train.py`"
+LANGUAGE_NOTE = ("English only: trained on English comments. Comments in another language "
+                 "(identified with pycld2) are not judged: their language is reported, their "
+                 "scores are empty and the model does not flag them.")
 TRAIN_ONE = "train one with `python train.py`"
 
 
@@ -648,6 +652,9 @@ def save_model(model: Model, path: str | Path) -> Path:
     # not compressed: the big pickled pipeline is compressed inside (Model.__getstate__)
     _atomic_write(path, lambda handle: joblib.dump(payload, handle))
     card = {**model.card, **versions()}
+    # what the model reads: others are not judged (moderator.language)
+    card.setdefault("languages", [ENGLISH])
+    card.setdefault("language_note", LANGUAGE_NOTE)
     card["attributes"] = model.attributes
     card["thresholds"] = model.thresholds
     card["model_file"] = path.name

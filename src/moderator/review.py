@@ -143,7 +143,8 @@ def score_texts(
     # every row has len(attributes) columns: zip needs no strict check
     results = [{"scores": scores, "flagged": False, "reasons": [], "language": language}
                for scores, language in zip(
-                   map(dict, map(zip, repeat(attributes), rounded.tolist())), found)]
+                   map(dict, map(zip, repeat(attributes), rounded.tolist())), found,
+                   strict=True)]
     for i in empty:
         results[i]["scores"] = dict.fromkeys(attributes, 0.0)
     for i in foreign:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SECTIONS = ["quality", "speed", "dask_scale"]
+SECTIONS = ["quality", "speed", "language", "dask_scale"]
 
 
 def _cell(value) -> str:

@@ -220,7 +220,7 @@ def test_compiled_hint_tests_never_miss_a_python_hint(texts):
 
 def test_score_texts_and_thread_follow_the_contract(model):
     results = model.score_texts(["You are a complete idiot.", "Thanks for the article."])
-    assert set(results[0]) == {"scores", "flagged", "reasons"}
+    assert set(results[0]) == {"scores", "flagged", "reasons", "language"}
     assert set(results[0]["scores"]) == set(model.attributes)
     thread = Thread(
         id="t1",
@@ -249,6 +249,8 @@ def test_round_trip_and_card(model_copy, model):
                 "feedback_rows", "model_sha256"):
         assert key in card, key
     assert card["attributes"] == loaded.attributes
+    assert card["languages"] == ["en"]  # the others are not judged (moderator.language)
+    assert card["language_note"].startswith("English only: ")
     assert card_path("models/moderator.joblib").as_posix() == "models/moderator.card.json"
 
 

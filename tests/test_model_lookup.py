@@ -193,3 +193,16 @@ def test_the_package_data_is_declared():
     ignored = subprocess.run(["git", "check-ignore", "-q", "src/moderator/models/x.joblib"],
                              cwd=PACKAGE.parents[1], check=False)
     assert ignored.returncode == 1  # not ignored: the shipped model is committed
+
+
+def test_the_shipped_model_when_present_is_small_loads_and_scores():
+    """The committed default model (``make model``): at most 25 MB for git, with its card,
+    loading with no training (its load time is bench/speed.py's, section load)."""
+    from moderator.model import SHIPPED_MODEL
+
+    if not SHIPPED_MODEL.is_file():
+        pytest.skip(f"no shipped model at {SHIPPED_MODEL} (`make model` builds it)")
+    assert SHIPPED_MODEL.stat().st_size <= 25 * 2**20
+    assert card_path(SHIPPED_MODEL).is_file()
+    model = moderator.load_model(SHIPPED_MODEL)
+    assert len(model.score_texts(["Thanks for the article."])) == 1

@@ -408,7 +408,7 @@ def test_table_shows_every_comment_and_colours_flagged_ones_at_any_width(
         monkeypatch, tmp_path, columns):
     """One row per comment at every width, whatever the wrapped why: lines take; red on
     exactly the flagged comments' lines (row and every why: line), nothing else."""
-    monkeypatch.setattr(moderator, "load_model", lambda path=None: _WideWordsModel())
+    monkeypatch.setattr(moderator, "load_model", lambda path=None, config=None: _WideWordsModel())
     path = _long_thread(tmp_path / "long.json")
     result = run("score", path, "--output", "table", color=True,
                  env={"COLUMNS": str(columns)})

@@ -43,9 +43,9 @@ def write_site(root: Path, files: int = FILES, comments: int = COMMENTS) -> int:
 
 def load_or_train_model(workdir: Path):
     """The default model if it loads and scores, else one trained on data/labels.csv."""
-    from moderator.model import load_model, save_model
+    from moderator.model import SHIPPED_MODEL, load_model, save_model
 
-    default = REPO / "models" / "moderator.joblib"
+    default = SHIPPED_MODEL
     try:
         model = load_model(default)
         model.predict(["a quick check"], articles=[""], parents=[""], groups=[0])

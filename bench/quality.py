@@ -43,7 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 DATA = Path(os.environ.get("MODERATOR_SHARED_DATA", REPO.parent / "shared" / "data"))
-DEFAULT_MODEL = REPO / "models" / "moderator.joblib"
+DEFAULT_MODEL = REPO / "src" / "moderator" / "models" / "moderator.joblib"  # the shipped one
 SEED = 20240601
 DEV_FRACTION = 0.2
 

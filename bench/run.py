@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SECTIONS = ["quality", "speed", "dask_scale", "serve_load"]
+SECTIONS = ["quality", "speed", "language", "dask_scale", "serve_load"]
 
 
 def _cell(value) -> str:

@@ -203,7 +203,7 @@ def choose_model(settings: Settings) -> None:
     settings.model = os.environ.get("BENCH_MODEL") or None
     problem = _model_works(settings.model)
     if problem is None or settings.model:
-        settings.model_note = settings.model or "default model (models/moderator.joblib)"
+        settings.model_note = settings.model or "default model (moderator.model.find_model)"
         return
     fresh = OUT / "bench-default.joblib"
     say(f"default model unusable ({problem}): training {fresh.name} from data/labels.csv")

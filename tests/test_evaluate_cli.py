@@ -29,7 +29,7 @@ def keyword_model(monkeypatch):
     model = KeywordModel()
     loaded = []
 
-    def fake_load(path=None):
+    def fake_load(path=None, config=None):
         loaded.append(path)
         return model
 

@@ -42,8 +42,8 @@ from moderator.review import Policy
 QUEUE_CSV_COLUMNS = [
     "decision", "max_score", "why", "text", "author", "thread_title", "source", "thread_id",
     "id", "parent_id", "depth", "position", "timestamp", "likes", "removed",
-    "score_toxicity", "score_insult", "score_off_topic", "flagged", "reasons", "parent_text",
-    "article",
+    "score_toxicity", "score_insult", "score_off_topic", "flagged", "reasons", "language",
+    "parent_text", "article",
 ]
 
 
@@ -53,7 +53,7 @@ def run(*args, **kwargs):
 
 @pytest.fixture
 def double(monkeypatch):
-    monkeypatch.setattr(moderator, "load_model", lambda path=None: KeywordModel())
+    monkeypatch.setattr(moderator, "load_model", lambda path=None, config=None: KeywordModel())
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 
 import joblib
 import numpy as np
@@ -219,7 +220,7 @@ def test_compiled_hint_tests_never_miss_a_python_hint(texts):
 
 def test_score_texts_and_thread_follow_the_contract(model):
     results = model.score_texts(["You are a complete idiot.", "Thanks for the article."])
-    assert set(results[0]) == {"scores", "flagged", "reasons"}
+    assert set(results[0]) == {"scores", "flagged", "reasons", "language"}
     assert set(results[0]["scores"]) == set(model.attributes)
     thread = Thread(
         id="t1",
@@ -248,17 +249,17 @@ def test_round_trip_and_card(model_copy, model):
                 "feedback_rows", "model_sha256"):
         assert key in card, key
     assert card["attributes"] == loaded.attributes
+    assert card["languages"] == ["en"]  # the others are not judged (moderator.language)
+    assert card["language_note"].startswith("English only: ")
     assert card_path("models/moderator.joblib").as_posix() == "models/moderator.card.json"
 
 
 def test_default_path_and_env_var(model_copy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MODERATOR_MODEL", raising=False)
-    with pytest.raises(ModelError) as info:
+    monkeypatch.setattr("moderator.model.SHIPPED_MODEL", tmp_path / "none" / "m.joblib")
+    with pytest.raises(ModelError, match="^no model found: "):
         moderator.load_model()
-    assert str(info.value) == (
-        "no model at models/moderator.joblib; train one with `python train.py`"
-    )
     monkeypatch.setenv("MODERATOR_MODEL", str(model_copy))
     assert moderator.load_model().attributes
 
@@ -280,7 +281,6 @@ def _edit_card(path, **changes):
     "changes, words",
     [
         ({"format_version": 0}, "saved in model format 0"),
-        ({"sklearn_version": "0.24.2"}, "saved with scikit-learn 0.24.2"),
         ({"format": "something-else"}, "is not a moderator model"),
     ],
 )
@@ -295,13 +295,31 @@ def test_other_versions_ask_to_retrain(model_copy, changes, words):
 def test_payload_version_is_checked_too(model_copy):
     """A file re-saved by another version (card re-hashed to match) is still refused."""
     payload = joblib.load(model_copy)
-    payload["sklearn_version"] = "1.0.0"
+    payload["format_version"] = 1
     joblib.dump(payload, model_copy)
     from moderator.training import file_sha256
 
     _edit_card(model_copy, model_sha256=file_sha256(model_copy))
-    with pytest.raises(ModelError, match="saved with scikit-learn 1.0.0"):
+    with pytest.raises(ModelError, match="saved in model format 1"):
         load_model(model_copy)
+
+
+def test_another_scikit_learn_scores_but_cannot_restore_the_pipeline(model_copy, model):
+    """Scoring reads numpy arrays only: a model keeps working when a user's pip installs
+    another scikit-learn. Only the pickled pipeline (retraining, estimator checks) needs
+    the version that saved it, and says so."""
+    _edit_card(model_copy, sklearn_version="0.24.2")
+    loaded = load_model(model_copy)
+    texts = ["You are an idiot", "Nice article"]
+    np.testing.assert_array_equal(loaded.predict(texts), model.predict(texts))
+    assert loaded.score_texts(texts)[0]["flagged"] == model.score_texts(texts)[0]["flagged"]
+    with pytest.raises(ModelError) as info:
+        loaded.pipeline  # noqa: B018 - the property restores the pipeline
+    assert str(info.value) == (
+        "small.joblib was saved with scikit-learn 0.24.2; this is scikit-learn "
+        f"{version('scikit-learn')}, which cannot restore its pipeline (scoring does not "
+        f"need it): retrain with `python train.py`"
+    )
 
 
 def test_corrupt_model_and_missing_card(model_copy):

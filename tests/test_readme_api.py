@@ -29,10 +29,10 @@ def test_readme_python_example_runs(trained_model_path, tmp_path, monkeypatch):
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     real_load = moderator.load_model
-    # The example loads the default model (models/moderator.joblib, built by `make model`);
+    # The example loads the default model (the shipped one, built by `make model`);
     # the suite uses its own small trained model instead.
     monkeypatch.setattr(moderator, "load_model",
-                        lambda path=None: real_load(trained_model_path))
+                        lambda path=None, config=None: real_load(trained_model_path))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(readme_example(), "README.md", "exec"), {"__name__": "readme"})

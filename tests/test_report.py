@@ -138,7 +138,7 @@ def test_cli_writes_the_page_atomically_with_a_real_model(trained_model_path, ho
 
 
 def test_cli_errors(monkeypatch, tmp_path):
-    monkeypatch.setattr(moderator, "load_model", lambda path=None: KeywordModel())
+    monkeypatch.setattr(moderator, "load_model", lambda path=None, config=None: KeywordModel())
     result = CliRunner().invoke(main, ["report", str(tmp_path / "no.json"), "-o",
                                        str(tmp_path / "r.html")])
     assert result.exit_code == 1

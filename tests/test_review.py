@@ -39,6 +39,7 @@ def test_model_thresholds_flag_with_reasons_and_spans():
         "scores": {"toxicity": 0.05, "insult": 0.05, "off_topic": 0.05},
         "flagged": False,
         "reasons": [],
+        "language": "en",
     }
     assert rude["flagged"] is True
     assert [r["attribute"] for r in rude["reasons"]] == ["toxicity", "insult"]
@@ -90,7 +91,7 @@ def test_score_thread_records_keep_parse_fields_and_thread_id():
     assert records[1]["parent_id"] == "c0"
     assert records[1]["author"] == "user1"
     assert records[1]["flagged"] is True
-    assert flag_counts(records) == (2, 1, {"off_topic": 1})
+    assert flag_counts(records) == (2, 1, {"off_topic": 1}, 0)
 
 
 def test_policy_validate_names_the_unknown_attribute_and_file():
@@ -261,6 +262,7 @@ def test_empty_and_removed_placeholder_comments_are_never_flagged():
             "scores": {"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0},
             "flagged": False,
             "reasons": [],
+            "language": "en",
         }
     assert fine["flagged"] is True
 
@@ -279,11 +281,13 @@ def test_scored_thread_lines_are_the_records_json_lines():
     results = [
         {"scores": {"toxicity": 0.912345, "off_topic": 1e-06}, "flagged": True,
          "reasons": [{"attribute": "toxicity", "score": 0.912345, "threshold": 0.5,
-                      "spans": [[0, 5, 1.2345], [6, 9, -0.0]]}]},
-        {"scores": {"toxicity": 0.0, "off_topic": 0.0}, "flagged": False, "reasons": []},
-        {"scores": {"toxicity": -0.0, "off_topic": 1.0}, "flagged": False, "reasons": []},
+                      "spans": [[0, 5, 1.2345], [6, 9, -0.0]]}], "language": "en"},
+        {"scores": {"toxicity": 0.0, "off_topic": 0.0}, "flagged": False, "reasons": [],
+         "language": "en"},
+        {"scores": {"toxicity": None, "off_topic": None}, "flagged": False, "reasons": [],
+         "language": "tr"},
         {"scores": {"toxicity": float("nan"), "off_topic": 3}, "flagged": False,
-         "reasons": []},
+         "reasons": [], "language": "en"},
     ]
     fast, slow = io.StringIO(), io.StringIO()
     RecordWriter(fast, "jsonl", SCORED_FIELDS, ["toxicity", "off_topic"]).write_thread(

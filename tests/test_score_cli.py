@@ -20,15 +20,15 @@ from moderator.cli import main
 from moderator.explanations import NO_SINGLE_WORD
 
 CONTRACT_KEYS = ["thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
-                 "likes", "removed", "text", "scores", "flagged", "reasons"]
+                 "likes", "removed", "text", "scores", "flagged", "reasons", "language"]
 
 
 @pytest.fixture
 def double(monkeypatch):
     loaded = []
 
-    def load(path=None):
-        loaded.append(path)
+    def load(path=None, config=None):
+        loaded.append(path or config)  # find_model's order is tested in test_model_lookup
         return KeywordModel()
 
     monkeypatch.setattr(moderator, "load_model", load)
@@ -75,7 +75,7 @@ def test_csv_has_a_column_per_score_and_json_reasons(double, thread_file):
     assert list(rows[0]) == [
         "thread_id", "id", "parent_id", "depth", "position", "author", "timestamp", "likes",
         "removed", "text", "score_toxicity", "score_insult", "score_off_topic", "flagged",
-        "reasons",
+        "reasons", "language",
     ]
     assert [r["flagged"] for r in rows] == ["false", "true", "false", "true"]
     assert rows[3]["score_off_topic"] == "0.95"
@@ -356,7 +356,7 @@ def test_what_the_run_leaves_for_the_exit_is_freed_by_the_collector(monkeypatch,
 
     made = []
 
-    def load(path=None):
+    def load(path=None, config=None):
         model = KeywordModel()
         made.append(weakref.ref(model))
         return model
@@ -414,7 +414,7 @@ def test_table_shows_every_comment_and_colours_flagged_ones_at_any_width(
         monkeypatch, tmp_path, columns):
     """One row per comment at every width, whatever the wrapped why: lines take; red on
     exactly the flagged comments' lines (row and every why: line), nothing else."""
-    monkeypatch.setattr(moderator, "load_model", lambda path=None: _WideWordsModel())
+    monkeypatch.setattr(moderator, "load_model", lambda path=None, config=None: _WideWordsModel())
     path = _long_thread(tmp_path / "long.json")
     result = run("score", path, "--output", "table", color=True,
                  env={"COLUMNS": str(columns)})

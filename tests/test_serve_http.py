@@ -504,6 +504,9 @@ def test_a_missing_serve_extra_says_how_to_install(monkeypatch):
     import moderator
     from moderator.cli import main
 
+    # every starlette module, not only the package: an earlier test may have imported them
+    for name in [n for n in sys.modules if n == "starlette" or n.startswith("starlette.")]:
+        monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "starlette", None)
     monkeypatch.delitem(sys.modules, "moderator.server", raising=False)
     monkeypatch.delattr(moderator, "server", raising=False)

@@ -30,8 +30,10 @@ __all__ = [
 ]
 
 
-def load_model(path=None):
-    """Load a trained model (default ``models/moderator.joblib``); see ``moderator.model``."""
+def load_model(path=None, config=None):
+    """Load a trained model: ``path``, else ``$MODERATOR_MODEL``, ``config`` (a policy
+    file's model path), ``./models/moderator.joblib``, the model shipped with moderator
+    (``moderator.model.find_model``)."""
     from .model import load_model as _load_model
 
-    return _load_model(path)
+    return _load_model(path, config)

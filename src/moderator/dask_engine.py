@@ -223,7 +223,8 @@ def iter_results_dask(
     batch_size = batch_size or batch_size_for(len(files), workers)
     window = window or WINDOW_PER_WORKER * workers
     run_id = uuid.uuid4().hex[:12]
-    plugin = ModelPlugin(f"moderator-model-{run_id}", resolve_model(model))
+    plugin = ModelPlugin(f"moderator-model-{run_id}",
+                         resolve_model(model, policy.model_path if policy is not None else None))
     kwargs = dict(format=format, options=options, policy=policy, include_all=include_all)
     names = list(files)
     batches = [names[i : i + batch_size] for i in range(0, len(names), batch_size)]
@@ -353,8 +354,8 @@ def run_dask_export(
     """
     files = expand_inputs(paths, exclude=out)
     queue_kind(out)
-    loaded = resolve_model(model)
     policy = policy or Policy()
+    loaded = resolve_model(model, policy.model_path)
     policy.validate(loaded.attributes)
     with dask_results(files, scheduler=scheduler, n_workers=n_workers, client=client,
                       format=format, options=options, model=loaded, policy=policy,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .errors import ConfigError, ModeratorError, ThreadFormatError
 from .explanations import why_text
+from .language import ENGLISH
 from .logs import to_stderr_unless_set_up
 from .output import counted
 from .records import RecordWriter
@@ -52,10 +53,17 @@ QUEUE_FIELDS = (
     "scores",
     "flagged",
     "reasons",
+    "language",  # "en", else the comment's language: not judged by the English model
     "parent_text",
     "article",  # context for `moderator train --feedback` (off-topic needs the article)
 )
 QUEUE_KINDS = {".csv": "csv", ".jsonl": "jsonl"}
+
+
+def _max_score(scores: dict) -> float | None:
+    """The highest score, None for a comment the model did not judge (not in English)."""
+    judged = [score for score in scores.values() if score is not None]
+    return max(judged) if judged else (0.0 if not scores else None)
 GLOB_CHARS = set("*?[")
 #: Extensions taken when a folder is walked (the formats' files: text pages, JSON trees,
 #: WordPress/Disqus XML, CSV/TSV tables). Files named on the command line are always read.
@@ -137,19 +145,20 @@ def queue_kind(out: str | os.PathLike) -> str:
 _MODELS: dict[tuple, object] = {}
 
 
-def resolve_model(model):
-    """A model object, or a path loaded once per process (cached by path, size and mtime)."""
+def resolve_model(model, config=None):
+    """A model object, or the model ``find_model(model, config)`` names (``config``: the
+    policy file's model), loaded once per process (cached by path, size and mtime)."""
     if model is not None and not isinstance(model, str | os.PathLike):
         return model
     from . import load_model
+    from .model import find_model
 
-    key: tuple = (None,)
-    if model is not None:
-        stat = os.stat(model)
-        key = (os.path.abspath(model), stat.st_size, stat.st_mtime_ns)
+    path = find_model(model, config)
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
     if key not in _MODELS:
         _MODELS.clear()  # one model per worker process is enough
-        _MODELS[key] = load_model(model)
+        _MODELS[key] = load_model(path)
     return _MODELS[key]
 
 
@@ -164,6 +173,7 @@ class FileResult:
     flagged: int = 0
     by_attribute: Counter = field(default_factory=Counter)
     authors: Counter = field(default_factory=Counter)  # author -> flagged comments
+    foreign: int = 0  # comments not in English: not judged by the model
     error: str | None = None
     seconds: float = 0.0
 
@@ -185,7 +195,7 @@ def score_file(
 
     started = time.perf_counter()
     result = FileResult(path=str(path))
-    model = resolve_model(model)
+    model = resolve_model(model, policy.model_path if policy is not None else None)
     try:
         for thread in _threads(read_threads(path, format=format, options=options)):
             result.threads += 1
@@ -195,6 +205,8 @@ def score_file(
             results = score_thread(model, thread, policy)
             result.comments += len(results)
             for comment, scored in zip(thread.comments, results, strict=True):
+                if scored["language"] != ENGLISH:
+                    result.foreign += 1
                 if scored["flagged"]:
                     result.flagged += 1
                     result.by_attribute.update(r["attribute"] for r in scored["reasons"])
@@ -210,7 +222,7 @@ def score_file(
                     parent_text=parent.text if parent is not None else "",
                     decision="",
                     article=thread.article,
-                    max_score=max(scored["scores"].values(), default=0.0),
+                    max_score=_max_score(scored["scores"]),
                     why=why_text(comment.text, scored["reasons"]),
                 )
                 result.rows.append({name: record[name] for name in QUEUE_FIELDS})
@@ -336,6 +348,7 @@ class ExportSummary:
     rows: int = 0
     by_attribute: Counter = field(default_factory=Counter)
     authors: Counter = field(default_factory=Counter)
+    foreign: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -350,6 +363,7 @@ class ExportSummary:
         self.rows += len(result.rows)
         self.by_attribute.update(result.by_attribute)
         self.authors.update(result.authors)
+        self.foreign += result.foreign
 
     def repeat_offenders(self, top: int = TOP_OFFENDERS) -> list[tuple[str, int]]:
         """Authors with 2+ flagged comments, most first (ties by name)."""
@@ -361,8 +375,9 @@ class ExportSummary:
         lines = [
             f"Wrote {counted(self.rows, 'row')} to {out}: {counted(self.files, 'file')}, "
             f"{counted(self.threads, 'thread')}, {counted(self.comments, 'comment')}, "
-            f"{self.flagged} flagged "
-            f"({self.seconds:.1f} s, {rate:,.0f} comments/s)"
+            f"{self.flagged} flagged"
+            + (f", {self.foreign} not in English (not judged)" if self.foreign else "")
+            + f" ({self.seconds:.1f} s, {rate:,.0f} comments/s)"
         ]
         if self.by_attribute:
             parts = ", ".join(f"{a} {n}" for a, n in sorted(self.by_attribute.items()))
@@ -407,7 +422,7 @@ def iter_results(
     """FileResults in the order of ``files``, scored by ``jobs`` processes (joblib)."""
     kwargs = dict(format=format, options=options, policy=policy, include_all=include_all)
     if jobs == 1 or len(files) <= 1:
-        loaded = resolve_model(model)
+        loaded = resolve_model(model, policy.model_path if policy is not None else None)
         for path in files:
             yield score_file(path, model=loaded, **kwargs)
         return
@@ -475,14 +490,15 @@ def run_export(
 ) -> ExportSummary:
     """Export the review queue of ``paths`` to ``out`` and return the summary.
 
-    ``model`` is a loaded model or a path (``None`` = default). With ``jobs`` > 1 a path is
-    shipped to the worker processes, each loading the model once.
+    ``model`` is a loaded model or a path (``None``: ``find_model``'s lookup, the policy's
+    model included). With ``jobs`` > 1 a path is shipped to the worker processes, each
+    loading the model once.
     """
     files = expand_inputs(paths, exclude=out)
     queue_kind(out)
     jobs = jobs or default_jobs(len(files))
-    loaded = resolve_model(model)
     policy = policy or Policy()
+    loaded = resolve_model(model, policy.model_path)
     policy.validate(loaded.attributes)
     # Several processes get the path (each loads it once); one process uses the loaded model.
     ship = model if jobs > 1 else loaded

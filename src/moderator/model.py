@@ -14,9 +14,14 @@
 ("classifier", AttributeClassifiers)])``: all attributes share one sparse feature matrix and
 one stacked coefficient matrix, so scoring a batch is one sparse matrix product.
 
-On disk: ``models/moderator.joblib`` and its card ``models/moderator.card.json``. The card
-records the format version, library versions and the model file's SHA-256; ``load_model``
-checks all three before unpickling anything.
+On disk: ``<name>.joblib`` and its card ``<name>.card.json`` beside it. The card records the
+format version, library versions and the model file's SHA-256; ``load_model`` checks the
+format and the hash before unpickling anything. Scoring reads plain numpy arrays only, so a
+model keeps working under another scikit-learn; ``Model.pipeline`` (retraining, estimator
+checks) checks the scikit-learn version it was saved with.
+
+Which file: ``find_model`` (see ``LOOKUP``), the one rule every command and
+``load_model()`` follow; the default model ships inside the package (``SHIPPED_MODEL``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import numpy as np
 
 from . import __version__
 from .errors import ModelError
+from .language import ENGLISH
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN, _top_spans
 from .runtime import (
     CONTEXT_FEATURES,
@@ -54,13 +60,24 @@ FORMAT = "moderator-model"
 # compressed, only the pickled pipeline inside it (loads in 0.03 s instead of 0.4 s);
 # 6: the span selector (moderator.spans) learned with the model
 FORMAT_VERSION = 6
-DEFAULT_MODEL = Path("models") / "moderator.joblib"
 MODEL_ENV = "MODERATOR_MODEL"
+#: A model trained here: ``python train.py`` writes it, relative to the current directory.
+LOCAL_MODEL = Path("models") / "moderator.joblib"
+#: The default model, package data (``make model`` writes it): found by an installed
+#: ``moderator`` from any directory.
+SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "moderator.joblib"
+#: Where ``find_model`` looks, in order (for messages and the README).
+LOOKUP = ("--model", f"${MODEL_ENV}", "the policy file's `model`", f"./{LOCAL_MODEL.as_posix()}",
+          "the model shipped with moderator")
 #: Attributes that see the context columns (article/parent/thread similarity).
 CONTEXT_ATTRIBUTES = ("off_topic",)
 RETRAIN = "retrain with `python train.py`"
 #: the most spans ``explain`` lists per attribute (the selector's, strongest first)
 EXPLAIN_TOP = 10
+LANGUAGE_NOTE = ("English only: trained on English comments. Comments in another language "
+                 "(identified with pycld2) are not judged: their language is reported, their "
+                 "scores are empty and the model does not flag them.")
+TRAIN_ONE = "train one with `python train.py`"
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -124,11 +141,13 @@ class Model:
     @property
     def pipeline(self):
         """The fitted scikit-learn ``Pipeline([("features", CommentFeatures), ("classifier",
-        AttributeClassifiers)])`` (unpickled on first use after loading)."""
+        AttributeClassifiers)])`` (unpickled on first use after loading, under the
+        scikit-learn version that saved it: else a ``ModelError``)."""
         if self._pipeline is None:
             import pickle
             import zlib
 
+            _check_sklearn(self.card, self.card.get("model_file") or "this model")
             try:
                 self._pipeline = pickle.loads(zlib.decompress(self._pipeline_bytes))
             except Exception as exc:  # noqa: BLE001 - any unpickling failure: unusable file
@@ -695,10 +714,28 @@ def card_path(model_path: str | Path) -> Path:
     return model_path.with_name(model_path.stem + ".card.json")
 
 
-def resolve_path(path: str | Path | None) -> Path:
-    if path is None:
-        path = os.environ.get(MODEL_ENV) or DEFAULT_MODEL
-    return Path(path)
+def find_model(path: str | Path | None = None, config: str | Path | None = None) -> Path:
+    """The model file to load, by the first of ``LOOKUP`` that applies: ``path`` (the
+    command's ``--model``), ``$MODERATOR_MODEL``, ``config`` (the policy file's ``model``),
+    ``./models/moderator.joblib`` if it exists, the shipped model if it exists.
+
+    A path that is given (the first three) must exist: a typo is an error, not a silent
+    fall back to another model. ``ModelError`` says what was looked at."""
+    for given, origin in ((path, "--model"), (os.environ.get(MODEL_ENV), f"${MODEL_ENV}"),
+                          (config, "the policy file's `model`")):
+        if given:
+            given = Path(given)
+            if not given.is_file():
+                raise ModelError(f"no model at {given} (from {origin}); {TRAIN_ONE}")
+            return given
+    for candidate in (LOCAL_MODEL, SHIPPED_MODEL):
+        if candidate.is_file():
+            return candidate
+    raise ModelError(
+        f"no model found: no --model, no ${MODEL_ENV}, no `model` in a policy file, no "
+        f"{LOCAL_MODEL} in {Path.cwd()}, and no model shipped at {SHIPPED_MODEL} "
+        f"(a checkout builds it with `make model`); {TRAIN_ONE}"
+    )
 
 
 def _sklearn_version() -> str:
@@ -740,6 +777,9 @@ def save_model(model: Model, path: str | Path) -> Path:
     # not compressed: the big pickled pipeline is compressed inside (Model.__getstate__)
     _atomic_write(path, lambda handle: joblib.dump(payload, handle))
     card = {**model.card, **versions()}
+    # what the model reads: others are not judged (moderator.language)
+    card.setdefault("languages", [ENGLISH])
+    card.setdefault("language_note", LANGUAGE_NOTE)
     card["attributes"] = model.attributes
     card["thresholds"] = model.thresholds
     card["model_file"] = path.name
@@ -751,7 +791,9 @@ def save_model(model: Model, path: str | Path) -> Path:
     return target
 
 
-def _check_versions(found: dict, where: str) -> None:
+def _check_format(found: dict, where: str) -> None:
+    """What scoring needs: this moderator's model format. The scoring state is numpy arrays
+    and moderator's own classes, so the scikit-learn version does not matter here."""
     if found.get("format") != FORMAT:
         raise ModelError(f"{where} is not a moderator model; {RETRAIN}")
     if found.get("format_version") != FORMAT_VERSION:
@@ -759,24 +801,28 @@ def _check_versions(found: dict, where: str) -> None:
             f"{where} was saved in model format {found.get('format_version')!r}; this "
             f"moderator {__version__} reads format {FORMAT_VERSION}: {RETRAIN}"
         )
+
+
+def _check_sklearn(found: dict, where: str) -> None:
+    """What the pickled scikit-learn pipeline needs: the scikit-learn that saved it
+    (scikit-learn does not promise to unpickle estimators across versions)."""
     if found.get("sklearn_version") != _sklearn_version():
         raise ModelError(
             f"{where} was saved with scikit-learn {found.get('sklearn_version')}; this is "
-            f"scikit-learn {_sklearn_version()}: {RETRAIN}"
+            f"scikit-learn {_sklearn_version()}, which cannot restore its pipeline (scoring "
+            f"does not need it): {RETRAIN}"
         )
 
 
-def load_model(path: str | Path | None = None) -> Model:
-    """Load a model; default ``$MODERATOR_MODEL`` or ``models/moderator.joblib``.
+def load_model(path: str | Path | None = None, config: str | Path | None = None) -> Model:
+    """Load the model ``find_model(path, config)`` names (no argument: the default one).
 
-    Checks, before unpickling: the card beside it exists, has this format version and
-    scikit-learn version, and its SHA-256 matches the file. Any failure is a ``ModelError``.
+    Checks, before unpickling: the card beside it exists, has this model format, and its
+    SHA-256 matches the file. Any failure is a ``ModelError``.
     """
     from .training import file_sha256
 
-    path = resolve_path(path)
-    if not path.is_file():
-        raise ModelError(f"no model at {path}; train one with `python train.py`")
+    path = find_model(path, config)
     card_file = card_path(path)
     try:
         card = json.loads(card_file.read_text(encoding="utf-8"))
@@ -786,7 +832,7 @@ def load_model(path: str | Path | None = None) -> Model:
         raise ModelError(f"{card_file}: unreadable model card ({exc}); {RETRAIN}") from None
     if not isinstance(card, dict):
         raise ModelError(f"{card_file}: not a model card; {RETRAIN}")
-    _check_versions(card, str(path))
+    _check_format(card, str(path))
     try:
         digest = file_sha256(path)
     except OSError as exc:
@@ -808,7 +854,7 @@ def load_model(path: str | Path | None = None) -> Model:
                          f"{RETRAIN}") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("model"), Model):
         raise ModelError(f"{path} is not a moderator model; {RETRAIN}")
-    _check_versions(payload, str(path))
+    _check_format(payload, str(path))
     model = payload["model"]
     model.card = card
     return model
@@ -816,10 +862,13 @@ def load_model(path: str | Path | None = None) -> Model:
 
 __all__ = [
     "CONTEXT_ATTRIBUTES",
-    "DEFAULT_MODEL",
     "FORMAT_VERSION",
+    "LOCAL_MODEL",
+    "LOOKUP",
+    "SHIPPED_MODEL",
     "Model",
     "card_path",
+    "find_model",
     "load_model",
     "save_model",
 ]

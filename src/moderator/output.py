@@ -210,7 +210,10 @@ def table_lines(
             value = scores.get(name)
             line += f" {value:>7.2f}" if isinstance(value, int | float) else f" {'':>7}"
         if flags:
-            line += " FLAG" if note.get("flagged") else "     "
+            # a comment the English model did not judge shows its language there
+            language = note.get("language") or "en"
+            line += (" FLAG" if note.get("flagged") else "     " if language == "en"
+                     else f" {language[:4]:>4}")
         body = _first_line(comment.text)
         if comment.removed:
             body = ("[removed] " + body).rstrip()

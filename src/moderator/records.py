@@ -93,7 +93,7 @@ class RecordWriter:
 
 
 #: A scored comment record: ``thread_id``, the comment's fields, then the scoring contract.
-SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons")
+SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons", "language")
 _BLOCK = 512  # JSON lines joined per write call
 _FLOATS = frozenset({float})
 _FLOAT_TEXTS = 1 << 16  # the most reprs a _FloatText keeps
@@ -198,12 +198,14 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
     reasons_json = _ReasonsText(float_text).text
     for comment, result in zip(thread.comments, results, strict=True):
         try:
-            if thread_id is None or len(result) != 3:
+            if thread_id is None or len(result) != 4:
                 raise _NotARecord
             scores = result.get("scores")
             flagged = result.get("flagged")
             reasons = result.get("reasons")
-            if type(scores) is not dict or type(flagged) is not bool or type(reasons) is not list:
+            language = result.get("language")
+            if (type(scores) is not dict or type(flagged) is not bool
+                    or type(reasons) is not list or type(language) is not str):
                 raise _NotARecord
             keys = tuple(scores)
             template = templates.get(keys)
@@ -235,7 +237,8 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
                 f'{ascii_enc(text) if text.isascii() and delete not in text else enc(text)}, '
                 f'"scores": {template % tuple(map(float_text, values))}, '
                 f'"flagged": {"true" if flagged else "false"}, '
-                f'"reasons": {reasons_json(reasons, encode) if reasons else "[]"}}}\n'
+                f'"reasons": {reasons_json(reasons, encode) if reasons else "[]"}, '
+                f'"language": {enc(language)}}}\n'
             )
         except _NotARecord:
             record = {"thread_id": thread.id, **comment.to_dict(), **result}

@@ -20,6 +20,7 @@ from string import Template
 
 from . import __version__
 from .explanations import marked_spans, reason_words
+from .language import ENGLISH
 from .output import counted
 
 # Distinct, readable on white; attributes beyond the list reuse it.
@@ -93,8 +94,12 @@ def _comment_html(record: dict, attributes: Sequence[str]) -> str:
     score_cells = "".join(
         f'<span class="{"over" if a in thresholds else ""}" title="{escape(a)}">'
         f"{escape(a)} {scores[a]:.2f}</span>"
-        for a in attributes if a in scores
+        for a in attributes if scores.get(a) is not None  # None: not judged (language)
     )
+    language = record.get("language") or ENGLISH
+    if language != ENGLISH:
+        score_cells = (f'<span class="language" title="the model is English">not judged: '
+                       f"{escape(language)}</span>")
     removed = bool(record.get("removed"))
     text = record.get("text") or ""
     if removed and not text.strip():
@@ -135,13 +140,14 @@ def render_report(
     source: str = "",
 ) -> str:
     """The HTML page for ``[(thread, records), …]`` (records from ``review.comment_records``)."""
-    comments = flagged = 0
+    comments = flagged = foreign = 0
     by_attribute: Counter = Counter()
     sections = []
     for thread, records in threads:
         items = []
         for record in records:
             comments += 1
+            foreign += (record.get("language") or ENGLISH) != ENGLISH
             if record.get("flagged"):
                 flagged += 1
                 by_attribute.update(r["attribute"] for r in record.get("reasons") or [])
@@ -181,6 +187,8 @@ def render_report(
         page_title = counted(len(threads), "thread") + (f" from {source}" if source else "")
     per = ", ".join(f"{a} {by_attribute[a]}" for a in flag_names)
     totals = f"{comments} comments, {flagged} flagged" + (f": {per}" if per else "")
+    if foreign:
+        totals += f"; {foreign} not in English (not judged)"
     return _template().substitute(
         version=escape(__version__),
         page_title=escape(page_title),

@@ -7,10 +7,15 @@ into the scoring contract::
 
     {"scores": {attribute: probability}, "flagged": bool,
      "reasons": [{"attribute", "score", "threshold", "spans": [[start, end, weight], ...],
-                  "notes": ["similarity to the article 0.02", ...]}]}
+                  "notes": ["similarity to the article 0.02", ...]}],
+     "language": "en"}
 
 Every reason is explained: its ``spans`` (the words the model's span selector chose) or
 its ``notes`` (what is not a word: ``moderator.explanations.notes_for``), never neither.
+
+The model is English: a comment in another language (``moderator.language``) has its
+language code in ``language``, every score None and no flag from the model (a banned word
+still flags it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from itertools import compress, count, repeat
 
 from .errors import ConfigError
 from .explanations import NO_SINGLE_WORD, marked_spans, notes_for
+from .language import ENGLISH, languages
 
 log = logging.getLogger("moderator")
 
@@ -137,15 +143,22 @@ def score_texts(
     # post. There is nothing for a moderator to review, whatever a model says.
     empty = set(compress(count(), map(str.isspace, masked)))  # C loops: one item per text
     empty.update(compress(count(), map(operator.not_, masked)))
+    found = languages(masked)
+    # not judged: the English model's scores on another language mean nothing
+    foreign = set(compress(count(), map(ENGLISH.__ne__, found)))
     requests: dict[int, list[str]] = {}  # attributes to explain, per flagged text
     for i, j in zip(*(index.tolist() for index in np.nonzero(over)), strict=True):
-        if i not in empty:
+        if i not in empty and i not in foreign:
             requests.setdefault(i, []).append(names[j])
     # every row has len(attributes) columns: zip needs no strict check
-    results = [{"scores": scores, "flagged": False, "reasons": []}
-               for scores in map(dict, map(zip, repeat(attributes), rounded.tolist()))]
+    results = [{"scores": scores, "flagged": False, "reasons": [], "language": language}
+               for scores, language in zip(
+                   map(dict, map(zip, repeat(attributes), rounded.tolist())), found,
+                   strict=True)]
     for i in empty:
         results[i]["scores"] = dict.fromkeys(attributes, 0.0)
+    for i in foreign:
+        results[i]["scores"] = dict.fromkeys(attributes)
     rows = list(requests)
     spans = (_explanations(model, [masked[i] for i in rows], list(requests.values()),
                            _take(articles, rows), _take(parents, rows))
@@ -262,9 +275,10 @@ def comment_records(thread, results: Sequence[dict]) -> list[dict]:
     return records
 
 
-def flag_counts(records: Iterable[dict]) -> tuple[int, int, Counter]:
-    """``(comments, flagged comments, Counter(attribute -> flagged comments))``."""
-    comments = flagged = 0
+def flag_counts(records: Iterable[dict]) -> tuple[int, int, Counter, int]:
+    """``(comments, flagged comments, Counter(attribute -> flagged comments), comments not
+    judged for not being in English)``."""
+    comments = flagged = foreign = 0
     by_attribute: Counter = Counter()
     for record in records:
         comments += 1
@@ -272,16 +286,21 @@ def flag_counts(records: Iterable[dict]) -> tuple[int, int, Counter]:
             flagged += 1
             for reason in record["reasons"]:
                 by_attribute[reason["attribute"]] += 1
-    return comments, flagged, by_attribute
+        if record.get("language", ENGLISH) != ENGLISH:
+            foreign += 1
+    return comments, flagged, by_attribute, foreign
 
 
 def flag_summary(comments: int, flagged: int, by_attribute: Counter,
-                 attributes: Sequence[str] = ()) -> str:
-    """``12 comments, 3 flagged: toxicity 2, insult 1, off_topic 1`` (model order first)."""
+                 attributes: Sequence[str] = (), foreign: int = 0) -> str:
+    """``12 comments, 3 flagged: toxicity 2, insult 1, off_topic 1; 2 not in English (not
+    judged)`` (model order first)."""
     order = {a: i for i, a in enumerate(attributes)}
     ranked = sorted(by_attribute.items(), key=lambda item: (order.get(item[0], len(order)),
                                                             item[0]))
     text = f"{comments} comment{'s' if comments != 1 else ''}, {flagged} flagged"
     if ranked:
         text += ": " + ", ".join(f"{a} {n}" for a, n in ranked)
+    if foreign:
+        text += f"; {foreign} not in English (not judged)"
     return text

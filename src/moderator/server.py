@@ -49,7 +49,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .errors import ModeratorError, RequestError, ThreadFormatError
-from .model import card_path, resolve_path
+from .model import card_path, find_model
 from .output import scored_document
 from .perspective import Analysis, AnalyzeRequest, analyze, analyze_batch, parse_analyze
 from .policy_config import ServeSettings
@@ -139,7 +139,7 @@ class Scorer:
         """Load; ``signature`` is the files' as they were before (a change made while
         loading is then seen by the next look)."""
         policy, model, model_path = self._loader()
-        path = resolve_path(model_path)
+        path = find_model(model_path, policy.model_path)
         if signature is None:
             signature = file_signature(path, card_path(path), self._config_path)
         # the first scoring builds the model's tables: done here, not in a client's request
@@ -292,7 +292,7 @@ class Metrics:
         histogram.observe(seconds)
 
     def scored(self, results: list[dict]) -> None:
-        comments, _, by_attribute = flag_counts(results)
+        comments, _, by_attribute, _ = flag_counts(results)
         self.comments += comments
         for attribute, n in by_attribute.items():
             self.flags[attribute] = self.flags.get(attribute, 0) + n

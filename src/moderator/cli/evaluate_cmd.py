@@ -40,7 +40,8 @@ def _parse_against(ctx, param, values):
     "model_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Trained model (default: models/moderator.joblib).",
+    help="Trained model (default: $MODERATOR_MODEL, ./models/moderator.joblib, else the "
+    "model shipped with moderator).",
 )
 @click.option(
     "--output",

@@ -13,7 +13,8 @@ from .options import parse_options_from, thread_input_options
 
 FLAGGED_EXIT = 3
 RECORD_FIELDS = ("thread_id", "id", "parent_id", "depth", "position", "author", "timestamp",
-                 "likes", "removed", "text", "scores", "flagged", "reasons")  # SCORED_FIELDS
+                 "likes", "removed", "text", "scores", "flagged", "reasons",
+                 "language")  # SCORED_FIELDS
 
 
 def _parse_threshold(ctx, param, values):
@@ -38,8 +39,8 @@ def policy_options(func):
     """``--model``, ``--config`` and ``--threshold`` (shared by score, export and report)."""
     decorators = [
         click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-                     help="Trained model (default: the config's `model`, else "
-                          "models/moderator.joblib)."),
+                     help="Trained model (default: $MODERATOR_MODEL, the config's `model`, "
+                          "./models/moderator.joblib, else the model shipped with moderator)."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
                      help="Policy file (moderator.toml): thresholds, attributes, banned and "
                           "allowed words."),
@@ -64,8 +65,9 @@ def load_policy_and_model(model_path, config_path, thresholds, load=True):
     from moderator.review import Policy
 
     policy = load_policy(config_path) if config_path else Policy()
-    model_path = model_path or policy.model_path
-    model = moderator.load_model(model_path)
+    # the lookup (moderator.model.find_model): --model, $MODERATOR_MODEL, the config's
+    # model, ./models, the shipped one; workers given model_path and the policy do the same
+    model = moderator.load_model(model_path, policy.model_path)
     from moderator.kernels import library
     from moderator.runtime import scoring_threads
 
@@ -121,7 +123,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
     policy, model, _ = load_policy_and_model(model_path, config_path, thresholds)
     output = output or ("table" if sys.stdout.isatty() else "jsonl")
     out = sys.stdout
-    comments = flagged = 0
+    comments = flagged = foreign = 0
     by_attribute: Counter = Counter()
     if output in ("jsonl", "csv"):
         writer = RecordWriter(out, output, RECORD_FIELDS, model.attributes)
@@ -133,6 +135,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         counts = flag_counts(results)
         comments, flagged = comments + counts[0], flagged + counts[1]
         by_attribute.update(counts[2])
+        foreign += counts[3]
         if output == "table":
             _echo_table(thread, results)
         elif output == "json":
@@ -140,7 +143,7 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         else:
             writer.write_thread(thread, results)
     _leave_to_the_exit(model, thread, results)  # the last thread's: the others are freed
-    summary = flag_summary(comments, flagged, by_attribute, model.attributes)
+    summary = flag_summary(comments, flagged, by_attribute, model.attributes, foreign)
     if output == "table":
         click.echo(summary)
     else:

@@ -44,8 +44,6 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 DATA = Path(os.environ.get("MODERATOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 DEFAULT_MODEL = REPO / "models" / "moderator.joblib"
-SEED = 20240601
-DEV_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -53,31 +51,46 @@ class DevSplit:
     """A corpus and how its dev split is judged: the model's ``attribute`` on ``label``."""
 
     corpus: str
-    folder: str
     attribute: str
     label: str
     target: float | None = None  # ROC AUC target for model (a)
     note: str = ""
     train: bool = True  # False: a second judgement of a corpus already listed
 
+    @property
+    def folder(self) -> str:
+        from moderator.corpora import SHARED_CORPORA
+
+        return next((e.folder for e in SHARED_CORPORA if e.corpus == self.corpus), self.corpus)
+
 
 CONTAMINATED = "(c) was trained on this corpus: it has seen these rows"
+HATE_NEGATIVES = "negatives include offensive posts that are not hate"
 
-
+# One line per judgement; a corpus's first line names the label its split is stratified on
+# (moderator.corpora.SHARED_CORPORA), the split itself is moderator.corpora.dev_split.
 SPLITS = [
-    DevSplit("jigsaw", "jigsaw", "toxicity", "toxicity", 0.975, CONTAMINATED),
-    DevSplit("olid", "olid", "toxicity", "toxicity", 0.90),
+    DevSplit("jigsaw", "toxicity", "toxicity", 0.975, CONTAMINATED),
+    DevSplit("jigsaw-extra", "toxicity", "toxicity", None, CONTAMINATED),
+    DevSplit("olid", "toxicity", "toxicity", 0.90),
     # the Impermium label is "insults a participant": the toxicity output is judged on it
-    DevSplit("kaggle-insults", "kaggle_insults", "toxicity", "insult", 0.90),
-    DevSplit("kaggle-insults", "kaggle_insults", "insult", "insult", train=False),
-    DevSplit("civil-spans", "civil_comments_toxic_spans", "toxicity", "toxicity"),
-    DevSplit("semeval-cqa", "semeval2015_task3_cqa", "off_topic", "off_topic", 0.85),
-    DevSplit("youtube-spam", "youtube_spam", "off_topic", "off_topic"),
-    DevSplit("fox-news", "fox_news_comments", "toxicity", "identity_attack"),
-    DevSplit("context-toxicity", "context_toxicity", "toxicity", "toxicity"),
-    DevSplit("sfu-ctc", "sfu_ctc", "toxicity", "toxicity"),
-    DevSplit("ruddit", "ruddit", "toxicity", "toxicity"),
-    DevSplit("davidson", "davidson", "toxicity", "toxicity", None, CONTAMINATED),
+    DevSplit("kaggle-insults", "toxicity", "insult", 0.90),
+    DevSplit("kaggle-insults", "insult", "insult", train=False),
+    DevSplit("civil-spans", "toxicity", "toxicity"),
+    DevSplit("semeval-cqa", "off_topic", "off_topic", 0.85),
+    DevSplit("youtube-spam", "off_topic", "off_topic"),
+    DevSplit("fox-news", "toxicity", "identity_attack"),
+    DevSplit("context-toxicity", "toxicity", "toxicity"),
+    DevSplit("sfu-ctc", "toxicity", "toxicity"),
+    DevSplit("ruddit", "toxicity", "toxicity"),
+    DevSplit("tweeteval-hate", "identity_attack", "identity_attack", None, HATE_NEGATIVES),
+    DevSplit("stormfront", "identity_attack", "identity_attack", None, HATE_NEGATIVES),
+    DevSplit("gab-hate", "identity_attack", "identity_attack"),
+    DevSplit("gab-hate", "threat", "threat", train=False),
+    DevSplit("gab-hate", "profanity", "profanity", train=False),
+    DevSplit("hatexplain", "toxicity", "toxicity"),
+    DevSplit("hatexplain", "identity_attack", "identity_attack", train=False),
+    DevSplit("convabuse", "toxicity", "toxicity"),
 ]
 
 
@@ -86,36 +99,90 @@ def say(message: str) -> None:
 
 
 def load_splits(data_dir: Path, names: list[str] | None):
-    """[(DevSplit, train LabelledSource, dev rows)] for the corpora present; a corpus judged
-    twice is loaded and split once (on the label of its first judgement)."""
-    from moderator.corpora import load_corpus, split_rows
-    from moderator.training import LabelledSource
+    """[(DevSplit, train LabelledSource, dev rows)] for the corpora present, split by
+    ``moderator.corpora.shared_splits`` (the default model's training uses the same)."""
+    from moderator.corpora import shared_splits
 
+    wanted = [c for c in dict.fromkeys(s.corpus for s in SPLITS) if not names or c in names]
+    loaded = {s.corpus: s for s in shared_splits(data_dir, wanted, require_all=False)}
     out = []
-    done: dict[str, tuple] = {}
     for split in SPLITS:
-        if names and split.corpus not in names:
+        if split.corpus not in loaded:
+            if split.train and split.corpus in wanted:
+                say(f"{split.corpus}: {data_dir / split.folder} absent, skipped")
             continue
-        if split.corpus in done:
-            out.append((split, *done[split.corpus]))
-            continue
-        path = data_dir / split.folder
-        if not path.exists():
-            say(f"{split.corpus}: {path} absent, skipped")
-            continue
-        source = load_corpus(split.corpus, path)
-        train_rows, dev_rows = split_rows(source.rows, split.label, DEV_FRACTION, seed=SEED)
-        train_source = LabelledSource(
-            name=f"{source.name} (train split)",
-            path=source.path,
-            rows=train_rows,
-            sha256=source.sha256,
-            license=source.license,
-            kind="corpus",
-        )
-        done[split.corpus] = (train_source, dev_rows)
-        out.append((split, train_source, dev_rows))
-        say(f"{split.corpus}: {len(train_rows)} train / {len(dev_rows)} dev rows")
+        shared = loaded[split.corpus]
+        out.append((split, shared.train, shared.dev))
+        if split.train:
+            say(f"{split.corpus}: {len(shared.train.rows)} train / {len(shared.dev)} dev rows "
+                f"({shared.dropped_duplicates} train rows dropped: same text as a dev row)")
+    return out
+
+
+def flag_metrics(model, rows, attribute: str, label: str, scores) -> dict:
+    """Precision and recall of ``attribute``'s flags at the model's threshold on ``label``,
+    and the share of the rows labelled civil (toxicity 0; off_topic 0 for off_topic) it
+    flags. None where the model does not flag the attribute by default."""
+    import numpy as np
+
+    out = {"(b) P": None, "(b) R": None, "(b) civil flagged": None}
+    if scores is None or attribute in getattr(model, "unflagged", ()):
+        return out
+    flagged = np.asarray(scores) >= model.thresholds[attribute]
+    y = np.array([r.labels.get(label, -1) for r in rows])
+    civil_label = "off_topic" if attribute == "off_topic" else "toxicity"
+    civil = np.array([r.labels.get(civil_label) == 0 for r in rows])
+    judged_flags = flagged & (y >= 0)
+    if judged_flags.any():
+        out["(b) P"] = float((flagged & (y == 1)).sum() / judged_flags.sum())
+    if (y == 1).any():
+        out["(b) R"] = float((flagged & (y == 1)).sum() / (y == 1).sum())
+    if civil.any():
+        out["(b) civil flagged"] = float((flagged & civil).sum() / civil.sum())
+    return out
+
+
+def pooled_flags(model, splits) -> list[dict]:
+    """Per attribute, over every dev split: precision and recall of its flags where the
+    attribute is labelled, the share of civil rows it flags pooled and in the worst split."""
+    import numpy as np
+
+    if model is None:
+        return []
+    out = []
+    dev = [(split.corpus, rows) for split, _, rows in splits if split.train]
+    for attribute in model.attributes:
+        civil_label = "off_topic" if attribute == "off_topic" else "toxicity"
+        tp = judged = pos = civil_n = civil_flagged = 0
+        worst = (0.0, "-")
+        for corpus, rows in dev:
+            relevant = [r for r in rows if attribute in r.labels or civil_label in r.labels]
+            if not relevant:
+                continue
+            scores = model_scores(model, relevant, attribute)
+            flagged = scores >= model.thresholds[attribute]
+            y = np.array([r.labels.get(attribute, -1) for r in relevant])
+            civil = np.array([r.labels.get(civil_label) == 0 for r in relevant])
+            tp += int((flagged & (y == 1)).sum())
+            judged += int((flagged & (y >= 0)).sum())
+            pos += int((y == 1).sum())
+            civil_n += int(civil.sum())
+            civil_flagged += int((flagged & civil).sum())
+            if civil.sum() >= 50:
+                rate = float((flagged & civil).sum() / civil.sum())
+                worst = max(worst, (rate, corpus))
+        out.append({
+            "attribute": attribute,
+            "flags by default": attribute not in getattr(model, "unflagged", ()),
+            "threshold": model.thresholds[attribute],
+            "flags judged": judged,
+            "precision": tp / judged if judged else None,
+            "recall": tp / pos if pos else None,
+            "civil rows": civil_n,
+            "civil flagged": civil_flagged / civil_n if civil_n else None,
+            "worst split civil flagged": worst[0],
+            "worst split": worst[1],
+        })
     return out
 
 
@@ -200,8 +267,11 @@ def run(
     train_kwargs=None,
     reuse: bool = False,
     alone: bool = False,
+    model_a: Path | None = None,
+    model_b: Path = DEFAULT_MODEL,
 ) -> list[dict]:
     import moderator
+    from moderator.corpora import DEV_FRACTION, DEV_SEED
     from moderator.errors import ModeratorError
     from moderator.metrics import average_precision, json_ready, roc_auc
     from moderator.training import train
@@ -213,7 +283,10 @@ def run(
     started = time.perf_counter()
     # only a model of every corpus is kept under the name other benchmarks look for
     kept = OUT / ("shared-data.joblib" if not names else f"shared-data-{'+'.join(names)}.joblib")
-    if reuse:
+    if model_a is not None:
+        trained = moderator.load_model(model_a)  # e.g. the pooled model of an earlier commit
+        say(f"model (a) loaded from {model_a}")
+    elif reuse:
         trained = moderator.load_model(kept)  # the splits are fixed, so it saw the same rows
         say(f"model (a) reused from {kept}")
     else:
@@ -231,7 +304,7 @@ def run(
     train_seconds = time.perf_counter() - started
 
     try:
-        default = moderator.load_model(DEFAULT_MODEL)
+        default = moderator.load_model(model_b)
     except ModeratorError as exc:
         say(f"default model unavailable ({exc}); run `make model`: column (b) n/a")
         default = None
@@ -245,6 +318,7 @@ def run(
             "b": default_scores(default, rows, split.attribute),
             "c": profanity_check_scores(rows, split.attribute),
         }
+        flags = flag_metrics(default, rows, split.attribute, split.label, scores["b"])
         if alone:
             scores["a1"] = model_scores(alone_models.get(split.corpus), rows, split.attribute)
         row = {
@@ -267,6 +341,7 @@ def run(
         if split.attribute != "off_topic" and auc_c is not None:
             goals.append(">(c)")
             met = met and auc_a is not None and auc_a > auc_c
+        row.update(flags)
         row["target"] = " & ".join(goals) or "-"
         row["met"] = met if goals else None
         row["note"] = split.note
@@ -288,13 +363,16 @@ def run(
                         f"{row['char-F1 flagged']} flagged")
     summary = {
         "data_dir": str(data_dir),
-        "seed": SEED,
+        "seed": DEV_SEED,
         "dev_fraction": DEV_FRACTION,
+        "model_a": str(model_a) if model_a else "trained here",
+        "model_b": str(model_b),
         "train_seconds": round(train_seconds, 1),
         "train_rows": sum(len(s.rows) for split, s, _ in splits if split.train),
         "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
         "rows": rows_out,
         "explanations": spans,
+        "flags": pooled_flags(default, splits),
     }
     write_json_atomic(OUT / "quality.json", json_ready(summary))
     return rows_out
@@ -370,15 +448,22 @@ if __name__ == "__main__":
         action="store_true",
         help="add column (a1): each corpus trained on its own train split alone",
     )
+    parser.add_argument("--model-a", type=Path, help="evaluate this model as (a), no training")
+    parser.add_argument("--model-b", type=Path, default=DEFAULT_MODEL,
+                        help="the model judged as (b) (default: models/moderator.joblib)")
     args = parser.parse_args()
     from run import format_table  # bench/run.py, beside this file
 
     table = run(args.data_dir, args.corpora.split(",") if args.corpora else None,
-                reuse=args.reuse, alone=args.alone)
+                reuse=args.reuse, alone=args.alone, model_a=args.model_a, model_b=args.model_b)
     print(format_table(table))
     explanations = json.loads((OUT / "quality.json").read_text())["explanations"]
     if explanations:
         print("\nExplanations: character F1 on the civil-spans dev split's toxic comments")
         print(format_table(explanations))
+    flags = json.loads((OUT / "quality.json").read_text())["flags"]
+    if flags:
+        print()
+        print(format_table(flags))
     if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
         say("n/a: a dev split with one class")

@@ -534,7 +534,7 @@ def test_real_extra_corpora(name, folder, rows, counts):
         assert found[key] == value
 
 
-# ------------------------------------------------------------------ corpora added for the default model
+# ------------------------------------------------------------------ corpora of the default model
 
 
 def test_jigsaw_extra_fixture_keeps_unfilled_labels_unknown():
@@ -673,3 +673,34 @@ def test_real_new_corpora(name, folder, rows, counts):
     # a corpus that does not label toxicity leaves it unknown on its negatives
     if name in ("tweeteval-hate", "stormfront"):
         assert ("toxicity", 0) not in found
+
+
+def test_shared_splits_share_one_split_and_drop_train_rows_seen_in_dev(tmp_path):
+    from moderator.corpora import dev_split, shared_splits
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "jigsaw").symlink_to(CORPORA_DIR / "jigsaw")
+    hatexplain = data / "hatexplain_magpie"
+    hatexplain.mkdir()
+    lines = ["text,label"] + [f"post number {i} about the game,{i % 3}" for i in range(40)]
+    lines.append("post number 0 about the game,0")  # a duplicate of a row
+    (hatexplain / "hatexplain_preprocessed.csv").write_text("\n".join(lines) + "\n")
+    splits = shared_splits(data, ["jigsaw", "hatexplain"])
+    assert [s.corpus for s in splits] == ["jigsaw", "hatexplain"]
+    rows = load_corpus("hatexplain", hatexplain).rows
+    train, dev = dev_split(rows, "toxicity")
+    split = splits[1]
+    assert [r.text for r in split.dev] == [r.text for r in dev]
+    dev_texts = {r.text.lower() for s in splits for r in s.dev}
+    assert not {r.text.lower() for s in splits for r in s.train.rows} & dev_texts
+    assert split.train.license == CORPORA["hatexplain"].license
+    # the same call gives the same split
+    again = shared_splits(data, ["jigsaw", "hatexplain"])
+    assert [r.text for r in again[1].train.rows] == [r.text for r in split.train.rows]
+    with pytest.raises(LabelsError, match="missing corpus folder\\(s\\) olid"):
+        shared_splits(data, ["jigsaw", "olid"])
+    assert [s.corpus for s in shared_splits(data, ["jigsaw", "olid"], require_all=False)] \
+        == ["jigsaw"]
+    with pytest.raises(LabelsError, match="not a shared corpus"):
+        shared_splits(data, ["wikipedia"])

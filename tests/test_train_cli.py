@@ -127,3 +127,42 @@ def test_train_py_runs_the_same_command(tmp_path):
     assert failed.returncode == 1
     assert failed.stderr.strip().endswith("row 2, column 'toxic': label '2' is not 0, 1 or empty")
     assert "Traceback" not in failed.stderr
+
+
+def test_shared_data_absent_says_what_is_missing_and_where_corpora_come_from(tmp_path):
+    missing = tmp_path / "shared" / "data"
+    result = run("--shared-data", str(missing), "--model", str(tmp_path / "m.joblib"), "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {missing}: no such folder: training the default model needs the public "
+        "corpora (jigsaw, jigsaw_train_extra, olid, ")
+    assert "one folder per corpus with a SOURCES.md" in result.stderr
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_shared_data_with_a_corpus_missing_names_it(tmp_path):
+    from moderator.corpora import SHARED_CORPORA
+
+    data = tmp_path / "data"
+    for entry in SHARED_CORPORA[1:]:
+        (data / entry.folder).mkdir(parents=True)
+    result = run("--shared-data", str(data), "--model", str(tmp_path / "m.joblib"), "-q")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {data}: missing corpus folder(s) jigsaw; the public corpora are collected in "
+        "a folder `data/` beside the checkout (../shared/data), one folder per corpus with a "
+        "SOURCES.md naming its origin and licence; the model card "
+        "(models/moderator.card.json) lists them\n")
+
+
+def test_make_model_without_shared_data_fails_with_the_message(tmp_path):
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    result = subprocess.run(
+        [make, "-s", "model", f"SHARED_DATA={tmp_path / 'none'}", f"PY={sys.executable}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"Error: {tmp_path / 'none'}: no such folder: training the default model" \
+        in result.stderr

@@ -129,7 +129,8 @@ def score_texts(
     rounded = np.round(probabilities, 6)
     attributes = list(model.attributes)
     thresholds = {a: policy.threshold(a, model.thresholds[a]) for a in attributes
-                  if a not in policy.disabled}
+                  if a not in policy.disabled
+                  and (a in policy.thresholds or a not in model.unflagged)}
     watched = [attributes.index(a) for a in thresholds]
     over = rounded[:, watched] >= np.array(list(thresholds.values()), dtype=np.float64)
     names = list(thresholds)

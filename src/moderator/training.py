@@ -245,6 +245,8 @@ def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
 #: data/labels.csv from 0.996 to 0.710). Nothing implies a 0: unknown stays unknown.
 IMPLIES_TOXICITY = ("severe_toxicity", "insult", "threat", "identity_attack")
 PAIRS_SOURCE = "off-topic pairs"
+#: Sources of real comments labelled by people (``LabelledSource.kind``).
+REAL_KINDS = ("corpus", "feedback")
 #: A made pair repeats an on-topic comment's text with the opposite label, so at full weight
 #: it teaches the n-gram weights to cancel out: SemEval-2015 off_topic dev ROC AUC (SemEval
 #: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
@@ -379,6 +381,98 @@ def threshold_at_precision(
         out=np.zeros_like(precision), where=(precision + recall) > 0,
     )[:-1]
     return float(thresholds[int(np.argmax(f1))]), False
+
+
+#: The default model's flagging bar on real rows (``choose_threshold``): at most this share
+#: of the rows a corpus labels civil (toxicity 0; off_topic 0 for off_topic) may be flagged,
+#: in every source that has at least ``MIN_CIVIL_ROWS`` of them, and at least the target
+#: precision in every source with ``MIN_SOURCE_FLAGS`` judged flags.
+MAX_CIVIL_FLAG_RATE = 0.02
+MIN_CIVIL_ROWS = 50
+MIN_SOURCE_FLAGS = 20
+#: Below this recall at the chosen threshold an attribute does not flag by default (the
+#: card says why): a bar met only by flagging a handful of comments is no bar.
+MIN_FLAG_RECALL = 0.05
+
+
+def choose_threshold(y, scores, civil, source_ids, target: float,
+                     max_civil_rate: float = MAX_CIVIL_FLAG_RATE):
+    """The lowest threshold that meets the bar on held-out scores of real rows, per source
+    and pooled: precision >= ``target`` on the rows whose label is known (``y`` 0/1, -1
+    unknown), and at most ``max_civil_rate`` of the ``civil`` rows flagged.
+
+    ``source_ids`` (ints) name each row's source; sources too small to judge (fewer than
+    ``MIN_CIVIL_ROWS`` civil rows, fewer than ``MIN_SOURCE_FLAGS`` judged flags) count in
+    the pooled figures only. Returns ``(threshold, report)``; the threshold is None when no
+    candidate meets the bar with recall >= ``MIN_FLAG_RECALL``, and ``report`` gives
+    precision, recall and civil flag rate pooled and per source at the threshold (or, when
+    None, at the best-F1 threshold, for the card).
+    """
+    import numpy as np
+
+    y = np.asarray(y)
+    scores = np.asarray(scores, dtype=np.float64)
+    civil = np.asarray(civil, dtype=bool)
+    source_ids = np.asarray(source_ids)
+    known = y >= 0
+    positives = known & (y == 1)
+    candidates = np.unique(np.quantile(scores[known | civil], np.linspace(0.5, 1.0, 2001)))
+    candidates = np.unique(np.concatenate([candidates, np.unique(scores[positives])[-2000:]]))
+
+    def counts(mask):
+        """flag counts at each candidate threshold: how many of ``mask``'s rows score >= it."""
+        values = np.sort(scores[mask])
+        return len(values) - np.searchsorted(values, candidates, side="left")
+
+    tp, fp = counts(positives), counts(known & (y == 0))
+    n_pos = max(int(positives.sum()), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
+    recall = tp / n_pos
+    ok = (precision >= target) & (tp + fp > 0)
+    n_civil = max(int(civil.sum()), 1)
+    ok &= counts(civil) / n_civil <= max_civil_rate
+    for source in np.unique(source_ids):
+        mine = source_ids == source
+        if (civil & mine).sum() >= MIN_CIVIL_ROWS:
+            ok &= counts(civil & mine) / (civil & mine).sum() <= max_civil_rate
+        stp, sfp = counts(positives & mine), counts(known & (y == 0) & mine)
+        judged = stp + sfp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok &= (judged < MIN_SOURCE_FLAGS) | (stp >= target * judged)
+    ok &= recall >= MIN_FLAG_RECALL
+    if ok.any():
+        threshold = float(candidates[np.flatnonzero(ok)[0]])
+        reached = True
+    else:
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
+        threshold = float(candidates[int(np.argmax(f1))])
+        reached = False
+
+    def at(mask_known, mask_pos, mask_civil):
+        flagged = scores >= threshold
+        tp_ = int((flagged & mask_pos).sum())
+        judged_ = int((flagged & mask_known).sum())
+        return {
+            "precision": round(tp_ / judged_, 4) if judged_ else None,
+            "recall": round(tp_ / mask_pos.sum(), 4) if mask_pos.any() else None,
+            "civil_flag_rate": round(float((flagged & mask_civil).sum() / mask_civil.sum()), 4)
+            if mask_civil.any() else None,
+            "judged_flags": judged_,
+            "civil_rows": int(mask_civil.sum()),
+        }
+
+    report = {
+        "threshold": round(threshold, 6),
+        "meets_bar": reached,
+        "pooled": at(known, positives, civil),
+        "per_source": {
+            int(source): at(known & (source_ids == source), positives & (source_ids == source),
+                            civil & (source_ids == source))
+            for source in np.unique(source_ids)
+        },
+    }
+    return (threshold if reached else None), report
 
 
 #: Below this cross-validated recall at the chosen threshold, training says so: the
@@ -707,7 +801,7 @@ def train(
         for C in candidates[attribute]:
             fold_tasks, fold_cost = _cv_tasks(
                 matrix, labels, known, attribute_fold, folds, C,
-                None if is_context[j] else fold_windows, score_all=attribute == "toxicity",
+                None if is_context[j] else fold_windows, score_all=not is_context[j],
                 weights=weights,
             )
             for f, task in fold_tasks.items():
@@ -718,6 +812,14 @@ def train(
         f"[{time.perf_counter() - started:.1f}s]")
 
     chosen_C, thresholds, metrics, combiner = {}, {}, {}, {}
+    # Thresholds come from the held-out scores of real rows when there are any: the rows of
+    # corpora and review queues, not the made pairs or a project-written labels file.
+    real_names = {s.name for s in sources if s.kind in REAL_KINDS}
+    real_names |= {r.source for s in sources if s.kind in REAL_KINDS for r in s.rows}
+    source_names = sorted({r.source for r in rows})
+    source_id = np.array([source_names.index(r.source) for r in rows])
+    real_rows = np.array([i < n_original and r.source in real_names for i, r in enumerate(rows)])
+    unflagged: list[str] = []
     capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
     toxicity_all = None  # out-of-fold toxicity probability of every row
     for j, attribute in enumerate(attributes):
@@ -726,7 +828,7 @@ def train(
         y = labels[known].astype(int)
         context = is_context[j]
         scored_rows = np.zeros(len(labels), dtype=bool)
-        scored_rows[np.arange(len(labels)) if attribute == "toxicity" else known] = True
+        scored_rows[known if context else np.arange(len(labels))] = True
         best = None
         for C in candidates[attribute]:
             whole, window = _gather_folds(
@@ -746,7 +848,32 @@ def train(
             oof = combine(whole[known], window[known], combiner[attribute])
         if attribute in capped:
             oof = np.minimum(oof, toxicity_all[known])
-        threshold, reached = threshold_at_precision(y, oof, target_precision)
+        bar = None
+        if real_rows.any():
+            # On real rows (corpora, review queues): the bar per source and pooled, on the
+            # held-out score of every row (``civil`` rows need not be labelled for it).
+            if context:
+                mine = real_rows[context_rows]
+                all_scores, all_labels = _sigmoid(whole), labels
+                civil = labels == 0
+                ids = source_id[context_rows]
+            else:
+                mine = real_rows
+                all_scores = combine(whole, window, combiner[attribute])
+                if attribute in capped:
+                    all_scores = np.minimum(all_scores, toxicity_all)
+                all_labels = labels
+                civil = Y[:, attributes.index("toxicity")] == 0 if "toxicity" in attributes \
+                    else labels == 0
+                ids = source_id
+            chosen, bar = choose_threshold(all_labels[mine], all_scores[mine], civil[mine],
+                                           ids[mine], target_precision)
+            bar["per_source"] = {source_names[k]: v for k, v in bar["per_source"].items()}
+            threshold, reached = bar["threshold"], chosen is not None
+            if not reached:
+                unflagged.append(attribute)
+        else:
+            threshold, reached = threshold_at_precision(y, oof, target_precision)
         chosen_C[attribute] = C
         thresholds[attribute] = round(threshold, 6)
         metrics[attribute] = {
@@ -759,6 +886,7 @@ def train(
                if attribute in combiner else {}),
             **attribute_metrics(y, oof, threshold),
             "target_precision_reached": reached,
+            **({"real_rows_bar": bar} if bar is not None else {}),
         }
         say(f"{attribute}: {len(known)} rows, {int(y.sum())} positive, C={C:g}, "
             f"ROC AUC {metrics[attribute]['roc_auc']:.3f}, AP "
@@ -837,6 +965,13 @@ def train(
             "rows_weighted_by_their_source": sum(1 for r in rows[:n_original] if r.weight != 1),
         },
         "metrics": metrics,
+        "unflagged": {
+            a: f"no threshold reaches precision {target_precision:.2f} with at most "
+               f"{MAX_CIVIL_FLAG_RATE:.0%} of civil rows flagged in every source and "
+               f"recall >= {MIN_FLAG_RECALL:.0%} on held-out real rows: not flagged by default "
+               "(a policy threshold turns it on)"
+            for a in unflagged
+        },
         "features": {
             "char_columns": features.slices_["char"].stop - features.slices_["char"].start,
             "word_columns": features.slices_["word"].stop - features.slices_["word"].start,
@@ -846,7 +981,8 @@ def train(
         },
         "training_seconds": seconds,
     }
-    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped)
+    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped,
+                  unflagged=unflagged)
     model.span_selector = fit_span_selector(model, sources, say)
     model.card["explanations"] = model.selector.describe()
     model.card["training_seconds"] = round(time.perf_counter() - started, 2)

@@ -72,6 +72,25 @@ def test_extra_columns_only_for_context_attributes():
     np.testing.assert_allclose(proba[:, 1], fitted.estimators_[1].predict_proba(X)[:, 1])
 
 
+def test_pickled_classifiers_store_each_coefficient_once():
+    import pickle
+
+    X, y = _data(d=400)
+    fitted = AttributeClassifiers(
+        attributes=["toxicity", "off_topic"], n_extra_features=2, C=1.0
+    ).fit(X, y)
+    data = pickle.dumps(fitted)
+    assert len(data) < 1.2 * fitted.coef_.nbytes  # not twice: estimators_ are rebuilt
+    again = pickle.loads(data)
+    assert "estimators_" in vars(fitted)  # pickling left the original alone
+    for before, after in zip(fitted.estimators_, again.estimators_, strict=True):
+        assert np.array_equal(before.coef_, after.coef_)
+        assert np.array_equal(before.intercept_, after.intercept_)
+        np.testing.assert_array_equal(before.predict_proba(X[:, : before.coef_.shape[1]]),
+                                      after.predict_proba(X[:, : after.coef_.shape[1]]))
+    np.testing.assert_array_equal(fitted.predict_proba(X), again.predict_proba(X))
+
+
 def test_one_class_attribute_is_refused():
     X, y = _data()
     y[:, 1] = 0

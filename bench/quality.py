@@ -142,48 +142,34 @@ def flag_metrics(model, rows, attribute: str, label: str, scores) -> dict:
     return out
 
 
-def pooled_flags(model, splits) -> list[dict]:
-    """Per attribute, over every dev split: precision and recall of its flags where the
-    attribute is labelled, the share of civil rows it flags pooled and in the worst split."""
-    import numpy as np
+def pooled_flags(model, splits) -> tuple[list[dict], dict]:
+    """(table rows, the full report): per attribute, ``moderator.metrics.flag_report`` over
+    every dev split, with the worst split for civil flags (50+ civil rows) and precision (20+
+    judged flags)."""
+    from moderator.metrics import flag_report
 
     if model is None:
-        return []
-    out = []
-    dev = [(split.corpus, rows) for split, _, rows in splits if split.train]
-    for attribute in model.attributes:
-        civil_label = "off_topic" if attribute == "off_topic" else "toxicity"
-        tp = judged = pos = civil_n = civil_flagged = 0
-        worst = (0.0, "-")
-        for corpus, rows in dev:
-            relevant = [r for r in rows if attribute in r.labels or civil_label in r.labels]
-            if not relevant:
-                continue
-            scores = model_scores(model, relevant, attribute)
-            flagged = scores >= model.thresholds[attribute]
-            y = np.array([r.labels.get(attribute, -1) for r in relevant])
-            civil = np.array([r.labels.get(civil_label) == 0 for r in relevant])
-            tp += int((flagged & (y == 1)).sum())
-            judged += int((flagged & (y >= 0)).sum())
-            pos += int((y == 1).sum())
-            civil_n += int(civil.sum())
-            civil_flagged += int((flagged & civil).sum())
-            if civil.sum() >= 50:
-                rate = float((flagged & civil).sum() / civil.sum())
-                worst = max(worst, (rate, corpus))
-        out.append({
+        return [], {}
+    report = flag_report(model, [(split.corpus, dev) for split, _, dev in splits if split.train])
+    table = []
+    for attribute, entry in report.items():
+        sources = entry["per_source"]
+        civil = [(v["civil_flag_rate"], k) for k, v in sources.items()
+                 if v["civil_rows"] >= 50 and v["civil_flag_rate"] is not None]
+        precise = [(v["precision"], k) for k, v in sources.items()
+                   if v["flags_judged"] >= 20 and v["precision"] is not None]
+        table.append({
             "attribute": attribute,
-            "flags by default": attribute not in getattr(model, "unflagged", ()),
-            "threshold": model.thresholds[attribute],
-            "flags judged": judged,
-            "precision": tp / judged if judged else None,
-            "recall": tp / pos if pos else None,
-            "civil rows": civil_n,
-            "civil flagged": civil_flagged / civil_n if civil_n else None,
-            "worst split civil flagged": worst[0],
-            "worst split": worst[1],
+            "flags": entry["flags_by_default"],
+            "threshold": entry["threshold"],
+            "flags judged": entry["pooled"]["flags_judged"],
+            "precision": entry["pooled"]["precision"],
+            "recall": entry["pooled"]["recall"],
+            "civil flagged": entry["pooled"]["civil_flag_rate"],
+            "worst civil flagged": f"{max(civil)[0]:.3f} {max(civil)[1]}" if civil else "-",
+            "worst precision": f"{min(precise)[0]:.3f} {min(precise)[1]}" if precise else "-",
         })
-    return out
+    return table, report
 
 
 def judged(rows, label: str):
@@ -361,6 +347,7 @@ def run(
                     spans.append(row)
                     say(f"explanations {key}: char-F1 {row['char-F1 all']} all, "
                         f"{row['char-F1 flagged']} flagged")
+    flags_table, flags_report = pooled_flags(default, splits)
     summary = {
         "data_dir": str(data_dir),
         "seed": DEV_SEED,
@@ -372,7 +359,8 @@ def run(
         "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
         "rows": rows_out,
         "explanations": spans,
-        "flags": pooled_flags(default, splits),
+        "flags": flags_table,
+        "flag_report": flags_report,
     }
     write_json_atomic(OUT / "quality.json", json_ready(summary))
     return rows_out

@@ -166,3 +166,47 @@ def test_make_model_without_shared_data_fails_with_the_message(tmp_path):
     assert result.returncode != 0
     assert f"Error: {tmp_path / 'none'}: no such folder: training the default model" \
         in result.stderr
+
+
+FIXTURE_FOLDERS = {  # shared folder name -> the fixture written in that corpus's format
+    "jigsaw": "jigsaw", "jigsaw_train_extra": "jigsaw_extra", "olid": "olid",
+    "kaggle_insults": "kaggle_insults", "civil_comments_toxic_spans": "civil_folder",
+    "semeval2015_task3_cqa": "semeval_cqa", "youtube_spam": "youtube",
+    "fox_news_comments": "fox_news", "context_toxicity": "context", "sfu_ctc": "sfu",
+    "ruddit": "ruddit", "tweeteval_hate": "tweeteval_hate", "stormfront_hate": "stormfront",
+    "gab_hate_corpus": "gab_hate", "hatexplain_magpie": "hatexplain", "convabuse": "convabuse",
+}
+
+
+@pytest.mark.slow
+def test_shared_data_trains_on_train_splits_and_the_card_names_every_corpus(tmp_path):
+    from moderator.corpora import CORPORA, SHARED_CORPORA, shared_splits
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for folder, fixture in FIXTURE_FOLDERS.items():
+        (data / folder).symlink_to(FIXTURES / "corpora" / fixture)
+    assert sorted(FIXTURE_FOLDERS) == sorted(e.folder for e in SHARED_CORPORA)
+    out = tmp_path / "m.joblib"
+    result = run("--shared-data", str(data), "--labels", SMALL, "--model", str(out),
+                 "--folds", "2", "--target-precision", "0.8")
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m.card.json").read_text())
+    splits = {s.corpus: s for s in shared_splits(data)}
+    trained = {s["name"]: s["rows"] for s in card["sources"]}
+    assert trained == {"labels_small.csv": trained["labels_small.csv"],
+                       **{name: len(s.train.rows) for name, s in splits.items()}}
+    described = card["default_model"]
+    assert [c["name"] for c in described["corpora"]] == [e.corpus for e in SHARED_CORPORA]
+    for entry in described["corpora"]:
+        assert entry["license"] == CORPORA[entry["name"]].license
+        assert entry["dev_rows"] == len(splits[entry["name"]].dev)
+    assert set(described["non_commercial_or_research_only"]) == {
+        "olid", "kaggle-insults", "semeval-cqa", "sfu-ctc", "ruddit", "tweeteval-hate",
+        "gab-hate"}
+    assert "one_million_posts" in described["left_out"]
+    toxicity = described["dev"]["toxicity"]
+    assert toxicity["threshold"] == card["thresholds"]["toxicity"]
+    assert set(toxicity["pooled"]) >= {"precision", "recall", "civil_flag_rate"}
+    assert card["flagged_by_default"] == [a for a in card["attributes"]
+                                          if a not in card["unflagged"]]

@@ -81,6 +81,8 @@ class Corpus:
     files: tuple[str, ...]  # file names looked for when given a folder
     loader: Callable[[Path], list[CorpusRow]]
     language: str = "en"
+    #: what the licence allows, for model cards: "open", "non-commercial" or "research only"
+    use: str = "open"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1019,6 +1021,7 @@ CORPORA: dict[str, Corpus] = {
             ("toxicity", "insult", "profanity", "threat", "identity_attack", "severe_toxicity"),
             ("olid-training-v1.0.tsv", "olid-training-v1.tsv"),
             load_olid,
+            use="research only",
         ),
         Corpus(
             "davidson",
@@ -1035,6 +1038,7 @@ CORPORA: dict[str, Corpus] = {
             ("insult", "toxicity"),
             ("train.csv",),
             load_kaggle_insults,
+            use="non-commercial",
         ),
         Corpus(
             "semeval-cqa",
@@ -1043,6 +1047,7 @@ CORPORA: dict[str, Corpus] = {
             ("off_topic",),
             ("semeval2015_task3_en_comments.csv",),
             load_semeval_cqa,
+            use="research only",
         ),
         Corpus(
             "fox-news",
@@ -1075,6 +1080,7 @@ CORPORA: dict[str, Corpus] = {
             _TOX,
             ("SFU_constructiveness_toxicity.csv",),
             load_sfu_ctc,
+            use="non-commercial",
         ),
         Corpus(
             "jigsaw-extra",
@@ -1091,6 +1097,7 @@ CORPORA: dict[str, Corpus] = {
             ("identity_attack",),
             ("tweeteval_hate.csv",),
             load_tweeteval_hate,
+            use="research only",
         ),
         Corpus(
             "stormfront",
@@ -1107,6 +1114,7 @@ CORPORA: dict[str, Corpus] = {
             ("identity_attack", "threat", "profanity", "toxicity"),
             ("GHC_all.tsv",),
             load_gab_hate,
+            use="research only",
         ),
         Corpus(
             "hatexplain",
@@ -1131,6 +1139,7 @@ CORPORA: dict[str, Corpus] = {
             _TOX,
             ("ruddit_with_text.csv",),
             load_ruddit,
+            use="research only",
         ),
     )
 }
@@ -1343,3 +1352,39 @@ def shared_splits(data_dir, names: Sequence[str] | None = None,
         split.dropped_duplicates = len(split.train.rows) - len(kept)
         split.train.rows = kept
     return splits
+
+
+def default_model_card(model, splits: Sequence[SharedSplit]) -> dict:
+    """What the default model's card adds to the training card: each shared corpus's title,
+    licence as stated and use (open / non-commercial / research only), train and dev rows,
+    the corpora left out and why, and ``moderator.metrics.flag_report`` on the dev splits
+    (rows no part of training saw: not the fits, not the thresholds)."""
+    from .metrics import flag_report
+
+    by_name = {s.corpus: s for s in splits}
+    corpora = []
+    for entry in model.card.get("sources", []):
+        split = by_name.get(entry["name"])
+        adapter = CORPORA.get(entry["name"])
+        if split is None or adapter is None:
+            continue
+        corpora.append({
+            "name": entry["name"],
+            "title": adapter.title,
+            "folder": split.folder,
+            "license": adapter.license,
+            "use": adapter.use,
+            "train_rows": len(split.train.rows),
+            "dev_rows": len(split.dev),
+            "train_rows_dropped_as_dev_duplicates": split.dropped_duplicates,
+            "attributes": sorted(entry.get("labels", {})),
+        })
+    return {
+        "language": "en",
+        "corpora": corpora,
+        "non_commercial_or_research_only": [c["name"] for c in corpora if c["use"] != "open"],
+        "left_out": dict(SHARED_LEFT_OUT),
+        "dev_split": {"fraction": DEV_FRACTION, "seed": DEV_SEED,
+                      "function": "moderator.corpora.dev_split"},
+        "dev": flag_report(model, [(s.corpus, s.dev) for s in splits]),
+    }

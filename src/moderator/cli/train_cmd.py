@@ -108,9 +108,11 @@ def train(labels_paths, data_specs, shared_dir, feedback_paths, model_path, targ
     for path in labels_paths:
         progress(f"reading {path}")
         sources.append(load_labels_csv(path))
+    splits = []
     if shared_dir:
         progress(f"reading the train splits of the corpora in {shared_dir}")
-        for split in corpora.shared_splits(shared_dir):
+        splits = corpora.shared_splits(shared_dir)
+        for split in splits:
             progress(f"  {split.corpus}: {len(split.train.rows)} train rows "
                      f"({len(split.dev)} dev rows left out)")
             sources.append(split.train)
@@ -129,6 +131,9 @@ def train(labels_paths, data_specs, shared_dir, feedback_paths, model_path, targ
     model = train_model(
         sources, target_precision=target_precision, seed=seed, folds=folds, progress=progress
     )
+    if splits:
+        progress("judging the model on the dev splits")
+        model.card["default_model"] = corpora.default_model_card(model, splits)
     card = model.save(model_path)
     click.echo(
         f"wrote {model_path} and {card}: {', '.join(model.attributes)} "

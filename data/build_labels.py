@@ -368,6 +368,29 @@ class Builder:
 
         self.until("civil_you", quota, make)
 
+    def civil_support(self, quota: int) -> None:
+        """Second person in support replies and short reactions: "Hi Martin, glad this works
+        for you. What version are you running?", "Erm, yes, well spotted!". No article:
+        off_topic stays unknown."""
+        for text in inv.SHORT_REACTIONS:
+            self.add("civil_support", text, toxic=0)
+
+        def make() -> None:
+            greeting = fill(self.rng.choice(inv.SUPPORT_GREETINGS),
+                            n=self.rng.choice(inv.SUPPORT_NAMES))
+            body = self.rng.choice(inv.SUPPORT_BODIES)
+            question = self.rng.choice(inv.SUPPORT_QUESTIONS)
+            if not greeting:
+                body = cap_first(body)
+            elif greeting.endswith("!"):
+                body = cap_first(body)
+            text = " ".join(part for part in (greeting, body, question) if part)
+            if self.rng.random() < 0.3:
+                text = text.replace("you're", "youre").replace(".", "", 1)
+            self.add("civil_support", text, toxic=0)
+
+        self.until("civil_support", quota, make)
+
     def people_civil(self, quota: int) -> None:
         """Ordinary mentions of a man, a woman, he, she: words that insults use too."""
 
@@ -829,7 +852,8 @@ class Builder:
         self.insults(580)
         self.civil_templated(780)
         self.criticism(320)
-        self.civil_you(650)
+        self.civil_you(900)
+        self.civil_support(900)
         self.people_civil(130)
         self.praise(180)
         self.plain_are(130)

@@ -894,15 +894,16 @@ def load_gab_hate(path: Path) -> list[CorpusRow]:
 def load_hatexplain(path: Path) -> list[CorpusRow]:
     """HateXplain as preprocessed by MAGPIE: ``label`` 0 normal, 1 offensive, 2 hate speech.
 
-    normal (neither offensive nor hate) -> every toxic attribute 0; offensive -> toxicity
-    1, identity_attack 0; hate -> toxicity 1, identity_attack 1. The text is lower-cased
-    without punctuation, as published. Near-duplicate posts share a group.
+    normal (neither offensive nor hate) -> toxicity 0 and every kind of toxicity 0 except
+    profanity, which stays unknown: friendly banter with a swear word is "normal" there.
+    offensive -> toxicity 1, identity_attack 0; hate -> toxicity 1, identity_attack 1. The
+    text is lower-cased without punctuation, as published. Near-duplicate posts share a group.
     """
     rows = []
     for number, record in _csv_rows(path, ["text", "label"]):
         label = _choice(path, number, "label", record["label"], ("0", "1", "2"))
         if label == "0":
-            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES}}
+            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES if a != "profanity"}}
         else:
             labels = {"toxicity": 1, "identity_attack": int(label == "2")}
         rows.append(_row(record["text"], labels, source="hatexplain",
@@ -953,7 +954,7 @@ def _load_convabuse_file(path: Path) -> list[CorpusRow]:
         abusive = sum(1 for level, _ in votes if level in ("-1", "-2", "-3"))
         civil = sum(1 for level, _ in votes if level == "1")
         if 2 * civil > n:
-            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES}}
+            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES if a != "profanity"}}
         elif 2 * abusive > n:
             labels = {"toxicity": 1}
             severe = sum(1 for level, _ in votes if level == "-3")
@@ -978,7 +979,8 @@ def load_convabuse(path: Path) -> list[CorpusRow]:
     """ConvAbuse (Cercas Curry et al. 2021): users' messages to conversational agents, each
     labelled by several annotators (``AnnotatorN_is_abuse.{1,0,-1,-2,-3}``, types, targets).
 
-    A majority of annotators ticking 1 (not abusive) -> every toxic attribute 0; a majority
+    A majority of annotators ticking 1 (not abusive) -> toxicity and its kinds 0 (profanity
+    unknown: the corpus does not label swearing, and "not abusive" allows it); a majority
     ticking -1/-2/-3 -> toxicity 1, with severe_toxicity 1 where a majority said -3 (very
     strong), identity_attack 1 where a majority ticked an identity type (ableist,
     homophobic, racist, sexist, transphobic) and 0 where nobody did, insult likewise from

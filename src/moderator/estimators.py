@@ -103,8 +103,16 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         """Pickled without ``estimators_``: their coefficients are the columns of ``coef_``
-        (pickling both doubled a model file: 44 MB of classifier for the pooled corpora)."""
+        (pickling both doubled a model file: 44 MB of classifier for the pooled corpora), and
+        with the n-gram coefficients in float32, the precision the scoring kernels use."""
         state = dict(super().__getstate__())  # a copy: object's is the live __dict__
+        coef = state.get("coef_")
+        if coef is not None and coef.dtype == np.float64:
+            # the n-gram rows as float32, as the scoring kernels read them (moderator.model);
+            # the dense extra columns exact
+            n_ngrams = coef.shape[0] - self.n_extra_features
+            state["coef_"] = np.ascontiguousarray(coef[:n_ngrams], dtype=np.float32)
+            state["_coef_extra"] = np.array(coef[n_ngrams:])
         estimators = state.pop("estimators_", None)
         if estimators is not None:
             state["_estimator_widths"] = [int(e.coef_.shape[1]) for e in estimators]
@@ -116,6 +124,9 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
         widths = state.pop("_estimator_widths", None)
         params = state.pop("_estimator_params", None)
         n_iter = state.pop("_estimator_n_iter", None)
+        extra = state.pop("_coef_extra", None)
+        if extra is not None:
+            state["coef_"] = np.vstack([state["coef_"].astype(np.float64), extra])
         super().__setstate__(state)
         if widths is not None:
             self.estimators_ = []

@@ -384,8 +384,9 @@ def threshold_at_precision(
 
 
 #: The default model's flagging bar on real rows (``choose_threshold``): at most this share
-#: of the rows a corpus labels civil (toxicity 0; off_topic 0 for off_topic) may be flagged,
-#: in every source that has at least ``MIN_CIVIL_ROWS`` of them, and at least the target
+#: of the rows a corpus labels civil (toxicity 0; off_topic 0 for off_topic; not labelled 1
+#: for the attribute itself; weak negatives of weight < 1 not counted) may be flagged, in
+#: every source that has at least ``MIN_CIVIL_ROWS`` of them, and at least the target
 #: precision in every source with ``MIN_SOURCE_FLAGS`` judged flags.
 MAX_CIVIL_FLAG_RATE = 0.02
 MIN_CIVIL_ROWS = 50
@@ -445,7 +446,9 @@ def choose_threshold(y, scores, civil, source_ids, target: float,
         threshold = float(candidates[np.flatnonzero(ok)[0]])
         reached = True
     else:
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(precision + recall > 0,
+                          2 * precision * recall / (precision + recall), 0)
         threshold = float(candidates[int(np.argmax(f1))])
         reached = False
 
@@ -819,6 +822,9 @@ def train(
     source_names = sorted({r.source for r in rows})
     source_id = np.array([source_names.index(r.source) for r in rows])
     real_rows = np.array([i < n_original and r.source in real_names for i, r in enumerate(rows)])
+    # Weak negatives (a row weight below 1: civil-spans posts half the original raters had
+    # called toxic, youtube's "not spam") are no civil comments to hold the bar to.
+    strong = np.array([r.weight >= 1.0 for r in rows])
     unflagged: list[str] = []
     capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
     toxicity_all = None  # out-of-fold toxicity probability of every row
@@ -865,7 +871,9 @@ def train(
                 all_labels = labels
                 civil = Y[:, attributes.index("toxicity")] == 0 if "toxicity" in attributes \
                     else labels == 0
+                civil &= labels != 1  # "holy shit, what a goal": civil, and profane
                 ids = source_id
+            civil = civil & strong[context_rows if context else slice(None)]
             chosen, bar = choose_threshold(all_labels[mine], all_scores[mine], civil[mine],
                                            ids[mine], target_precision)
             bar["per_source"] = {source_names[k]: v for k, v in bar["per_source"].items()}

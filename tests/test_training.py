@@ -511,3 +511,28 @@ def test_same_corpora_give_the_same_scores(tmp_path):
         return train(sources, folds=2, seed=0).predict(texts)
 
     assert np.array_equal(scores(), scores())
+
+
+def test_a_corpus_with_positives_only_does_not_teach_that_attribute():
+    from moderator.training import positives_only
+
+    hate = LabelledSource("hate", "h.csv", [
+        LabelledRow("they are vermin", {"identity_attack": 1}, source="hate"),
+        LabelledRow("nice weather", {"identity_attack": 0}, source="hate"),
+    ], kind="corpus")
+    mixed = LabelledSource("mixed", "m.csv", [
+        LabelledRow("idiot", {"toxicity": 1}, source="mixed"),
+        LabelledRow("hello", {"toxicity": 0, "identity_attack": 0}, source="mixed"),
+    ], kind="corpus")
+    mine = LabelledSource("mine.csv", "mine.csv", [
+        LabelledRow("scum", {"toxicity": 1}, source="mine.csv")], kind="labels")
+    rows = [LabelledRow(r.text, dict(r.labels), source=r.source)
+            for s in (hate, mixed, mine) for r in s.rows]
+    rows[0].labels["toxicity"] = 1  # as train() implies it: hate is toxic
+    assert positives_only([hate, mixed, mine], rows) == {"hate": ["toxicity"]}
+    assert [r.labels for r in rows] == [
+        {"identity_attack": 1}, {"identity_attack": 0},  # toxicity unknown again
+        {"toxicity": 1}, {"toxicity": 0, "identity_attack": 0},
+        {"toxicity": 1},  # a user's own labels are kept as they are
+    ]
+    assert hate.rows[0].labels == {"identity_attack": 1}  # the sources are left alone

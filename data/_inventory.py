@@ -978,14 +978,17 @@ INSULT_NOUNS = ["idiot", "moron", "clown", "loser", "fool", "imbecile", "cretin"
 INSULT_THIRD_FRAMES = ["{T} is a {adj} {noun}.", "{T} is such a {noun}.",
                        "{T} is an absolute {noun}.", "{T} is a {noun}, end of story.",
                        "Honestly, {t} is a {adj} {noun}.", "{T} is nothing but a {adj} {noun}.",
-                       "{T}? What a {adj} {noun}.", "{T} is the biggest {noun} in this town."]
+                       "{T}? What a {adj} {noun}.", "{T} is the biggest {noun} in this town.",
+                       "{T}'s a {adj} {noun}.", "{T}'s such a {noun}."]
 INSULT_THIRD_TARGETS = ["she", "he", "the reporter", "the mayor", "that councillor",
                         "the guy above", "whoever wrote this", "this writer", "the referee",
                         "the minister", "your husband", "the manager", "the chef",
                         "the commenter above", "the headteacher", "that woman", "that man",
-                        "the Chancellor", "the new mayor", "the spokesman", "the critic"]
+                        "the Chancellor", "the new mayor", "the spokesman", "the critic",
+                        "that guy", "this guy", "the guy", "that bloke"]
 INSULT_THIRD_NOUNS = INSULT_NOUNS + ["cow", "pig", "rat", "snake", "scumbag", "slob", "hag",
-                                     "parasite", "disgrace", "joke", "coward"]
+                                     "parasite", "disgrace", "joke", "coward", "arsehole",
+                                     "wanker", "tosser", "bellend"]
 
 COUNTER_FRAMES_MORE = [
     "{T} got called '{q}' in the comments for asking a question. Really?",

@@ -111,6 +111,7 @@ MISSPELL = {
     "moron": ["moran", "morron", "mor0n"], "fuck": ["fuk", "phuck", "fook", "fcuk"],
     "fucking": ["fkn", "fuckin", "fookin", "fcking"], "shit": ["shite", "shiit", "sht"],
     "asshole": ["a$$hole", "azzhole", "arsehole", "a-hole"], "bitch": ["biatch", "b1tch", "bytch"],
+    "arsehole": ["ar$ehole", "arseh0le", "a r s e h o l e", "arse-hole"],
     "loser": ["looser", "l0ser", "luser"], "pathetic": ["pathetik", "pathedic"],
     "bastard": ["basterd", "b@stard"], "clown": ["klown", "cl0wn"], "dumb": ["dum", "dumm"],
     "scum": ["skum", "scumm"], "kill": ["kil", "k1ll"], "vermin": ["vermim", "v3rmin"],
@@ -122,6 +123,7 @@ OBF_TARGETS = {
     "parasites", "filthy", "disgusting", "animals", "crap", "damn", "muppet", "halfwit",
     "worthless", "useless", "brainless", "thick", "fool", "ignorant", "beating", "hanged",
     "burn", "subhuman", "plague", "rats", "savages", "criminals", "thieves", "hell",
+    "arsehole", "arseholes", "wanker",
 }
 
 

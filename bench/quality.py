@@ -1,14 +1,19 @@
 """Quality on real data the model never trained on (``make bench``; never run by the tests).
 
-Every corpus in ../shared/data is split once, 80/20, stratified on the label it is judged
-on, with a fixed seed (threads stay on one side). Then, for each dev split, ROC AUC and
-average precision of:
+Every corpus in ../shared/data is split once by ``moderator.corpora.shared_splits`` (80/20,
+stratified, a fixed seed, threads on one side; the default model trains on the same train
+splits, so the dev splits are unseen). Then, for each dev split, ROC AUC and average
+precision of:
 
-  (a) a model trained on all the train splits together (``moderator.training.train``),
-  (b) the default model, models/moderator.joblib (trained from data/labels.csv),
+  (a) a pooled model trained on all the train splits together (``moderator.training.train``)
+      by this run, or ``--model-a PATH`` (e.g. the pooled model of an earlier commit),
+  (b) the default model, models/moderator.joblib (``make model``), or ``--model-b PATH``,
+      with the precision and recall of its flags and the share of civil rows it flags,
   (c) alt-profanity-check (``profanity_check.predict_prob``; n/a for off-topic).
 
-The table goes to stdout and to bench/out/quality.json; model (a) is kept as
+``met``: (b) loses at most 0.005 ROC AUC against (a), and beats (c) where (c) has not seen
+the rows. A second table gives each attribute's flags pooled over the dev splits. Both go to
+stdout and bench/out/quality.json; a model (a) trained here is kept as
 bench/out/shared-data.joblib for the other benchmarks.
 
 Explanations (issue 14): on the civil-spans dev split's toxic comments, whose toxic
@@ -24,6 +29,7 @@ characters people marked (SemEval-2021 Task 5), the character F1 of the words of
 
     python bench/quality.py                    # or: make bench
     python bench/quality.py --corpora jigsaw,olid --data-dir ../shared/data
+    python bench/quality.py --model-a old.joblib --model-b models/moderator.joblib
     python bench/quality.py --reuse --alone    # + each corpus trained alone (a few minutes)
 """
 
@@ -53,7 +59,6 @@ class DevSplit:
     corpus: str
     attribute: str
     label: str
-    target: float | None = None  # ROC AUC target for model (a)
     note: str = ""
     train: bool = True  # False: a second judgement of a corpus already listed
 
@@ -65,26 +70,27 @@ class DevSplit:
 
 
 CONTAMINATED = "(c) was trained on this corpus: it has seen these rows"
+MAX_LOSS = 0.005
 HATE_NEGATIVES = "negatives include offensive posts that are not hate"
 
 # One line per judgement; a corpus's first line names the label its split is stratified on
 # (moderator.corpora.SHARED_CORPORA), the split itself is moderator.corpora.dev_split.
 SPLITS = [
-    DevSplit("jigsaw", "toxicity", "toxicity", 0.975, CONTAMINATED),
-    DevSplit("jigsaw-extra", "toxicity", "toxicity", None, CONTAMINATED),
-    DevSplit("olid", "toxicity", "toxicity", 0.90),
+    DevSplit("jigsaw", "toxicity", "toxicity", CONTAMINATED),
+    DevSplit("jigsaw-extra", "toxicity", "toxicity", CONTAMINATED),
+    DevSplit("olid", "toxicity", "toxicity"),
     # the Impermium label is "insults a participant": the toxicity output is judged on it
-    DevSplit("kaggle-insults", "toxicity", "insult", 0.90),
+    DevSplit("kaggle-insults", "toxicity", "insult"),
     DevSplit("kaggle-insults", "insult", "insult", train=False),
     DevSplit("civil-spans", "toxicity", "toxicity"),
-    DevSplit("semeval-cqa", "off_topic", "off_topic", 0.85),
+    DevSplit("semeval-cqa", "off_topic", "off_topic"),
     DevSplit("youtube-spam", "off_topic", "off_topic"),
     DevSplit("fox-news", "toxicity", "identity_attack"),
     DevSplit("context-toxicity", "toxicity", "toxicity"),
     DevSplit("sfu-ctc", "toxicity", "toxicity"),
     DevSplit("ruddit", "toxicity", "toxicity"),
-    DevSplit("tweeteval-hate", "identity_attack", "identity_attack", None, HATE_NEGATIVES),
-    DevSplit("stormfront", "identity_attack", "identity_attack", None, HATE_NEGATIVES),
+    DevSplit("tweeteval-hate", "identity_attack", "identity_attack", HATE_NEGATIVES),
+    DevSplit("stormfront", "identity_attack", "identity_attack", HATE_NEGATIVES),
     DevSplit("gab-hate", "identity_attack", "identity_attack"),
     DevSplit("gab-hate", "threat", "threat", train=False),
     DevSplit("gab-hate", "profanity", "profanity", train=False),
@@ -318,15 +324,17 @@ def run(
         for key, s in scores.items():
             row[f"({key}) AUC"] = roc_auc(y, s) if s is not None else None
             row[f"({key}) AP"] = average_precision(y, s) if s is not None else None
-        auc_a, auc_c = row["(a) AUC"], row["(c) AUC"]
+        auc_a, auc_b, auc_c = row["(a) AUC"], row["(b) AUC"], row["(c) AUC"]
+        # The default model (b) must beat alt-profanity-check where that peer has not seen
+        # the rows, and lose at most MAX_LOSS against the pooled model (a) (issue 13).
         goals = []
         met = True
-        if split.target is not None:
-            goals.append(f">={split.target}")
-            met = met and auc_a is not None and auc_a >= split.target
-        if split.attribute != "off_topic" and auc_c is not None:
-            goals.append(">(c)")
-            met = met and auc_a is not None and auc_a > auc_c
+        if auc_a is not None and auc_b is not None:
+            goals.append(f"(b)>=(a)-{MAX_LOSS}")
+            met = met and auc_b >= auc_a - MAX_LOSS
+        if split.attribute != "off_topic" and auc_c is not None and split.note != CONTAMINATED:
+            goals.append("(b)>(c)")
+            met = met and auc_b is not None and auc_b > auc_c
         row.update(flags)
         row["target"] = " & ".join(goals) or "-"
         row["met"] = met if goals else None

@@ -697,6 +697,9 @@ def test_shared_splits_share_one_split_and_drop_train_rows_seen_in_dev(tmp_path)
     dev_texts = {r.text.lower() for s in splits for r in s.dev}
     assert not {r.text.lower() for s in splits for r in s.train.rows} & dev_texts
     assert split.train.license == CORPORA["hatexplain"].license
+    # HateXplain does not teach the default model toxicity; its dev rows still judge it
+    assert not any("toxicity" in r.labels for r in split.train.rows)
+    assert all("toxicity" in r.labels for r in split.dev)
     # the same call gives the same split
     again = shared_splits(data, ["jigsaw", "hatexplain"])
     assert [r.text for r in again[1].train.rows] == [r.text for r in split.train.rows]

@@ -1260,6 +1260,10 @@ class SharedCorpus:
     corpus: str
     folder: str
     split_on: str
+    #: attributes the default model does not learn from this corpus (its dev rows still
+    #: judge them), with the measurement that says why
+    not_taught: tuple[str, ...] = ()
+    why_not: str = ""
 
 
 #: The English corpora the default model is trained on, in training order.
@@ -1278,7 +1282,12 @@ SHARED_CORPORA = (
     SharedCorpus("tweeteval-hate", "tweeteval_hate", "identity_attack"),
     SharedCorpus("stormfront", "stormfront_hate", "identity_attack"),
     SharedCorpus("gab-hate", "gab_hate_corpus", "identity_attack"),
-    SharedCorpus("hatexplain", "hatexplain_magpie", "toxicity"),
+    SharedCorpus(
+        "hatexplain", "hatexplain_magpie", "toxicity", ("toxicity",),
+        "its 11,253 offensive/hate posts as toxicity positives moved toxicity ROC AUC on the "
+        "Reddit, tweet and news dev splits down (ruddit 0.966 -> 0.937, olid 0.811 -> 0.800, "
+        "context-toxicity 0.817 -> 0.800); it still teaches identity_attack",
+    ),
     SharedCorpus("convabuse", "convabuse", "toxicity"),
 )
 #: Shared corpora the default model leaves out, and why.
@@ -1297,6 +1306,14 @@ class SharedSplit:
     train: LabelledSource
     dev: list[CorpusRow]
     dropped_duplicates: int = 0  # train rows whose text is a dev row of some corpus
+
+
+def _without(row: CorpusRow, attributes: set[str]) -> CorpusRow:
+    """A copy of ``row`` with ``attributes`` unknown."""
+    labels = {a: v for a, v in row.labels.items() if a not in attributes}
+    return CorpusRow(text=row.text, labels=labels, article=row.article, parent=row.parent,
+                     group=row.group, source=row.source, weight=row.weight, id=row.id,
+                     spans=row.spans)
 
 
 def dev_split(rows: Sequence[LabelledRow], split_on: str):
@@ -1320,7 +1337,8 @@ def shared_splits(data_dir, names: Sequence[str] | None = None,
     is absent is an error naming it and where the corpora come from (``require_all``), or
     skipped. Training rows whose text (lower case, letters and digits) equals a dev row of
     *any* corpus are dropped from training, so no dev row is seen by a model under another
-    corpus's name (HateXplain and the Gab Hate Corpus share Gab posts).
+    corpus's name (HateXplain and the Gab Hate Corpus share Gab posts). An entry's
+    ``not_taught`` attributes are unknown in its training rows (its dev rows keep them).
     """
     data_dir = Path(data_dir)
     entries = [_shared_entry(n) for n in names] if names else list(SHARED_CORPORA)
@@ -1349,8 +1367,12 @@ def shared_splits(data_dir, names: Sequence[str] | None = None,
             dev_rows,
         ))
     dev_keys = {_text_key(r.text) for s in splits for r in s.dev}
+    not_taught = {e.corpus: set(e.not_taught) for e in entries}
     for split in splits:
         kept = [r for r in split.train.rows if _text_key(r.text) not in dev_keys]
+        if not_taught[split.corpus]:
+            kept = [_without(r, not_taught[split.corpus]) for r in kept]
+            kept = [r for r in kept if r.labels]
         split.dropped_duplicates = len(split.train.rows) - len(kept)
         split.train.rows = kept
     return splits
@@ -1380,6 +1402,8 @@ def default_model_card(model, splits: Sequence[SharedSplit]) -> dict:
             "dev_rows": len(split.dev),
             "train_rows_dropped_as_dev_duplicates": split.dropped_duplicates,
             "attributes": sorted(entry.get("labels", {})),
+            **({"not_taught": {a: shared.why_not for a in shared.not_taught}}
+               if (shared := _shared_entry(entry["name"])).not_taught else {}),
         })
     return {
         "language": "en",

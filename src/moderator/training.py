@@ -910,13 +910,15 @@ def train(
                 civil &= labels != 1  # "holy shit, what a goal": civil, and profane
                 ids = source_id
             civil = civil & strong[context_rows if context else slice(None)]
-            chosen, bar = choose_threshold(all_labels[mine], all_scores[mine], civil[mine],
+            real_labels = all_labels[mine]
+        if real_rows.any() and {0, 1} <= set(np.unique(real_labels).tolist()):
+            chosen, bar = choose_threshold(real_labels, all_scores[mine], civil[mine],
                                            ids[mine], target_precision)
             bar["per_source"] = {source_names[k]: v for k, v in bar["per_source"].items()}
             threshold, reached = bar["threshold"], chosen is not None
             if not reached:
                 unflagged.append(attribute)
-        else:
+        else:  # no real rows with both classes of it: the cross-validated threshold
             threshold, reached = threshold_at_precision(y, oof, target_precision)
         chosen_C[attribute] = C
         thresholds[attribute] = round(threshold, 6)

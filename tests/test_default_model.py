@@ -81,8 +81,8 @@ def _seed_comment(phrase: str):
 
 
 # Not met yet (issue 13): in these long comments the abuse is one phrase among civil ones;
-# the model scores them toxicity 0.56 and 0.26 (the NATO comment 0.37), and the threshold that
-# holds precision on the real dev splits is 0.95. strict: a model that flags them fails here,
+# the model scores them toxicity 0.61 and 0.27 (the NATO comment 0.23), and the threshold that
+# holds precision on held-out real rows is 0.885. strict: a model that flags them fails here,
 # and the mark comes off.
 NOT_MET = pytest.mark.xfail(strict=True, reason="below the toxicity threshold (issue 13)")
 

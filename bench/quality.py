@@ -1,14 +1,19 @@
 """Quality on real data the model never trained on (``make bench``; never run by the tests).
 
-Every corpus in ../shared/data is split once, 80/20, stratified on the label it is judged
-on, with a fixed seed (threads stay on one side). Then, for each dev split, ROC AUC and
-average precision of:
+Every corpus in ../shared/data is split once by ``moderator.corpora.shared_splits`` (80/20,
+stratified, a fixed seed, threads on one side; the default model trains on the same train
+splits, so the dev splits are unseen). Then, for each dev split, ROC AUC and average
+precision of:
 
-  (a) a model trained on all the train splits together (``moderator.training.train``),
-  (b) the default model, models/moderator.joblib (trained from data/labels.csv),
+  (a) a pooled model trained on all the train splits together (``moderator.training.train``)
+      by this run, or ``--model-a PATH`` (e.g. the pooled model of an earlier commit),
+  (b) the default model, models/moderator.joblib (``make model``), or ``--model-b PATH``,
+      with the precision and recall of its flags and the share of civil rows it flags,
   (c) alt-profanity-check (``profanity_check.predict_prob``; n/a for off-topic).
 
-The table goes to stdout and to bench/out/quality.json; model (a) is kept as
+``met``: (b) loses at most 0.005 ROC AUC against (a), and beats (c) where (c) has not seen
+the rows. A second table gives each attribute's flags pooled over the dev splits. Both go to
+stdout and bench/out/quality.json; a model (a) trained here is kept as
 bench/out/shared-data.joblib for the other benchmarks.
 
 Explanations (issue 14): on the civil-spans dev split's toxic comments, whose toxic
@@ -24,6 +29,7 @@ characters people marked (SemEval-2021 Task 5), the character F1 of the words of
 
     python bench/quality.py                    # or: make bench
     python bench/quality.py --corpora jigsaw,olid --data-dir ../shared/data
+    python bench/quality.py --model-a old.joblib --model-b models/moderator.joblib
     python bench/quality.py --reuse --alone    # + each corpus trained alone (a few minutes)
 """
 
@@ -44,8 +50,6 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 DATA = Path(os.environ.get("MODERATOR_SHARED_DATA", REPO.parent / "shared" / "data"))
 DEFAULT_MODEL = REPO / "src" / "moderator" / "models" / "moderator.joblib"  # the shipped one
-SEED = 20240601
-DEV_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -53,31 +57,46 @@ class DevSplit:
     """A corpus and how its dev split is judged: the model's ``attribute`` on ``label``."""
 
     corpus: str
-    folder: str
     attribute: str
     label: str
-    target: float | None = None  # ROC AUC target for model (a)
     note: str = ""
     train: bool = True  # False: a second judgement of a corpus already listed
 
+    @property
+    def folder(self) -> str:
+        from moderator.corpora import SHARED_CORPORA
+
+        return next((e.folder for e in SHARED_CORPORA if e.corpus == self.corpus), self.corpus)
+
 
 CONTAMINATED = "(c) was trained on this corpus: it has seen these rows"
+MAX_LOSS = 0.005
+HATE_NEGATIVES = "negatives include offensive posts that are not hate"
 
-
+# One line per judgement; a corpus's first line names the label its split is stratified on
+# (moderator.corpora.SHARED_CORPORA), the split itself is moderator.corpora.dev_split.
 SPLITS = [
-    DevSplit("jigsaw", "jigsaw", "toxicity", "toxicity", 0.975, CONTAMINATED),
-    DevSplit("olid", "olid", "toxicity", "toxicity", 0.90),
+    DevSplit("jigsaw", "toxicity", "toxicity", CONTAMINATED),
+    DevSplit("jigsaw-extra", "toxicity", "toxicity", CONTAMINATED),
+    DevSplit("olid", "toxicity", "toxicity"),
     # the Impermium label is "insults a participant": the toxicity output is judged on it
-    DevSplit("kaggle-insults", "kaggle_insults", "toxicity", "insult", 0.90),
-    DevSplit("kaggle-insults", "kaggle_insults", "insult", "insult", train=False),
-    DevSplit("civil-spans", "civil_comments_toxic_spans", "toxicity", "toxicity"),
-    DevSplit("semeval-cqa", "semeval2015_task3_cqa", "off_topic", "off_topic", 0.85),
-    DevSplit("youtube-spam", "youtube_spam", "off_topic", "off_topic"),
-    DevSplit("fox-news", "fox_news_comments", "toxicity", "identity_attack"),
-    DevSplit("context-toxicity", "context_toxicity", "toxicity", "toxicity"),
-    DevSplit("sfu-ctc", "sfu_ctc", "toxicity", "toxicity"),
-    DevSplit("ruddit", "ruddit", "toxicity", "toxicity"),
-    DevSplit("davidson", "davidson", "toxicity", "toxicity", None, CONTAMINATED),
+    DevSplit("kaggle-insults", "toxicity", "insult"),
+    DevSplit("kaggle-insults", "insult", "insult", train=False),
+    DevSplit("civil-spans", "toxicity", "toxicity"),
+    DevSplit("semeval-cqa", "off_topic", "off_topic"),
+    DevSplit("youtube-spam", "off_topic", "off_topic"),
+    DevSplit("fox-news", "toxicity", "identity_attack"),
+    DevSplit("context-toxicity", "toxicity", "toxicity"),
+    DevSplit("sfu-ctc", "toxicity", "toxicity"),
+    DevSplit("ruddit", "toxicity", "toxicity"),
+    DevSplit("tweeteval-hate", "identity_attack", "identity_attack", HATE_NEGATIVES),
+    DevSplit("stormfront", "identity_attack", "identity_attack", HATE_NEGATIVES),
+    DevSplit("gab-hate", "identity_attack", "identity_attack"),
+    DevSplit("gab-hate", "threat", "threat", train=False),
+    DevSplit("gab-hate", "profanity", "profanity", train=False),
+    DevSplit("hatexplain", "toxicity", "toxicity"),
+    DevSplit("hatexplain", "identity_attack", "identity_attack", train=False),
+    DevSplit("convabuse", "toxicity", "toxicity"),
 ]
 
 
@@ -86,37 +105,77 @@ def say(message: str) -> None:
 
 
 def load_splits(data_dir: Path, names: list[str] | None):
-    """[(DevSplit, train LabelledSource, dev rows)] for the corpora present; a corpus judged
-    twice is loaded and split once (on the label of its first judgement)."""
-    from moderator.corpora import load_corpus, split_rows
-    from moderator.training import LabelledSource
+    """[(DevSplit, train LabelledSource, dev rows)] for the corpora present, split by
+    ``moderator.corpora.shared_splits`` (the default model's training uses the same)."""
+    from moderator.corpora import shared_splits
 
+    wanted = [c for c in dict.fromkeys(s.corpus for s in SPLITS) if not names or c in names]
+    loaded = {s.corpus: s for s in shared_splits(data_dir, wanted, require_all=False)}
     out = []
-    done: dict[str, tuple] = {}
     for split in SPLITS:
-        if names and split.corpus not in names:
+        if split.corpus not in loaded:
+            if split.train and split.corpus in wanted:
+                say(f"{split.corpus}: {data_dir / split.folder} absent, skipped")
             continue
-        if split.corpus in done:
-            out.append((split, *done[split.corpus]))
-            continue
-        path = data_dir / split.folder
-        if not path.exists():
-            say(f"{split.corpus}: {path} absent, skipped")
-            continue
-        source = load_corpus(split.corpus, path)
-        train_rows, dev_rows = split_rows(source.rows, split.label, DEV_FRACTION, seed=SEED)
-        train_source = LabelledSource(
-            name=f"{source.name} (train split)",
-            path=source.path,
-            rows=train_rows,
-            sha256=source.sha256,
-            license=source.license,
-            kind="corpus",
-        )
-        done[split.corpus] = (train_source, dev_rows)
-        out.append((split, train_source, dev_rows))
-        say(f"{split.corpus}: {len(train_rows)} train / {len(dev_rows)} dev rows")
+        shared = loaded[split.corpus]
+        out.append((split, shared.train, shared.dev))
+        if split.train:
+            say(f"{split.corpus}: {len(shared.train.rows)} train / {len(shared.dev)} dev rows "
+                f"({shared.dropped_duplicates} train rows dropped: same text as a dev row)")
     return out
+
+
+def flag_metrics(model, rows, attribute: str, label: str, scores) -> dict:
+    """Precision and recall of ``attribute``'s flags at the model's threshold on ``label``,
+    and the share of the rows labelled civil (toxicity 0; off_topic 0 for off_topic) it
+    flags. None where the model does not flag the attribute by default."""
+    import numpy as np
+
+    out = {"(b) P": None, "(b) R": None, "(b) civil flagged": None}
+    if scores is None or attribute in getattr(model, "unflagged", ()):
+        return out
+    flagged = np.asarray(scores) >= model.thresholds[attribute]
+    y = np.array([r.labels.get(label, -1) for r in rows])
+    civil_label = "off_topic" if attribute == "off_topic" else "toxicity"
+    civil = np.array([r.labels.get(civil_label) == 0 for r in rows])
+    judged_flags = flagged & (y >= 0)
+    if judged_flags.any():
+        out["(b) P"] = float((flagged & (y == 1)).sum() / judged_flags.sum())
+    if (y == 1).any():
+        out["(b) R"] = float((flagged & (y == 1)).sum() / (y == 1).sum())
+    if civil.any():
+        out["(b) civil flagged"] = float((flagged & civil).sum() / civil.sum())
+    return out
+
+
+def pooled_flags(model, splits) -> tuple[list[dict], dict]:
+    """(table rows, the full report): per attribute, ``moderator.metrics.flag_report`` over
+    every dev split, with the worst split for civil flags (50+ civil rows) and precision (20+
+    judged flags)."""
+    from moderator.metrics import flag_report
+
+    if model is None:
+        return [], {}
+    report = flag_report(model, [(split.corpus, dev) for split, _, dev in splits if split.train])
+    table = []
+    for attribute, entry in report.items():
+        sources = entry["per_source"]
+        civil = [(v["civil_flag_rate"], k) for k, v in sources.items()
+                 if v["civil_rows"] >= 50 and v["civil_flag_rate"] is not None]
+        precise = [(v["precision"], k) for k, v in sources.items()
+                   if v["flags_judged"] >= 20 and v["precision"] is not None]
+        table.append({
+            "attribute": attribute,
+            "flags": entry["flags_by_default"],
+            "threshold": entry["threshold"],
+            "flags judged": entry["pooled"]["flags_judged"],
+            "precision": entry["pooled"]["precision"],
+            "recall": entry["pooled"]["recall"],
+            "civil flagged": entry["pooled"]["civil_flag_rate"],
+            "worst civil flagged": f"{max(civil)[0]:.3f} {max(civil)[1]}" if civil else "-",
+            "worst precision": f"{min(precise)[0]:.3f} {min(precise)[1]}" if precise else "-",
+        })
+    return table, report
 
 
 def judged(rows, label: str):
@@ -200,8 +259,11 @@ def run(
     train_kwargs=None,
     reuse: bool = False,
     alone: bool = False,
+    model_a: Path | None = None,
+    model_b: Path = DEFAULT_MODEL,
 ) -> list[dict]:
     import moderator
+    from moderator.corpora import DEV_FRACTION, DEV_SEED
     from moderator.errors import ModeratorError
     from moderator.metrics import average_precision, json_ready, roc_auc
     from moderator.training import train
@@ -213,7 +275,10 @@ def run(
     started = time.perf_counter()
     # only a model of every corpus is kept under the name other benchmarks look for
     kept = OUT / ("shared-data.joblib" if not names else f"shared-data-{'+'.join(names)}.joblib")
-    if reuse:
+    if model_a is not None:
+        trained = moderator.load_model(model_a)  # e.g. the pooled model of an earlier commit
+        say(f"model (a) loaded from {model_a}")
+    elif reuse:
         trained = moderator.load_model(kept)  # the splits are fixed, so it saw the same rows
         say(f"model (a) reused from {kept}")
     else:
@@ -231,7 +296,7 @@ def run(
     train_seconds = time.perf_counter() - started
 
     try:
-        default = moderator.load_model(DEFAULT_MODEL)
+        default = moderator.load_model(model_b)
     except ModeratorError as exc:
         say(f"default model unavailable ({exc}); run `make model`: column (b) n/a")
         default = None
@@ -245,6 +310,7 @@ def run(
             "b": default_scores(default, rows, split.attribute),
             "c": profanity_check_scores(rows, split.attribute),
         }
+        flags = flag_metrics(default, rows, split.attribute, split.label, scores["b"])
         if alone:
             scores["a1"] = model_scores(alone_models.get(split.corpus), rows, split.attribute)
         row = {
@@ -258,15 +324,18 @@ def run(
         for key, s in scores.items():
             row[f"({key}) AUC"] = roc_auc(y, s) if s is not None else None
             row[f"({key}) AP"] = average_precision(y, s) if s is not None else None
-        auc_a, auc_c = row["(a) AUC"], row["(c) AUC"]
+        auc_a, auc_b, auc_c = row["(a) AUC"], row["(b) AUC"], row["(c) AUC"]
+        # The default model (b) must beat alt-profanity-check where that peer has not seen
+        # the rows, and lose at most MAX_LOSS against the pooled model (a) (issue 13).
         goals = []
         met = True
-        if split.target is not None:
-            goals.append(f">={split.target}")
-            met = met and auc_a is not None and auc_a >= split.target
-        if split.attribute != "off_topic" and auc_c is not None:
-            goals.append(">(c)")
-            met = met and auc_a is not None and auc_a > auc_c
+        if auc_a is not None and auc_b is not None:
+            goals.append(f"(b)>=(a)-{MAX_LOSS}")
+            met = met and auc_b >= auc_a - MAX_LOSS
+        if split.attribute != "off_topic" and auc_c is not None and split.note != CONTAMINATED:
+            goals.append("(b)>(c)")
+            met = met and auc_b is not None and auc_b > auc_c
+        row.update(flags)
         row["target"] = " & ".join(goals) or "-"
         row["met"] = met if goals else None
         row["note"] = split.note
@@ -286,15 +355,20 @@ def run(
                     spans.append(row)
                     say(f"explanations {key}: char-F1 {row['char-F1 all']} all, "
                         f"{row['char-F1 flagged']} flagged")
+    flags_table, flags_report = pooled_flags(default, splits)
     summary = {
         "data_dir": str(data_dir),
-        "seed": SEED,
+        "seed": DEV_SEED,
         "dev_fraction": DEV_FRACTION,
+        "model_a": str(model_a) if model_a else "trained here",
+        "model_b": str(model_b),
         "train_seconds": round(train_seconds, 1),
         "train_rows": sum(len(s.rows) for split, s, _ in splits if split.train),
         "model_a_card_metrics": trained.card.get("metrics") if hasattr(trained, "card") else None,
         "rows": rows_out,
         "explanations": spans,
+        "flags": flags_table,
+        "flag_report": flags_report,
     }
     write_json_atomic(OUT / "quality.json", json_ready(summary))
     return rows_out
@@ -370,15 +444,22 @@ if __name__ == "__main__":
         action="store_true",
         help="add column (a1): each corpus trained on its own train split alone",
     )
+    parser.add_argument("--model-a", type=Path, help="evaluate this model as (a), no training")
+    parser.add_argument("--model-b", type=Path, default=DEFAULT_MODEL,
+                        help="the model judged as (b) (default: models/moderator.joblib)")
     args = parser.parse_args()
     from run import format_table  # bench/run.py, beside this file
 
     table = run(args.data_dir, args.corpora.split(",") if args.corpora else None,
-                reuse=args.reuse, alone=args.alone)
+                reuse=args.reuse, alone=args.alone, model_a=args.model_a, model_b=args.model_b)
     print(format_table(table))
     explanations = json.loads((OUT / "quality.json").read_text())["explanations"]
     if explanations:
         print("\nExplanations: character F1 on the civil-spans dev split's toxic comments")
         print(format_table(explanations))
+    flags = json.loads((OUT / "quality.json").read_text())["flags"]
+    if flags:
+        print()
+        print(format_table(flags))
     if any(isinstance(v, float) and math.isnan(v) for r in table for v in r.values()):
         say("n/a: a dev split with one class")

@@ -978,14 +978,17 @@ INSULT_NOUNS = ["idiot", "moron", "clown", "loser", "fool", "imbecile", "cretin"
 INSULT_THIRD_FRAMES = ["{T} is a {adj} {noun}.", "{T} is such a {noun}.",
                        "{T} is an absolute {noun}.", "{T} is a {noun}, end of story.",
                        "Honestly, {t} is a {adj} {noun}.", "{T} is nothing but a {adj} {noun}.",
-                       "{T}? What a {adj} {noun}.", "{T} is the biggest {noun} in this town."]
+                       "{T}? What a {adj} {noun}.", "{T} is the biggest {noun} in this town.",
+                       "{T}'s a {adj} {noun}.", "{T}'s such a {noun}."]
 INSULT_THIRD_TARGETS = ["she", "he", "the reporter", "the mayor", "that councillor",
                         "the guy above", "whoever wrote this", "this writer", "the referee",
                         "the minister", "your husband", "the manager", "the chef",
                         "the commenter above", "the headteacher", "that woman", "that man",
-                        "the Chancellor", "the new mayor", "the spokesman", "the critic"]
+                        "the Chancellor", "the new mayor", "the spokesman", "the critic",
+                        "that guy", "this guy", "the guy", "that bloke"]
 INSULT_THIRD_NOUNS = INSULT_NOUNS + ["cow", "pig", "rat", "snake", "scumbag", "slob", "hag",
-                                     "parasite", "disgrace", "joke", "coward"]
+                                     "parasite", "disgrace", "joke", "coward", "arsehole",
+                                     "wanker", "tosser", "bellend"]
 
 COUNTER_FRAMES_MORE = [
     "{T} got called '{q}' in the comments for asking a question. Really?",
@@ -1573,4 +1576,48 @@ CIVIL_FILLER = [
     "We went round to the new bakery at opening time.",
     "The referee had a good game, to be fair.",
     "Put a reminder in your diary, the consultation closes Friday.",
+]
+
+# Second-person civility outside news threads: support forums, plugin pages, blog replies.
+# Real threads are full of "you" that attacks nobody ("Hi Martin, glad this works for you.
+# What version are you running?"); without these the set taught "second person = insult".
+SUPPORT_NAMES = ["Martin", "Anna", "Dev", "Priya", "Tom", "Sofia", "Kwame", "Lena", "Raj",
+                 "Claire", "Ahmed", "Jo", "Marek", "Yuki", "Fatima", "Ben", "Ines", "Olu",
+                 "everyone", "all", "folks", "there"]
+SUPPORT_GREETINGS = ["Hi {n},", "Hi {n}!", "Hello {n},", "Hey {n},", "Thanks {n},",
+                     "Thank you {n}!", "Morning {n},", "Cheers {n},", "{n},", ""]
+SUPPORT_BODIES = [
+    "glad to hear this is working for you.", "glad this works for you now.",
+    "thanks for reporting this, you found a real bug.", "you're right, that was our mistake.",
+    "sorry you ran into that.", "good catch, you spotted a typo in the docs.",
+    "thanks for your patience while we looked into it.", "you can ignore the warning for now.",
+    "you should see the fix in the next release.", "we've added your suggestion to the list.",
+    "your workaround is the right one until the update lands.",
+    "you don't need to reinstall, clearing the cache is enough.",
+    "you can change that in the settings page under Advanced.",
+    "you were right, the setting was hidden behind a feature flag.",
+    "your screenshot helped a lot, thank you.", "I think you've found an edge case.",
+    "you're welcome, happy to help.", "you made my day with this write-up.",
+    "you explained it better than our manual does.", "I had the same problem as you.",
+]
+SUPPORT_QUESTIONS = [
+    "What version are you running?", "Which version of the plugin do you have?",
+    "Could you send us the log file?", "Are you on the latest release?",
+    "Did you try turning the cache off?", "Which browser are you using?",
+    "Can you share your config (without the passwords)?", "Does it happen on every page?",
+    "Would you mind opening a ticket so we can track it?", "Have you updated PHP recently?",
+    "Do you see the same error in safe mode?", "Did the update fix it for you?",
+    "Could you tell me which theme you use?", "Are you self-hosted or on the cloud plan?",
+    "", "", "",
+]
+SHORT_REACTIONS = [
+    "Erm, yes, well spotted!", "Well spotted!", "Good spot, thanks!", "Nice catch!",
+    "Ha, you're right.", "Oh, you're right, my bad.", "Fair point, well made.",
+    "Yes, exactly this.", "Thanks, that did the trick.", "This is really useful, thank you.",
+    "Webhooks are cool.", "Dark mode is cool.", "The new editor is great.",
+    "That's a neat trick, thanks for sharing.", "Love this, you've saved me hours.",
+    "Oh nice, I didn't know you could do that.", "Same here, you're not alone.",
+    "Great write-up, you covered everything.", "Works for me too, thanks!",
+    "You legend, that fixed it.", "Brilliant, cheers.", "Spot on.", "Ooh, clever.",
+    "Ha! Good one.", "Yes please!", "Thanks for the quick reply, you're a star.",
 ]

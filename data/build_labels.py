@@ -111,6 +111,7 @@ MISSPELL = {
     "moron": ["moran", "morron", "mor0n"], "fuck": ["fuk", "phuck", "fook", "fcuk"],
     "fucking": ["fkn", "fuckin", "fookin", "fcking"], "shit": ["shite", "shiit", "sht"],
     "asshole": ["a$$hole", "azzhole", "arsehole", "a-hole"], "bitch": ["biatch", "b1tch", "bytch"],
+    "arsehole": ["ar$ehole", "arseh0le", "a r s e h o l e", "arse-hole"],
     "loser": ["looser", "l0ser", "luser"], "pathetic": ["pathetik", "pathedic"],
     "bastard": ["basterd", "b@stard"], "clown": ["klown", "cl0wn"], "dumb": ["dum", "dumm"],
     "scum": ["skum", "scumm"], "kill": ["kil", "k1ll"], "vermin": ["vermim", "v3rmin"],
@@ -122,6 +123,7 @@ OBF_TARGETS = {
     "parasites", "filthy", "disgusting", "animals", "crap", "damn", "muppet", "halfwit",
     "worthless", "useless", "brainless", "thick", "fool", "ignorant", "beating", "hanged",
     "burn", "subhuman", "plague", "rats", "savages", "criminals", "thieves", "hell",
+    "arsehole", "arseholes", "wanker",
 }
 
 
@@ -367,6 +369,29 @@ class Builder:
                      off_topic=0, article=art["article"], parent=self.parent_for(art, 0.9))
 
         self.until("civil_you", quota, make)
+
+    def civil_support(self, quota: int) -> None:
+        """Second person in support replies and short reactions: "Hi Martin, glad this works
+        for you. What version are you running?", "Erm, yes, well spotted!". No article:
+        off_topic stays unknown."""
+        for text in inv.SHORT_REACTIONS:
+            self.add("civil_support", text, toxic=0)
+
+        def make() -> None:
+            greeting = fill(self.rng.choice(inv.SUPPORT_GREETINGS),
+                            n=self.rng.choice(inv.SUPPORT_NAMES))
+            body = self.rng.choice(inv.SUPPORT_BODIES)
+            question = self.rng.choice(inv.SUPPORT_QUESTIONS)
+            if not greeting:
+                body = cap_first(body)
+            elif greeting.endswith("!"):
+                body = cap_first(body)
+            text = " ".join(part for part in (greeting, body, question) if part)
+            if self.rng.random() < 0.3:
+                text = text.replace("you're", "youre").replace(".", "", 1)
+            self.add("civil_support", text, toxic=0)
+
+        self.until("civil_support", quota, make)
 
     def people_civil(self, quota: int) -> None:
         """Ordinary mentions of a man, a woman, he, she: words that insults use too."""
@@ -829,7 +854,8 @@ class Builder:
         self.insults(580)
         self.civil_templated(780)
         self.criticism(320)
-        self.civil_you(650)
+        self.civil_you(900)
+        self.civil_support(900)
         self.people_civil(130)
         self.praise(180)
         self.plain_are(130)

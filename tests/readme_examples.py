@@ -193,10 +193,15 @@ class Session:
 
 def readme_model(session: Session) -> Path:
     """THE model every README example runs with: ``$MODERATOR_MODEL`` if set, else the
-    default model trained from data/labels.csv by ``python train.py`` (as ``make demo``)."""
+    shipped default model (what a user gets), else — a checkout without it — one trained
+    from data/labels.csv by ``python train.py``."""
+    from moderator.model import SHIPPED_MODEL
+
     chosen = os.environ.get("MODERATOR_MODEL")
     if chosen:
         path = Path(chosen).resolve()
+    elif SHIPPED_MODEL.is_file():
+        path = SHIPPED_MODEL
     else:
         done = subprocess.run(TRAIN_COMMAND.split(), cwd=session.root, env=session.env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

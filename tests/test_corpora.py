@@ -532,3 +532,180 @@ def test_real_extra_corpora(name, folder, rows, counts):
     found = label_counts(loaded)
     for key, value in counts.items():
         assert found[key] == value
+
+
+# ------------------------------------------------------------------ corpora of the default model
+
+
+def test_jigsaw_extra_fixture_keeps_unfilled_labels_unknown():
+    rows = load_corpus("jigsaw-extra", CORPORA_DIR / "jigsaw_extra").rows
+    assert [r.labels for r in rows] == [
+        {"toxicity": 0},  # only `toxic` is filled: the other five are unknown, not 0
+        {"toxicity": 1},
+        {"toxicity": 1, "severe_toxicity": 0, "profanity": 0, "threat": 1, "insult": 1,
+         "identity_attack": 0},
+        {**ALL_TOXIC},
+    ]
+    assert {r.source for r in rows} == {"jigsaw-extra"}
+    assert rows[2].id == "00a1b2c3d4e5f601" and rows[0].id is None
+
+
+def test_tweeteval_hate_negatives_are_not_civil_and_test_split_is_left_out():
+    rows = load_corpus("tweeteval-hate", CORPORA_DIR / "tweeteval_hate").rows
+    # "not hate" says nothing about toxicity: a profane tweet is "not hate" too
+    assert [r.labels for r in rows] == [
+        {"identity_attack": 0}, {"identity_attack": 1}, {"identity_attack": 0},
+        {"identity_attack": 1},
+    ]
+    assert [r.id for r in rows] == ["train:0", "train:1", "train:2", "val:0"]
+
+
+def test_stormfront_labels_detokenised_text_and_posts_as_groups():
+    rows = load_corpus("stormfront", CORPORA_DIR / "stormfront").rows
+    # relation (hateful only with its neighbours) and idk/skip are left out
+    assert [(r.id, r.labels) for r in rows] == [
+        ("900001_1", {"identity_attack": 0}),
+        ("900001_2", {"identity_attack": 1}),
+        ("900002_2", {"identity_attack": 0}),
+    ]
+    assert rows[0].text == "We meet on Saturday at the library, bring a friend."
+    assert rows[1].text == "Those people are a plague and don't belong here."
+    assert rows[2].text == "It's snowing (again) in the hills."
+    assert rows[0].group == rows[1].group != rows[2].group
+
+
+def test_gab_hate_maps_each_code_and_leaves_toxicity_of_unlabelled_posts_unknown():
+    rows = load_corpus("gab-hate", CORPORA_DIR / "gab_hate").rows
+    assert [r.labels for r in rows] == [
+        {"identity_attack": 0, "threat": 0, "profanity": 0},
+        {"identity_attack": 1, "threat": 0, "profanity": 0, "toxicity": 1},
+        {"identity_attack": 0, "threat": 1, "profanity": 0, "toxicity": 1},
+        {"identity_attack": 0, "threat": 0, "profanity": 1, "toxicity": 1},
+    ]
+    assert rows[0].text == 'Good morning, the "market" opens at nine.'
+
+
+def test_hatexplain_three_classes_and_duplicates_share_a_group():
+    rows = load_corpus("hatexplain", CORPORA_DIR / "hatexplain").rows
+    normal = {k: v for k, v in ALL_TOXIC.items() if k != "profanity"}  # banter may swear
+    assert [r.labels for r in rows] == [
+        normal,
+        {"toxicity": 1, "identity_attack": 0},
+        {"toxicity": 1, "identity_attack": 1},
+        normal,
+    ]
+    assert rows[0].group == rows[3].group != rows[1].group
+
+
+def test_convabuse_majorities_types_and_context():
+    rows = load_corpus("convabuse", CORPORA_DIR / "convabuse").rows
+    # the folder reads train and test; row 4 (two "ambiguous" of three) is left out
+    assert [r.id for r in rows] == ["1.0", "2.0", "3.0"]
+    # "1, 1" (a repeat annotation) counts once; swearing is not labelled: profanity unknown
+    assert rows[0].labels == {k: v for k, v in ALL_TOXIC.items() if k != "profanity"}
+    assert rows[1].labels == {"toxicity": 1, "severe_toxicity": 0, "identity_attack": 0,
+                              "insult": 1}
+    assert rows[2].labels == {"toxicity": 1, "severe_toxicity": 1, "identity_attack": 1,
+                              "insult": 0}
+    assert rows[1].parent == "It will rain."
+    assert rows[0].group == rows[1].group != rows[2].group
+
+
+@pytest.mark.parametrize(
+    ("name", "file_name", "content", "message"),
+    [
+        ("tweeteval-hate", "t.csv", "split,row_in_split,text,label\ndev,0,hi,0\n",
+         r"t.csv, row 2, column 'split': label 'dev' is not one of train, val, test"),
+        ("tweeteval-hate", "t.csv", "split,row_in_split,text,label\ntrain,0,hi,2\n",
+         r"t.csv, row 2, column 'label': label '2' is not 0 or 1"),
+        ("stormfront", "s.csv", "file_id,post_id,label,text\n1_1,1,maybe,hi\n",
+         r"s.csv, row 2, column 'label': label 'maybe' is not one of hate, noHate"),
+        ("gab-hate", "g.tsv", "text\thd\tcv\tvo\nhi\t1\t\t0\n",
+         r"g.tsv, row 2, column 'cv': label '' is not 0 or 1"),
+        ("gab-hate", "g.tsv", "text\thd\tcv\nhi\t1\t0\n",
+         r"g.tsv, row 1: missing column 'vo'"),
+        ("hatexplain", "h.csv", "text,label\nhi,3\n",
+         r"h.csv, row 2, column 'label': label '3' is not one of 0, 1, 2"),
+        ("convabuse", "c.csv",
+         "example_id,conv_id,agent,user,Annotator1_is_abuse.1\n1,1,a,u,yes\n",
+         r"c.csv, row 2, column 'Annotator1_is_abuse.1': value 'yes' is not 0 or 1"),
+    ],
+)
+def test_new_corpora_bad_input(tmp_path, name, file_name, content, message):
+    path = tmp_path / file_name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LabelsError, match=message):
+        load_corpus(name, path)
+
+
+def test_convabuse_folder_without_files(tmp_path):
+    with pytest.raises(LabelsError, match="no ConvAbuse\\*.csv files here"):
+        load_corpus("convabuse", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "rows", "counts"),
+    [
+        # SOURCES.md: 18,006 rows, toxic 1,738, 980 rows with all six labels
+        ("jigsaw-extra", "jigsaw_train_extra", 18006,
+         {("toxicity", 1): 1738, ("toxicity", 0): 18006 - 1738, ("threat", 0): 975,
+          ("threat", 1): 5, ("insult", 1): 47}),
+        # train + val (the official test split, 2,969 rows here, is kept apart)
+        ("tweeteval-hate", "tweeteval_hate", 9000 + 1000,
+         {("identity_attack", 1): 3783 + 427, ("identity_attack", 0): 5217 + 573}),
+        # hate 1,196 / noHate 9,507; relation 168 and idk/skip 73 left out
+        ("stormfront", "stormfront_hate", 10944 - 168 - 73,
+         {("identity_attack", 1): 1196, ("identity_attack", 0): 9507}),
+        ("gab-hate", "gab_hate_corpus", 27546,
+         {("identity_attack", 1): 2348, ("threat", 1): 155, ("profanity", 1): 1748,
+          ("toxicity", 1): 3377}),
+        ("hatexplain", "hatexplain_magpie", 18962,
+         {("toxicity", 0): 7709, ("toxicity", 1): 5401 + 5852, ("identity_attack", 1): 5852}),
+        # abusive by majority: 338 + 112 + 129 (SOURCES.md counts 331 + 108 + 123 with
+        # repeat annotations "1, 1" not read as a tick)
+        ("convabuse", "convabuse", 3872, {("toxicity", 1): 578, ("toxicity", 0): 3294}),
+    ],
+)
+def test_real_new_corpora(name, folder, rows, counts):
+    loaded = load_corpus(name, shared_path("data", folder)).rows
+    assert len(loaded) == rows
+    found = label_counts(loaded)
+    for key, value in counts.items():
+        assert found[key] == value, key
+    # a corpus that does not label toxicity leaves it unknown on its negatives
+    if name in ("tweeteval-hate", "stormfront"):
+        assert ("toxicity", 0) not in found
+
+
+def test_shared_splits_share_one_split_and_drop_train_rows_seen_in_dev(tmp_path):
+    from moderator.corpora import dev_split, shared_splits
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "jigsaw").symlink_to(CORPORA_DIR / "jigsaw")
+    hatexplain = data / "hatexplain_magpie"
+    hatexplain.mkdir()
+    lines = ["text,label"] + [f"post number {i} about the game,{i % 3}" for i in range(40)]
+    lines.append("post number 0 about the game,0")  # a duplicate of a row
+    (hatexplain / "hatexplain_preprocessed.csv").write_text("\n".join(lines) + "\n")
+    splits = shared_splits(data, ["jigsaw", "hatexplain"])
+    assert [s.corpus for s in splits] == ["jigsaw", "hatexplain"]
+    rows = load_corpus("hatexplain", hatexplain).rows
+    train, dev = dev_split(rows, "toxicity")
+    split = splits[1]
+    assert [r.text for r in split.dev] == [r.text for r in dev]
+    dev_texts = {r.text.lower() for s in splits for r in s.dev}
+    assert not {r.text.lower() for s in splits for r in s.train.rows} & dev_texts
+    assert split.train.license == CORPORA["hatexplain"].license
+    # HateXplain does not teach the default model toxicity; its dev rows still judge it
+    assert not any("toxicity" in r.labels for r in split.train.rows)
+    assert all("toxicity" in r.labels for r in split.dev)
+    # the same call gives the same split
+    again = shared_splits(data, ["jigsaw", "hatexplain"])
+    assert [r.text for r in again[1].train.rows] == [r.text for r in split.train.rows]
+    with pytest.raises(LabelsError, match="missing corpus folder\\(s\\) olid"):
+        shared_splits(data, ["jigsaw", "olid"])
+    assert [s.corpus for s in shared_splits(data, ["jigsaw", "olid"], require_all=False)] \
+        == ["jigsaw"]
+    with pytest.raises(LabelsError, match="not a shared corpus"):
+        shared_splits(data, ["wikipedia"])

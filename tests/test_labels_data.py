@@ -69,8 +69,10 @@ def test_class_balance(rows):
     n = len(rows)
     toxic = sum(r["toxic"] == "1" for r in rows) / n
     off = sum(r["off_topic"] == "1" for r in rows) / n
-    assert 0.25 <= toxic <= 0.35, toxic
-    assert 0.18 <= off <= 0.30, off
+    # The set is behaviour checks now, not the model's main data: 1,800 second-person civil
+    # rows (support replies, short reactions) lowered the toxic share from 0.26 to 0.23.
+    assert 0.20 <= toxic <= 0.35, toxic
+    assert 0.15 <= off <= 0.30, off
 
 
 def test_attributes_agree_with_toxic(rows):

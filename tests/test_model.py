@@ -73,6 +73,30 @@ def test_extra_columns_only_for_context_attributes():
     np.testing.assert_allclose(proba[:, 1], fitted.estimators_[1].predict_proba(X)[:, 1])
 
 
+def test_pickled_classifiers_store_each_coefficient_once():
+    import pickle
+
+    X, y = _data(d=4000)
+    fitted = AttributeClassifiers(
+        attributes=["toxicity", "off_topic"], n_extra_features=2, C=1.0
+    ).fit(X, y)
+    data = pickle.dumps(fitted)
+    # once, not twice (estimators_ are rebuilt), the n-gram rows in float32
+    assert len(data) < 0.6 * fitted.coef_.nbytes
+    again = pickle.loads(data)
+    assert "estimators_" in vars(fitted)  # pickling left the original alone
+    expected = fitted.coef_.copy()
+    expected[:-2] = expected[:-2].astype(np.float32)  # what the scoring kernels read
+    assert again.coef_.dtype == np.float64 and np.array_equal(again.coef_, expected)
+    assert np.array_equal(again.coef_[-2:], fitted.coef_[-2:])  # extra columns exact
+    for j, (before, after) in enumerate(zip(fitted.estimators_, again.estimators_,
+                                            strict=True)):
+        assert np.array_equal(after.coef_.ravel(), expected[: after.coef_.shape[1], j])
+        assert np.array_equal(before.intercept_, after.intercept_)
+        assert before.get_params() == after.get_params()
+    np.testing.assert_allclose(fitted.predict_proba(X), again.predict_proba(X), rtol=1e-6)
+
+
 def test_one_class_attribute_is_refused():
     X, y = _data()
     y[:, 1] = 0

@@ -127,3 +127,86 @@ def test_train_py_runs_the_same_command(tmp_path):
     assert failed.returncode == 1
     assert failed.stderr.strip().endswith("row 2, column 'toxic': label '2' is not 0, 1 or empty")
     assert "Traceback" not in failed.stderr
+
+
+def test_shared_data_absent_says_what_is_missing_and_where_corpora_come_from(tmp_path):
+    missing = tmp_path / "shared" / "data"
+    result = run("--shared-data", str(missing), "--model", str(tmp_path / "m.joblib"), "-q")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: {missing}: no such folder: training the default model needs the public "
+        "corpora (jigsaw, jigsaw_train_extra, olid, ")
+    assert "one folder per corpus with a SOURCES.md" in result.stderr
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_shared_data_with_a_corpus_missing_names_it(tmp_path):
+    from moderator.corpora import SHARED_CORPORA
+
+    data = tmp_path / "data"
+    for entry in SHARED_CORPORA[1:]:
+        (data / entry.folder).mkdir(parents=True)
+    result = run("--shared-data", str(data), "--model", str(tmp_path / "m.joblib"), "-q")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {data}: missing corpus folder(s) jigsaw; the public corpora are collected in "
+        "a folder `data/` beside the checkout (../shared/data), one folder per corpus with a "
+        "SOURCES.md naming its origin and licence; the model card "
+        "(models/moderator.card.json) lists them\n")
+
+
+def test_make_model_without_shared_data_fails_with_the_message(tmp_path):
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make")
+    result = subprocess.run(
+        [make, "-s", "model", f"SHARED_DATA={tmp_path / 'none'}", f"PY={sys.executable}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0
+    assert f"Error: {tmp_path / 'none'}: no such folder: training the default model" \
+        in result.stderr
+
+
+FIXTURE_FOLDERS = {  # shared folder name -> the fixture written in that corpus's format
+    "jigsaw": "jigsaw", "jigsaw_train_extra": "jigsaw_extra", "olid": "olid",
+    "kaggle_insults": "kaggle_insults", "civil_comments_toxic_spans": "civil_folder",
+    "semeval2015_task3_cqa": "semeval_cqa", "youtube_spam": "youtube",
+    "fox_news_comments": "fox_news", "context_toxicity": "context", "sfu_ctc": "sfu",
+    "ruddit": "ruddit", "tweeteval_hate": "tweeteval_hate", "stormfront_hate": "stormfront",
+    "gab_hate_corpus": "gab_hate", "hatexplain_magpie": "hatexplain", "convabuse": "convabuse",
+}
+
+
+@pytest.mark.slow
+def test_shared_data_trains_on_train_splits_and_the_card_names_every_corpus(tmp_path):
+    from moderator.corpora import CORPORA, SHARED_CORPORA, shared_splits
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for folder, fixture in FIXTURE_FOLDERS.items():
+        (data / folder).symlink_to(FIXTURES / "corpora" / fixture)
+    assert sorted(FIXTURE_FOLDERS) == sorted(e.folder for e in SHARED_CORPORA)
+    out = tmp_path / "m.joblib"
+    result = run("--shared-data", str(data), "--labels", SMALL, "--model", str(out),
+                 "--folds", "2", "--target-precision", "0.8")
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m.card.json").read_text())
+    splits = {s.corpus: s for s in shared_splits(data)}
+    trained = {s["name"]: s["rows"] for s in card["sources"]}
+    assert trained == {"labels_small.csv": trained["labels_small.csv"],
+                       **{name: len(s.train.rows) for name, s in splits.items()}}
+    described = card["default_model"]
+    assert [c["name"] for c in described["corpora"]] == [e.corpus for e in SHARED_CORPORA]
+    for entry in described["corpora"]:
+        assert entry["license"] == CORPORA[entry["name"]].license
+        assert entry["dev_rows"] == len(splits[entry["name"]].dev)
+    assert set(described["non_commercial_or_research_only"]) == {
+        "olid", "kaggle-insults", "semeval-cqa", "sfu-ctc", "ruddit", "tweeteval-hate",
+        "gab-hate"}
+    assert "one_million_posts" in described["left_out"]
+    toxicity = described["dev"]["toxicity"]
+    assert toxicity["threshold"] == card["thresholds"]["toxicity"]
+    assert set(toxicity["pooled"]) >= {"precision", "recall", "civil_flag_rate"}
+    assert card["flagged_by_default"] == [a for a in card["attributes"]
+                                          if a not in card["unflagged"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -424,3 +425,114 @@ def test_dual_liblinear_fits_run_alone_and_primal_fits_together(monkeypatch):
                 assert not overlap(a, b), (a, b)
     primal = [a for a in intervals if not a[0]]
     assert any(overlap(a, b) for i, a in enumerate(primal) for b in primal[i + 1:])
+
+
+# ------------------------------------------------------------------ thresholds on real rows
+
+
+def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
+    import numpy as np
+
+    from moderator.training import MAX_CIVIL_FLAG_RATE, choose_threshold
+
+    rng = np.random.default_rng(0)
+    # source 0: well separated; source 1: its civil rows score high (a hard domain)
+    y = np.r_[np.ones(200), np.zeros(800), np.ones(100), np.zeros(400)].astype(int)
+    scores = np.r_[rng.uniform(0.6, 1.0, 200), rng.uniform(0.0, 0.5, 800),
+                   rng.uniform(0.7, 1.0, 100), rng.uniform(0.3, 0.9, 400)]
+    source = np.r_[np.zeros(1000), np.ones(500)].astype(int)
+    civil = y == 0
+    threshold, report = choose_threshold(y, scores, civil, source, 0.8)
+    assert threshold is not None and report["meets_bar"]
+    flagged = scores >= threshold
+    for s in (0, 1):
+        mine = source == s
+        assert (flagged & civil & mine).sum() / (civil & mine).sum() <= MAX_CIVIL_FLAG_RATE
+        assert (flagged & (y == 1) & mine).sum() >= 0.8 * (flagged & mine).sum()
+    # the lowest such threshold: source 1's civil tail sets it, not source 0
+    assert (flagged & civil & (source == 1)).sum() / (civil & (source == 1)).sum() > 0.01
+    assert report["per_source"][1]["civil_flag_rate"] <= MAX_CIVIL_FLAG_RATE
+    # unknown labels (-1) count as neither right nor wrong flags, civil rows need no label
+    y2 = y.copy()
+    y2[source == 1] = -1
+    threshold2, _ = choose_threshold(y2, scores, civil, source, 0.8)
+    assert threshold2 is not None and threshold2 <= threshold
+
+
+def test_choose_threshold_gives_none_when_no_threshold_meets_the_bar():
+    import numpy as np
+
+    from moderator.training import choose_threshold
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 2000)
+    scores = rng.uniform(size=2000)  # chance: precision never reaches 0.8
+    threshold, report = choose_threshold(y, scores, y == 0, np.zeros(2000, int), 0.8)
+    assert threshold is None and not report["meets_bar"]
+    assert 0.0 <= report["threshold"] <= 1.0  # the best-F1 threshold, for the card
+
+
+def test_corpus_training_thresholds_come_from_real_rows_and_unmet_bars_do_not_flag():
+    from moderator.corpora import load_corpus
+    from moderator.review import Policy, score_texts
+
+    corpora = Path(__file__).parent / "fixtures" / "corpora"
+    sources = [load_corpus("hatexplain", corpora / "hatexplain"),
+               load_corpus("jigsaw", corpora / "jigsaw")]
+    for s in sources:
+        s.rows = s.rows * 12
+    model = train(sources, folds=2, seed=0, target_precision=0.8)
+    for attribute in model.attributes:
+        bar = model.card["metrics"][attribute]["real_rows_bar"]
+        assert set(bar["per_source"]) <= {"hatexplain", "jigsaw"}
+        assert (attribute in model.unflagged) is (not bar["meets_bar"])
+        assert (attribute in model.card["unflagged"]) is (not bar["meets_bar"])
+    if model.unflagged:  # an unflagged attribute flags only when a policy asks for it
+        attribute = model.unflagged[0]
+        texts = ["you are vermin, all of you", "see you at the game"]
+        off = score_texts(model, texts, explain=False)
+        assert not any(r["attribute"] == attribute for x in off for r in x["reasons"])
+        on = score_texts(model, texts, policy=Policy(thresholds={attribute: 0.0}),
+                         explain=False)
+        assert all(any(r["attribute"] == attribute for r in x["reasons"]) for x in on)
+
+
+def test_same_corpora_give_the_same_scores(tmp_path):
+    from moderator.corpora import load_corpus
+
+    corpora = Path(__file__).parent / "fixtures" / "corpora"
+    texts = ["you are vermin", "see you at the game tonight", "thanks for the fix"]
+
+    def scores():
+        sources = [load_corpus("hatexplain", corpora / "hatexplain"),
+                   load_corpus("jigsaw", corpora / "jigsaw")]
+        for s in sources:
+            s.rows = s.rows * 10
+        return train(sources, folds=2, seed=0).predict(texts)
+
+    assert np.array_equal(scores(), scores())
+
+
+def test_a_corpus_with_positives_only_does_not_teach_that_attribute():
+    from moderator.training import positives_only
+
+    hate = LabelledSource("hate", "h.csv", [
+        LabelledRow("they are vermin", {"identity_attack": 1}, source="hate"),
+        LabelledRow("nice weather", {"identity_attack": 0}, source="hate"),
+    ], kind="corpus")
+    mixed = LabelledSource("mixed", "m.csv", [
+        LabelledRow("idiot", {"toxicity": 1}, source="mixed"),
+        LabelledRow("hello", {"toxicity": 0, "identity_attack": 0}, source="mixed"),
+    ], kind="corpus")
+    mine = LabelledSource("mine.csv", "mine.csv", [
+        LabelledRow("scum", {"toxicity": 1}, source="mine.csv")], kind="labels")
+    rows = [LabelledRow(r.text, dict(r.labels), source=r.source)
+            for s in (hate, mixed, mine) for r in s.rows]
+    rows[0].labels["toxicity"] = 1  # as train() implies it: hate is toxic
+    assert positives_only([hate, mixed, mine], rows) == {"hate": ["toxicity"]}
+    assert [r.labels for r in rows] == [
+        {"identity_attack": 1}, {"identity_attack": 0},  # toxicity unknown again
+        {"toxicity": 1}, {"toxicity": 0, "identity_attack": 0},
+        {"toxicity": 1},  # a user's own labels are kept as they are
+    ]
+    assert hate.rows[0].labels == {"identity_attack": 1}  # the sources are left alone

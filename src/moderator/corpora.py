@@ -81,6 +81,8 @@ class Corpus:
     files: tuple[str, ...]  # file names looked for when given a folder
     loader: Callable[[Path], list[CorpusRow]]
     language: str = "en"
+    #: what the licence allows, for model cards: "open", "non-commercial" or "research only"
+    use: str = "open"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -785,6 +787,213 @@ def load_ruddit(path: Path) -> list[CorpusRow]:
     return _require_rows(path, rows)
 
 
+# --------------------------------------------------------------------------- hate-speech corpora
+#
+# A hate-speech corpus labels one thing: whether a post attacks people for who they are.
+# Its negatives ("not hate") include insults, profanity and threats that are not hate, so
+# they say identity_attack = 0 and nothing about toxicity; its positives are toxic.
+
+
+def _text_key(text: str) -> str:
+    """Near-duplicate key: lower case, letters and digits only (retweets, reposts)."""
+    return hashlib.sha1(re.sub(r"[\W_]+", " ", text.lower()).strip().encode()).hexdigest()[:16]
+
+
+def load_jigsaw_extra(path: Path) -> list[CorpusRow]:
+    """More Jigsaw train rows (train_extra.csv): the Kaggle columns plus ``train_row_index``
+    and ``source``. ``toxic`` is known on every row, the other five only where filled (980
+    rows); empty cells are unknown, as ``load_jigsaw`` reads them."""
+    rows = load_jigsaw(path)
+    for row in rows:
+        row.source = "jigsaw-extra"
+    return rows
+
+
+def load_tweeteval_hate(path: Path) -> list[CorpusRow]:
+    """TweetEval ``hate`` (HatEval 2019, English): ``split, row_in_split, text, label``.
+
+    hate (1) -> identity_attack 1 (hate is toxic, so toxicity 1 by implication); not hate
+    (0) -> identity_attack 0 only: HatEval's negatives include profane and insulting tweets
+    that are not hate against immigrants or women. The official test split is left out:
+    it is kept for independent evaluation.
+    """
+    rows = []
+    for number, record in _csv_rows(path, ["split", "text", "label"]):
+        split = _choice(path, number, "split", record["split"], ("train", "val", "test"))
+        label = _binary(path, number, "label", record["label"], unknown=())
+        if split == "test":
+            continue
+        rows.append(
+            _row(record["text"], {"identity_attack": label}, source="tweeteval-hate",
+                 group=_text_key(record["text"]), id=f"{split}:{record.get('row_in_split', '')}")
+        )
+    return _require_rows(path, rows)
+
+
+_DETOKENIZE = (
+    (re.compile(r" (n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE), r"\1"),
+    (re.compile(r" ([.,!?;:%)\]}])"), r"\1"),
+    (re.compile(r"([(\[{$]) "), r"\1"),
+    (re.compile(r"`` ?| ?''"), '"'),
+)
+
+
+def detokenize(text: str) -> str:
+    """Undo Penn-style tokenisation ("do n't", "word ,") so the text reads as typed."""
+    for pattern, replacement in _DETOKENIZE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def load_stormfront(path: Path) -> list[CorpusRow]:
+    """Stormfront sentences (de Gibert et al. 2018): ``label`` hate / noHate / relation /
+    idk/skip.
+
+    hate -> identity_attack 1; noHate -> identity_attack 0 (not "civil": a sentence can be
+    offensive without being hate). ``relation`` (hateful only with its neighbours) and
+    ``idk/skip`` say nothing about the sentence alone and are left out. The text is
+    detokenised; sentences of one post share a group, so a post stays on one side of a
+    split.
+    """
+    rows = []
+    labels_of = {"hate": 1, "noHate": 0}
+    for number, record in _csv_rows(path, ["file_id", "post_id", "label", "text"]):
+        label = _choice(path, number, "label", record["label"],
+                        ("hate", "noHate", "relation", "idk/skip"))
+        if label not in labels_of or not record["text"].strip():
+            continue
+        rows.append(
+            _row(detokenize(record["text"]), {"identity_attack": labels_of[label]},
+                 source="stormfront", group=record["post_id"].strip(), id=record["file_id"])
+        )
+    return _require_rows(path, rows)
+
+
+def load_gab_hate(path: Path) -> list[CorpusRow]:
+    """Gab Hate Corpus GHC_all.tsv: ``text, hd, cv, vo`` (majority labels).
+
+    hd (assault on human dignity) -> identity_attack; cv (call for violence) -> threat;
+    vo (vulgarity / offensive language) -> profanity; each 0 or 1 as labelled. A post
+    with any of them is toxic. A post with none is not thereby civil (a plain insult is
+    none of the three), so its toxicity and insult stay unknown.
+    """
+    rows = []
+    columns = {"hd": "identity_attack", "cv": "threat", "vo": "profanity"}
+    for number, record in _csv_rows(path, ["text", *columns], delimiter="\t"):
+        labels = {
+            attribute: _binary(path, number, column, record[column], unknown=())
+            for column, attribute in columns.items()
+        }
+        if any(labels.values()):
+            labels["toxicity"] = 1
+        rows.append(_row(record["text"], labels, source="gab-hate",
+                         group=_text_key(record["text"])))
+    return _require_rows(path, rows)
+
+
+def load_hatexplain(path: Path) -> list[CorpusRow]:
+    """HateXplain as preprocessed by MAGPIE: ``label`` 0 normal, 1 offensive, 2 hate speech.
+
+    normal (neither offensive nor hate) -> toxicity 0 and every kind of toxicity 0 except
+    profanity, which stays unknown: friendly banter with a swear word is "normal" there.
+    offensive -> toxicity 1, identity_attack 0; hate -> toxicity 1, identity_attack 1. The
+    text is lower-cased without punctuation, as published. Near-duplicate posts share a group.
+    """
+    rows = []
+    for number, record in _csv_rows(path, ["text", "label"]):
+        label = _choice(path, number, "label", record["label"], ("0", "1", "2"))
+        if label == "0":
+            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES if a != "profanity"}}
+        else:
+            labels = {"toxicity": 1, "identity_attack": int(label == "2")}
+        rows.append(_row(record["text"], labels, source="hatexplain",
+                         group=_text_key(record["text"])))
+    return _require_rows(path, rows)
+
+
+_CONVABUSE_SEVERITY = ("1", "0", "-1", "-2", "-3")
+_CONVABUSE_IDENTITY = ("ableist", "homophobic", "racist", "sexist", "transphobic")
+
+
+def _annotator_vote(path: Path, number: int, column: str, value: str) -> bool | None:
+    """An annotator's tick: ``1``/``0``; repeat annotations (``"1, 0, 1"``) by majority."""
+    value = value.strip()
+    if not value:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if any(p not in ("0", "1") for p in parts):
+        raise LabelsError(str(path), f"value {value!r} is not 0 or 1", row=number, column=column)
+    return 2 * parts.count("1") > len(parts)
+
+
+def _load_convabuse_file(path: Path) -> list[CorpusRow]:
+    rows = []
+    for number, record in _csv_rows(path, ["example_id", "conv_id", "agent", "user"]):
+        annotators = sorted({
+            key.split("_", 1)[0] for key in record if key.startswith("Annotator")
+            and key.endswith("is_abuse.1")
+        })
+        votes = []  # (severity, set of types ticked) per annotator who labelled the row
+        for annotator in annotators:
+            ticked = [
+                level for level in _CONVABUSE_SEVERITY
+                if _annotator_vote(path, number, f"{annotator}_is_abuse.{level}",
+                                   record.get(f"{annotator}_is_abuse.{level}", ""))
+            ]
+            if not ticked:
+                continue
+            types = {
+                name for name in (*_CONVABUSE_IDENTITY, "intellectual", "sex_harassment")
+                if _annotator_vote(path, number, f"{annotator}_{name}",
+                                   record.get(f"{annotator}_{name}", ""))
+            }
+            votes.append((ticked[0], types))
+        if not votes:
+            continue
+        n = len(votes)
+        abusive = sum(1 for level, _ in votes if level in ("-1", "-2", "-3"))
+        civil = sum(1 for level, _ in votes if level == "1")
+        if 2 * civil > n:
+            labels = {"toxicity": 0, **{a: 0 for a in TOXIC_SUBTYPES if a != "profanity"}}
+        elif 2 * abusive > n:
+            labels = {"toxicity": 1}
+            severe = sum(1 for level, _ in votes if level == "-3")
+            labels["severe_toxicity"] = int(2 * severe > n)
+            for attribute, names in (("identity_attack", _CONVABUSE_IDENTITY),
+                                     ("insult", ("intellectual",))):
+                ticks = sum(1 for _, types in votes if types & set(names))
+                if 2 * ticks > n:
+                    labels[attribute] = 1
+                elif ticks == 0:
+                    labels[attribute] = 0
+        else:
+            continue  # ambiguous or split: unknown
+        rows.append(
+            _row(record["user"], labels, parent=record["agent"], source="convabuse",
+                 group=f"{path.stem}:{record['conv_id']}", id=record["example_id"])
+        )
+    return rows
+
+
+def load_convabuse(path: Path) -> list[CorpusRow]:
+    """ConvAbuse (Cercas Curry et al. 2021): users' messages to conversational agents, each
+    labelled by several annotators (``AnnotatorN_is_abuse.{1,0,-1,-2,-3}``, types, targets).
+
+    A majority of annotators ticking 1 (not abusive) -> toxicity and its kinds 0 (profanity
+    unknown: the corpus does not label swearing, and "not abusive" allows it); a majority
+    ticking -1/-2/-3 -> toxicity 1, with severe_toxicity 1 where a majority said -3 (very
+    strong), identity_attack 1 where a majority ticked an identity type (ableist,
+    homophobic, racist, sexist, transphobic) and 0 where nobody did, insult likewise from
+    ``intellectual`` (attacks on intelligence). Sexual harassment teaches toxicity only.
+    Other rows (ambiguous, split votes) are left out. The agent's turn is the parent; a
+    folder reads the train, valid and test files.
+    """
+    files = sorted(path.glob("ConvAbuse*.csv")) if path.is_dir() else [path]
+    if not files:
+        raise LabelsError(str(path), "no ConvAbuse*.csv files here")
+    return _require_rows(path, [row for file in files for row in _load_convabuse_file(file)])
+
+
 # --------------------------------------------------------------------------- registry
 
 _TOX = ("toxicity",)
@@ -814,6 +1023,7 @@ CORPORA: dict[str, Corpus] = {
             ("toxicity", "insult", "profanity", "threat", "identity_attack", "severe_toxicity"),
             ("olid-training-v1.0.tsv", "olid-training-v1.tsv"),
             load_olid,
+            use="research only",
         ),
         Corpus(
             "davidson",
@@ -830,6 +1040,7 @@ CORPORA: dict[str, Corpus] = {
             ("insult", "toxicity"),
             ("train.csv",),
             load_kaggle_insults,
+            use="non-commercial",
         ),
         Corpus(
             "semeval-cqa",
@@ -838,6 +1049,7 @@ CORPORA: dict[str, Corpus] = {
             ("off_topic",),
             ("semeval2015_task3_en_comments.csv",),
             load_semeval_cqa,
+            use="research only",
         ),
         Corpus(
             "fox-news",
@@ -870,6 +1082,57 @@ CORPORA: dict[str, Corpus] = {
             _TOX,
             ("SFU_constructiveness_toxicity.csv",),
             load_sfu_ctc,
+            use="non-commercial",
+        ),
+        Corpus(
+            "jigsaw-extra",
+            "Jigsaw Toxic Comment Classification, more train rows (Wikipedia talk pages)",
+            "CC0 data; comment text CC BY-SA 3.0 (Wikipedia)",
+            ("toxicity", "severe_toxicity", "profanity", "threat", "insult", "identity_attack"),
+            ("train_extra.csv",),
+            load_jigsaw_extra,
+        ),
+        Corpus(
+            "tweeteval-hate",
+            "TweetEval hate = HatEval 2019 English (tweets about immigrants and women)",
+            "TweetEval \"without restrictions\"; HatEval research use under Twitter terms",
+            ("identity_attack",),
+            ("tweeteval_hate.csv",),
+            load_tweeteval_hate,
+            use="research only",
+        ),
+        Corpus(
+            "stormfront",
+            "Hate speech from a white-supremacy forum (de Gibert et al. 2018)",
+            "CC BY-SA 3.0 ES",
+            ("identity_attack",),
+            ("stormfront_hate.csv",),
+            load_stormfront,
+        ),
+        Corpus(
+            "gab-hate",
+            "Gab Hate Corpus (Kennedy et al. 2022)",
+            "not stated in the source repo (original said to be CC BY 4.0): research use",
+            ("identity_attack", "threat", "profanity", "toxicity"),
+            ("GHC_all.tsv",),
+            load_gab_hate,
+            use="research only",
+        ),
+        Corpus(
+            "hatexplain",
+            "HateXplain (Twitter and Gab; MAGPIE preprocessing)",
+            "CC BY 4.0",
+            ("toxicity", "identity_attack", "severe_toxicity", "insult", "profanity", "threat"),
+            ("hatexplain_preprocessed.csv",),
+            load_hatexplain,
+        ),
+        Corpus(
+            "convabuse",
+            "ConvAbuse: abuse in messages to conversational agents",
+            "CC BY 4.0",
+            ("toxicity", "severe_toxicity", "identity_attack", "insult", "profanity", "threat"),
+            (),  # a folder reads every ConvAbuse*.csv
+            load_convabuse,
         ),
         Corpus(
             "ruddit",
@@ -878,6 +1141,7 @@ CORPORA: dict[str, Corpus] = {
             _TOX,
             ("ruddit_with_text.csv",),
             load_ruddit,
+            use="research only",
         ),
     )
 }
@@ -973,3 +1237,180 @@ def split_rows(
         for j, indices in enumerate(members):
             (dev if j < n_dev else train).extend(indices)
     return [rows[i] for i in sorted(train)], [rows[i] for i in sorted(dev)]
+
+
+# --------------------------------------------------------------------------- ../shared/data
+
+#: Every 80/20 train/dev split of the shared corpora uses these (bench/quality.py judges the
+#: dev splits; the default model trains on the train splits only).
+DEV_FRACTION = 0.2
+DEV_SEED = 20240601
+WHERE_CORPORA_COME_FROM = (
+    "the public corpora are collected in a folder `data/` beside the checkout (../shared/data), "
+    "one folder per corpus with a SOURCES.md naming its origin and licence; the model card "
+    "(models/moderator.card.json) lists them"
+)
+
+
+@dataclass(frozen=True)
+class SharedCorpus:
+    """A corpus folder of the shared data, its adapter, and the label its dev split is
+    stratified on."""
+
+    corpus: str
+    folder: str
+    split_on: str
+    #: attributes the default model does not learn from this corpus (its dev rows still
+    #: judge them), with the measurement that says why
+    not_taught: tuple[str, ...] = ()
+    why_not: str = ""
+
+
+#: The English corpora the default model is trained on, in training order.
+SHARED_CORPORA = (
+    SharedCorpus("jigsaw", "jigsaw", "toxicity"),
+    SharedCorpus("jigsaw-extra", "jigsaw_train_extra", "toxicity"),
+    SharedCorpus("olid", "olid", "toxicity"),
+    SharedCorpus("kaggle-insults", "kaggle_insults", "insult"),
+    SharedCorpus("civil-spans", "civil_comments_toxic_spans", "toxicity"),
+    SharedCorpus("semeval-cqa", "semeval2015_task3_cqa", "off_topic"),
+    SharedCorpus("youtube-spam", "youtube_spam", "off_topic"),
+    SharedCorpus("fox-news", "fox_news_comments", "identity_attack"),
+    SharedCorpus("context-toxicity", "context_toxicity", "toxicity"),
+    SharedCorpus("sfu-ctc", "sfu_ctc", "toxicity"),
+    SharedCorpus("ruddit", "ruddit", "toxicity"),
+    SharedCorpus("tweeteval-hate", "tweeteval_hate", "identity_attack"),
+    SharedCorpus("stormfront", "stormfront_hate", "identity_attack"),
+    SharedCorpus("gab-hate", "gab_hate_corpus", "identity_attack"),
+    SharedCorpus(
+        "hatexplain", "hatexplain_magpie", "toxicity", ("toxicity",),
+        "its 11,253 offensive/hate posts as toxicity positives moved toxicity ROC AUC on the "
+        "Reddit, tweet and news dev splits down (ruddit 0.966 -> 0.937, olid 0.811 -> 0.800, "
+        "context-toxicity 0.817 -> 0.800); it still teaches identity_attack",
+    ),
+    SharedCorpus("convabuse", "convabuse", "toxicity"),
+)
+#: Shared corpora the default model leaves out, and why.
+SHARED_LEFT_OUT = {
+    "one_million_posts": "German comments: the model is English, and German n-grams would "
+    "only add noise to it (and the corpus is CC BY-NC-SA 4.0)",
+}
+
+
+@dataclass
+class SharedSplit:
+    """One shared corpus split once: its train part (a source) and its dev rows."""
+
+    corpus: str
+    folder: str
+    train: LabelledSource
+    dev: list[CorpusRow]
+    dropped_duplicates: int = 0  # train rows whose text is a dev row of some corpus
+
+
+def _without(row: CorpusRow, attributes: set[str]) -> CorpusRow:
+    """A copy of ``row`` with ``attributes`` unknown."""
+    labels = {a: v for a, v in row.labels.items() if a not in attributes}
+    return CorpusRow(text=row.text, labels=labels, article=row.article, parent=row.parent,
+                     group=row.group, source=row.source, weight=row.weight, id=row.id,
+                     spans=row.spans)
+
+
+def dev_split(rows: Sequence[LabelledRow], split_on: str):
+    """The fixed 80/20 (train, dev) split every use of the shared corpora shares."""
+    return split_rows(rows, split_on, DEV_FRACTION, seed=DEV_SEED)
+
+
+def _shared_entry(name: str) -> SharedCorpus:
+    for entry in SHARED_CORPORA:
+        if entry.corpus == name:
+            return entry
+    known = ", ".join(e.corpus for e in SHARED_CORPORA)
+    raise LabelsError(name, f"not a shared corpus (known: {known})")
+
+
+def shared_splits(data_dir, names: Sequence[str] | None = None,
+                  require_all: bool = True) -> list[SharedSplit]:
+    """Load the shared corpora under ``data_dir`` and split each with ``dev_split``.
+
+    ``names`` picks corpora (default: every one of ``SHARED_CORPORA``). A corpus folder that
+    is absent is an error naming it and where the corpora come from (``require_all``), or
+    skipped. Training rows whose text (lower case, letters and digits) equals a dev row of
+    *any* corpus are dropped from training, so no dev row is seen by a model under another
+    corpus's name (HateXplain and the Gab Hate Corpus share Gab posts). An entry's
+    ``not_taught`` attributes are unknown in its training rows (its dev rows keep them).
+    """
+    data_dir = Path(data_dir)
+    entries = [_shared_entry(n) for n in names] if names else list(SHARED_CORPORA)
+    if not data_dir.is_dir():
+        raise LabelsError(
+            str(data_dir),
+            f"no such folder: training the default model needs the public corpora "
+            f"({', '.join(e.folder for e in entries)}); {WHERE_CORPORA_COME_FROM}",
+        )
+    missing = [e.folder for e in entries if not (data_dir / e.folder).exists()]
+    if missing and require_all:
+        raise LabelsError(
+            str(data_dir),
+            f"missing corpus folder(s) {', '.join(missing)}; {WHERE_CORPORA_COME_FROM}",
+        )
+    splits = []
+    for entry in entries:
+        if entry.folder in missing:
+            continue
+        source = load_corpus(entry.corpus, data_dir / entry.folder)
+        train_rows, dev_rows = dev_split(source.rows, entry.split_on)
+        splits.append(SharedSplit(
+            entry.corpus, entry.folder,
+            LabelledSource(name=entry.corpus, path=source.path, rows=train_rows,
+                           sha256=source.sha256, license=source.license, kind="corpus"),
+            dev_rows,
+        ))
+    dev_keys = {_text_key(r.text) for s in splits for r in s.dev}
+    not_taught = {e.corpus: set(e.not_taught) for e in entries}
+    for split in splits:
+        kept = [r for r in split.train.rows if _text_key(r.text) not in dev_keys]
+        if not_taught[split.corpus]:
+            kept = [_without(r, not_taught[split.corpus]) for r in kept]
+            kept = [r for r in kept if r.labels]
+        split.dropped_duplicates = len(split.train.rows) - len(kept)
+        split.train.rows = kept
+    return splits
+
+
+def default_model_card(model, splits: Sequence[SharedSplit]) -> dict:
+    """What the default model's card adds to the training card: each shared corpus's title,
+    licence as stated and use (open / non-commercial / research only), train and dev rows,
+    the corpora left out and why, and ``moderator.metrics.flag_report`` on the dev splits
+    (rows no part of training saw: not the fits, not the thresholds)."""
+    from .metrics import flag_report
+
+    by_name = {s.corpus: s for s in splits}
+    corpora = []
+    for entry in model.card.get("sources", []):
+        split = by_name.get(entry["name"])
+        adapter = CORPORA.get(entry["name"])
+        if split is None or adapter is None:
+            continue
+        corpora.append({
+            "name": entry["name"],
+            "title": adapter.title,
+            "folder": split.folder,
+            "license": adapter.license,
+            "use": adapter.use,
+            "train_rows": len(split.train.rows),
+            "dev_rows": len(split.dev),
+            "train_rows_dropped_as_dev_duplicates": split.dropped_duplicates,
+            "attributes": sorted(entry.get("labels", {})),
+            **({"not_taught": {a: shared.why_not for a in shared.not_taught}}
+               if (shared := _shared_entry(entry["name"])).not_taught else {}),
+        })
+    return {
+        "language": "en",
+        "corpora": corpora,
+        "non_commercial_or_research_only": [c["name"] for c in corpora if c["use"] != "open"],
+        "left_out": dict(SHARED_LEFT_OUT),
+        "dev_split": {"fraction": DEV_FRACTION, "seed": DEV_SEED,
+                      "function": "moderator.corpora.dev_split"},
+        "dev": flag_report(model, [(s.corpus, s.dev) for s in splits]),
+    }

@@ -101,6 +101,45 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         return self
 
+    def __getstate__(self):
+        """Pickled without ``estimators_``: their coefficients are the columns of ``coef_``
+        (pickling both doubled a model file: 44 MB of classifier for the pooled corpora), and
+        with the n-gram coefficients in float32, the precision the scoring kernels use."""
+        state = dict(super().__getstate__())  # a copy: object's is the live __dict__
+        coef = state.get("coef_")
+        if coef is not None and coef.dtype == np.float64:
+            # the n-gram rows as float32, as the scoring kernels read them (moderator.model);
+            # the dense extra columns exact
+            n_ngrams = coef.shape[0] - self.n_extra_features
+            state["coef_"] = np.ascontiguousarray(coef[:n_ngrams], dtype=np.float32)
+            state["_coef_extra"] = np.array(coef[n_ngrams:])
+        estimators = state.pop("estimators_", None)
+        if estimators is not None:
+            state["_estimator_widths"] = [int(e.coef_.shape[1]) for e in estimators]
+            state["_estimator_params"] = [e.get_params() for e in estimators]
+            state["_estimator_n_iter"] = [getattr(e, "n_iter_", None) for e in estimators]
+        return state
+
+    def __setstate__(self, state):
+        widths = state.pop("_estimator_widths", None)
+        params = state.pop("_estimator_params", None)
+        n_iter = state.pop("_estimator_n_iter", None)
+        extra = state.pop("_coef_extra", None)
+        if extra is not None:
+            state["coef_"] = np.vstack([state["coef_"].astype(np.float64), extra])
+        super().__setstate__(state)
+        if widths is not None:
+            self.estimators_ = []
+            for j, (width, kwargs, iters) in enumerate(zip(widths, params, n_iter, strict=True)):
+                estimator = LogisticRegression(**kwargs)
+                estimator.coef_ = self.coef_[:width, j][None, :].copy()
+                estimator.intercept_ = np.array([self.intercept_[j]])
+                estimator.classes_ = self.classes_
+                estimator.n_features_in_ = width
+                if iters is not None:
+                    estimator.n_iter_ = iters
+                self.estimators_.append(estimator)
+
     def from_models(self, fitted, n_features):
         """Fitted from ``{attribute: [LogisticRegression, ...]}`` already fitted (a final
         fit, or the cross-validation folds' models): each attribute's coefficients and

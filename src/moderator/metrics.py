@@ -24,6 +24,7 @@ __all__ = [
     "evaluate_model",
     "evaluate_scores",
     "evaluate_sources",
+    "flag_report",
     "json_ready",
     "known_mask",
     "precision_recall_f1",
@@ -282,6 +283,73 @@ def evaluate_sources(
     if len(results) > 1:
         out["combined"] = evaluate_model(model, all_rows, label_map=label_map, bins=bins)
     return out
+
+
+def flag_report(model, dev_sources: Sequence[tuple[str, Sequence]]) -> dict:
+    """How the model's flags fare on labelled dev rows: per attribute, pooled over
+    ``dev_sources`` (``(name, rows)``) and per source, the precision and recall of its flags
+    where the attribute is labelled, the share of the rows labelled civil (toxicity 0;
+    off_topic 0 for off_topic) it flags, and the ROC AUC where both classes are present.
+    An attribute the model does not flag by default (``model.unflagged``) is reported at
+    its threshold all the same, marked ``flags_by_default: False``."""
+    unflagged = set(getattr(model, "unflagged", ()))
+    per_source: dict[str, dict] = {a: {} for a in model.attributes}
+    totals = {a: dict(tp=0, judged=0, pos=0, civil=0, civil_flagged=0) for a in model.attributes}
+    for name, rows in dev_sources:
+        rows = list(rows)
+        if not rows:
+            continue
+        context = {  # as bench/quality.py passes them: "" = no text, None = no thread
+            field: [_row_field(r, field) or empty for r in rows]
+            if any(_row_field(r, field) for r in rows) else None
+            for field, empty in (("article", ""), ("parent", ""), ("group", None))
+        }
+        scores = np.asarray(model.predict(
+            [_row_field(r, "text") or "" for r in rows], articles=context["article"],
+            parents=context["parent"], groups=context["group"],
+        ))
+        for j, attribute in enumerate(model.attributes):
+            civil_label = "off_topic" if attribute == "off_topic" else "toxicity"
+            y = np.array([_row_label(r, attribute) for r in rows], dtype=float)
+            y = np.where(np.isnan(y), -1, y)
+            civil = np.array([_row_label(r, civil_label) == 0 for r in rows])
+            if not (y >= 0).any() and not civil.any():
+                continue
+            flagged = scores[:, j] >= model.thresholds[attribute]
+            counts = dict(
+                tp=int((flagged & (y == 1)).sum()), judged=int((flagged & (y >= 0)).sum()),
+                pos=int((y == 1).sum()), civil=int(civil.sum()),
+                civil_flagged=int((flagged & civil).sum()),
+            )
+            for key, value in counts.items():
+                totals[attribute][key] += value
+            known = y >= 0
+            both = known.any() and len(np.unique(y[known])) == 2
+            per_source[attribute][name] = {
+                "rows": int(known.sum()),
+                "roc_auc": round(roc_auc(y[known], scores[known, j]), 4) if both else None,
+                **_flag_rates(counts),
+            }
+    return {
+        attribute: {
+            "threshold": model.thresholds[attribute],
+            "flags_by_default": attribute not in unflagged,
+            "pooled": _flag_rates(totals[attribute]),
+            "per_source": per_source[attribute],
+        }
+        for attribute in model.attributes
+    }
+
+
+def _flag_rates(counts: dict) -> dict:
+    return {
+        "precision": round(counts["tp"] / counts["judged"], 4) if counts["judged"] else None,
+        "recall": round(counts["tp"] / counts["pos"], 4) if counts["pos"] else None,
+        "civil_flag_rate": round(counts["civil_flagged"] / counts["civil"], 4)
+        if counts["civil"] else None,
+        "flags_judged": counts["judged"],
+        "civil_rows": counts["civil"],
+    }
 
 
 def json_ready(value):

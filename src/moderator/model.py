@@ -95,13 +95,18 @@ def combine(whole: np.ndarray, window: np.ndarray, weights) -> np.ndarray:
 class Model:
     """A trained moderator model; see the module docstring for the API."""
 
+    unflagged: list = []  # noqa: RUF012 - models saved before it existed flag every attribute
+
     def __init__(self, pipeline, thresholds: dict, card: dict | None = None,
                  combiner: dict | None = None, windows: bool = True, capped=(),
-                 span_selector: SpanSelector | None = None):
+                 span_selector: SpanSelector | None = None, unflagged=()):
         self._pipeline = pipeline
         #: which tokens ``explain`` shows (``moderator.spans``); None: the documented rule
         self.span_selector = span_selector
         self.thresholds = dict(thresholds)
+        #: attributes that do not flag unless a policy sets their threshold: no threshold
+        #: met the bar on held-out real rows (the card says why)
+        self.unflagged = list(unflagged)
         self.card = dict(card or {})
         #: attribute -> (a, b, c): probability = sigmoid(a * whole + b * best_window + c)
         #: of the logits of the whole comment and of its best sentence window.
@@ -782,6 +787,7 @@ def save_model(model: Model, path: str | Path) -> Path:
     card.setdefault("language_note", LANGUAGE_NOTE)
     card["attributes"] = model.attributes
     card["thresholds"] = model.thresholds
+    card["flagged_by_default"] = [a for a in model.attributes if a not in model.unflagged]
     card["model_file"] = path.name
     card["model_sha256"] = file_sha256(path)
     model.card = card

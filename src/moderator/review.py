@@ -134,8 +134,10 @@ def score_texts(
 
     rounded = np.round(probabilities, 6)
     attributes = list(model.attributes)
+    unflagged = getattr(model, "unflagged", ())  # attributes off unless a policy sets them
     thresholds = {a: policy.threshold(a, model.thresholds[a]) for a in attributes
-                  if a not in policy.disabled}
+                  if a not in policy.disabled
+                  and (a in policy.thresholds or a not in unflagged)}
     watched = [attributes.index(a) for a in thresholds]
     over = rounded[:, watched] >= np.array(list(thresholds.values()), dtype=np.float64)
     names = list(thresholds)

@@ -245,6 +245,8 @@ def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
 #: data/labels.csv from 0.996 to 0.710). Nothing implies a 0: unknown stays unknown.
 IMPLIES_TOXICITY = ("severe_toxicity", "insult", "threat", "identity_attack")
 PAIRS_SOURCE = "off-topic pairs"
+#: Sources of real comments labelled by people (``LabelledSource.kind``).
+REAL_KINDS = ("corpus", "feedback")
 #: A made pair repeats an on-topic comment's text with the opposite label, so at full weight
 #: it teaches the n-gram weights to cancel out: SemEval-2015 off_topic dev ROC AUC (SemEval
 #: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
@@ -270,6 +272,38 @@ def _implied(labels: dict[str, int]) -> dict[str, int]:
     if "toxicity" not in labels and any(labels.get(a) == 1 for a in IMPLIES_TOXICITY):
         return {**labels, "toxicity": 1}
     return labels
+
+
+def positives_only(sources: Sequence[LabelledSource], rows: list[LabelledRow]) -> dict:
+    """Unlabel, in ``rows``, each attribute a corpus labels with positives only, where other
+    sources label it with both classes. Returns {source name: [attributes]}.
+
+    A hate-speech corpus's hate posts are toxic (``IMPLIES_TOXICITY``), but with no
+    negatives beside them they teach only "this corpus's topics are toxic": pooled with the
+    Gab, HatEval and Stormfront hate posts as toxicity positives, the toxicity ROC AUC on
+    held-out Reddit comments (Ruddit) fell from 0.965 to 0.925. A user's own labels and
+    review queues are kept whatever they hold. Negatives-only sources stay: civil rows are
+    civil for every kind of toxicity.
+    """
+    corpus_names = {s.name for s in sources if s.kind == "corpus"}
+    corpus_names |= {r.source for s in sources if s.kind == "corpus" for r in s.rows}
+    classes: dict[tuple[str, str], set[int]] = {}
+    for row in rows:
+        for attribute, value in row.labels.items():
+            classes.setdefault((row.source, attribute), set()).add(value)
+    both = {a for (_, a), values in classes.items() if values == {0, 1}}
+    drop = {(source, a) for (source, a), values in classes.items()
+            if values == {1} and a in both and source in corpus_names}
+    if not drop:
+        return {}
+    for row in rows:
+        for attribute in [a for a in row.labels if (row.source, a) in drop]:
+            del row.labels[attribute]
+    rows[:] = [r for r in rows if r.labels]
+    out: dict[str, list[str]] = {}
+    for source, attribute in sorted(drop):
+        out.setdefault(source, []).append(attribute)
+    return out
 
 
 def make_offtopic_pairs(rows: Sequence[LabelledRow], seed: int = 0) -> list[LabelledRow]:
@@ -379,6 +413,101 @@ def threshold_at_precision(
         out=np.zeros_like(precision), where=(precision + recall) > 0,
     )[:-1]
     return float(thresholds[int(np.argmax(f1))]), False
+
+
+#: The default model's flagging bar on real rows (``choose_threshold``): at most this share
+#: of the rows a corpus labels civil (toxicity 0; off_topic 0 for off_topic; not labelled 1
+#: for the attribute itself; weak negatives of weight < 1 not counted) may be flagged, in
+#: every source that has at least ``MIN_CIVIL_ROWS`` of them, and at least the target
+#: precision in every source with ``MIN_SOURCE_FLAGS`` judged flags.
+MAX_CIVIL_FLAG_RATE = 0.02
+MIN_CIVIL_ROWS = 50
+MIN_SOURCE_FLAGS = 20
+#: Below this recall at the chosen threshold an attribute does not flag by default (the
+#: card says why): a bar met only by flagging a handful of comments is no bar.
+MIN_FLAG_RECALL = 0.05
+
+
+def choose_threshold(y, scores, civil, source_ids, target: float,
+                     max_civil_rate: float = MAX_CIVIL_FLAG_RATE):
+    """The lowest threshold that meets the bar on held-out scores of real rows, per source
+    and pooled: precision >= ``target`` on the rows whose label is known (``y`` 0/1, -1
+    unknown), and at most ``max_civil_rate`` of the ``civil`` rows flagged.
+
+    ``source_ids`` (ints) name each row's source; sources too small to judge (fewer than
+    ``MIN_CIVIL_ROWS`` civil rows, fewer than ``MIN_SOURCE_FLAGS`` judged flags) count in
+    the pooled figures only. Returns ``(threshold, report)``; the threshold is None when no
+    candidate meets the bar with recall >= ``MIN_FLAG_RECALL``, and ``report`` gives
+    precision, recall and civil flag rate pooled and per source at the threshold (or, when
+    None, at the best-F1 threshold, for the card).
+    """
+    import numpy as np
+
+    y = np.asarray(y)
+    scores = np.asarray(scores, dtype=np.float64)
+    civil = np.asarray(civil, dtype=bool)
+    source_ids = np.asarray(source_ids)
+    known = y >= 0
+    positives = known & (y == 1)
+    candidates = np.unique(np.quantile(scores[known | civil], np.linspace(0.5, 1.0, 2001)))
+    candidates = np.unique(np.concatenate([candidates, np.unique(scores[positives])[-2000:]]))
+
+    def counts(mask):
+        """flag counts at each candidate threshold: how many of ``mask``'s rows score >= it."""
+        values = np.sort(scores[mask])
+        return len(values) - np.searchsorted(values, candidates, side="left")
+
+    tp, fp = counts(positives), counts(known & (y == 0))
+    n_pos = max(int(positives.sum()), 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
+    recall = tp / n_pos
+    ok = (precision >= target) & (tp + fp > 0)
+    n_civil = max(int(civil.sum()), 1)
+    ok &= counts(civil) / n_civil <= max_civil_rate
+    for source in np.unique(source_ids):
+        mine = source_ids == source
+        if (civil & mine).sum() >= MIN_CIVIL_ROWS:
+            ok &= counts(civil & mine) / (civil & mine).sum() <= max_civil_rate
+        stp, sfp = counts(positives & mine), counts(known & (y == 0) & mine)
+        judged = stp + sfp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok &= (judged < MIN_SOURCE_FLAGS) | (stp >= target * judged)
+    ok &= recall >= MIN_FLAG_RECALL
+    if ok.any():
+        threshold = float(candidates[np.flatnonzero(ok)[0]])
+        reached = True
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(precision + recall > 0,
+                          2 * precision * recall / (precision + recall), 0)
+        threshold = float(candidates[int(np.argmax(f1))])
+        reached = False
+
+    def at(mask_known, mask_pos, mask_civil):
+        flagged = scores >= threshold
+        tp_ = int((flagged & mask_pos).sum())
+        judged_ = int((flagged & mask_known).sum())
+        return {
+            "precision": round(tp_ / judged_, 4) if judged_ else None,
+            "recall": round(tp_ / mask_pos.sum(), 4) if mask_pos.any() else None,
+            "civil_flag_rate": round(float((flagged & mask_civil).sum() / mask_civil.sum()), 4)
+            if mask_civil.any() else None,
+            "judged_flags": judged_,
+            "civil_rows": int(mask_civil.sum()),
+        }
+
+    report = {
+        "threshold": round(threshold, 6),
+        "meets_bar": reached,
+        "pooled": at(known, positives, civil),
+        "per_source": {
+            int(source): at(known & (source_ids == source), positives & (source_ids == source),
+                            civil & (source_ids == source))
+            for source in np.unique(source_ids)
+        },
+    }
+    return (threshold if reached else None), report
 
 
 #: Below this cross-validated recall at the chosen threshold, training says so: the
@@ -611,13 +740,17 @@ def train(
     if not sources:
         raise LabelsError("training data", "no labelled sources given")
     rows = [
-        LabelledRow(r.text, _implied(r.labels), r.article or "", r.parent or "", r.group,
+        LabelledRow(r.text, dict(_implied(r.labels)), r.article or "", r.parent or "", r.group,
                     r.source or s.name, getattr(r, "weight", 1.0))
         for s in sources
         for r in s.rows
     ]
     if not rows:
         raise LabelsError(", ".join(s.path for s in sources), "no labelled rows")
+    taught_nothing = positives_only(sources, rows)
+    if taught_nothing:
+        say("left out as positives only (no negatives to learn language from): "
+            + "; ".join(f"{name} {', '.join(a)}" for name, a in taught_nothing.items()))
     n_original = len(rows)
     split_large_threads(rows, seed)
     made = make_offtopic_pairs(rows, seed) + make_contextless_copies(rows) if pairs else []
@@ -707,7 +840,7 @@ def train(
         for C in candidates[attribute]:
             fold_tasks, fold_cost = _cv_tasks(
                 matrix, labels, known, attribute_fold, folds, C,
-                None if is_context[j] else fold_windows, score_all=attribute == "toxicity",
+                None if is_context[j] else fold_windows, score_all=not is_context[j],
                 weights=weights,
             )
             for f, task in fold_tasks.items():
@@ -718,6 +851,17 @@ def train(
         f"[{time.perf_counter() - started:.1f}s]")
 
     chosen_C, thresholds, metrics, combiner = {}, {}, {}, {}
+    # Thresholds come from the held-out scores of real rows when there are any: the rows of
+    # corpora and review queues, not the made pairs or a project-written labels file.
+    real_names = {s.name for s in sources if s.kind in REAL_KINDS}
+    real_names |= {r.source for s in sources if s.kind in REAL_KINDS for r in s.rows}
+    source_names = sorted({r.source for r in rows})
+    source_id = np.array([source_names.index(r.source) for r in rows])
+    real_rows = np.array([i < n_original and r.source in real_names for i, r in enumerate(rows)])
+    # Weak negatives (a row weight below 1: civil-spans posts half the original raters had
+    # called toxic, youtube's "not spam") are no civil comments to hold the bar to.
+    strong = np.array([r.weight >= 1.0 for r in rows])
+    unflagged: list[str] = []
     capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
     toxicity_all = None  # out-of-fold toxicity probability of every row
     for j, attribute in enumerate(attributes):
@@ -726,7 +870,7 @@ def train(
         y = labels[known].astype(int)
         context = is_context[j]
         scored_rows = np.zeros(len(labels), dtype=bool)
-        scored_rows[np.arange(len(labels)) if attribute == "toxicity" else known] = True
+        scored_rows[known if context else np.arange(len(labels))] = True
         best = None
         for C in candidates[attribute]:
             whole, window = _gather_folds(
@@ -746,7 +890,36 @@ def train(
             oof = combine(whole[known], window[known], combiner[attribute])
         if attribute in capped:
             oof = np.minimum(oof, toxicity_all[known])
-        threshold, reached = threshold_at_precision(y, oof, target_precision)
+        bar = None
+        if real_rows.any():
+            # On real rows (corpora, review queues): the bar per source and pooled, on the
+            # held-out score of every row (``civil`` rows need not be labelled for it).
+            if context:
+                mine = real_rows[context_rows]
+                all_scores, all_labels = _sigmoid(whole), labels
+                civil = labels == 0
+                ids = source_id[context_rows]
+            else:
+                mine = real_rows
+                all_scores = combine(whole, window, combiner[attribute])
+                if attribute in capped:
+                    all_scores = np.minimum(all_scores, toxicity_all)
+                all_labels = labels
+                civil = Y[:, attributes.index("toxicity")] == 0 if "toxicity" in attributes \
+                    else labels == 0
+                civil &= labels != 1  # "holy shit, what a goal": civil, and profane
+                ids = source_id
+            civil = civil & strong[context_rows if context else slice(None)]
+            real_labels = all_labels[mine]
+        if real_rows.any() and {0, 1} <= set(np.unique(real_labels).tolist()):
+            chosen, bar = choose_threshold(real_labels, all_scores[mine], civil[mine],
+                                           ids[mine], target_precision)
+            bar["per_source"] = {source_names[k]: v for k, v in bar["per_source"].items()}
+            threshold, reached = bar["threshold"], chosen is not None
+            if not reached:
+                unflagged.append(attribute)
+        else:  # no real rows with both classes of it: the cross-validated threshold
+            threshold, reached = threshold_at_precision(y, oof, target_precision)
         chosen_C[attribute] = C
         thresholds[attribute] = round(threshold, 6)
         metrics[attribute] = {
@@ -759,6 +932,7 @@ def train(
                if attribute in combiner else {}),
             **attribute_metrics(y, oof, threshold),
             "target_precision_reached": reached,
+            **({"real_rows_bar": bar} if bar is not None else {}),
         }
         say(f"{attribute}: {len(known)} rows, {int(y.sum())} positive, C={C:g}, "
             f"ROC AUC {metrics[attribute]['roc_auc']:.3f}, AP "
@@ -812,11 +986,13 @@ def train(
                     }
                     for a in attributes
                     if any(a in _implied(r.labels) for r in s.rows)
+                    and a not in taught_nothing.get(s.name, ())
                 },
             }
             for s in sources
         ],
         "feedback_rows": sum(len(s.rows) for s in sources if s.kind == "feedback"),
+        "left_out_positives_only": taught_nothing,
         "offtopic_pairs": n_pairs,
         "contextless_copies": len(made) - n_pairs,
         "target_precision": target_precision,
@@ -837,6 +1013,13 @@ def train(
             "rows_weighted_by_their_source": sum(1 for r in rows[:n_original] if r.weight != 1),
         },
         "metrics": metrics,
+        "unflagged": {
+            a: f"no threshold reaches precision {target_precision:.2f} with at most "
+               f"{MAX_CIVIL_FLAG_RATE:.0%} of civil rows flagged in every source and "
+               f"recall >= {MIN_FLAG_RECALL:.0%} on held-out real rows: not flagged by default "
+               "(a policy threshold turns it on)"
+            for a in unflagged
+        },
         "features": {
             "char_columns": features.slices_["char"].stop - features.slices_["char"].start,
             "word_columns": features.slices_["word"].stop - features.slices_["word"].start,
@@ -846,7 +1029,8 @@ def train(
         },
         "training_seconds": seconds,
     }
-    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped)
+    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped,
+                  unflagged=unflagged)
     model.span_selector = fit_span_selector(model, sources, say)
     model.card["explanations"] = model.selector.describe()
     model.card["training_seconds"] = round(time.perf_counter() - started, 2)

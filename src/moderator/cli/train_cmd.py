@@ -29,6 +29,14 @@ DEFAULT_MODEL = "models/moderator.joblib"
     "mapped onto the model's attributes; repeatable.",
 )
 @click.option(
+    "--shared-data",
+    "shared_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The folder of public corpora (../shared/data): the train split of every English "
+    "corpus in it (the dev splits bench/quality.py judges stay unseen). `make model` uses it.",
+)
+@click.option(
     "--feedback",
     "feedback_paths",
     multiple=True,
@@ -60,8 +68,8 @@ DEFAULT_MODEL = "models/moderator.joblib"
     "rows]",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
-def train(labels_paths, data_specs, feedback_paths, model_path, target_precision, seed, folds,
-          quiet):
+def train(labels_paths, data_specs, shared_dir, feedback_paths, model_path, target_precision,
+          seed, folds, quiet):
     """Train the scoring model and write it with its model card.
 
     Every source's labels are mapped onto the attributes (toxicity, insult, profanity,
@@ -74,6 +82,8 @@ def train(labels_paths, data_specs, feedback_paths, model_path, target_precision
       python train.py --labels data/labels.csv --labels mine.csv --model models/site.joblib
       moderator train --data jigsaw=train.csv --data semeval-cqa=cqa/ --target-precision 0.9
       moderator train --labels data/labels.csv --feedback queue.csv
+      moderator train --shared-data ../shared/data --labels data/labels.csv \
+        --target-precision 0.8                     # the default model (make model)
     """
     from pathlib import Path
 
@@ -84,20 +94,28 @@ def train(labels_paths, data_specs, feedback_paths, model_path, target_precision
         if not quiet:
             click.echo(message, err=True)
 
-    if not labels_paths and not data_specs and not feedback_paths:
+    if not labels_paths and not data_specs and not feedback_paths and not shared_dir:
         if not Path(DEFAULT_LABELS).is_file():
             raise click.UsageError(
                 f"no {DEFAULT_LABELS} here; give --labels PATH or --data NAME=PATH"
             )
         labels_paths = (DEFAULT_LABELS,)
     corpora, parsed = None, []
-    if data_specs:
+    if data_specs or shared_dir:
         corpora = _corpora_module()
         parsed = [corpora.parse_data_option(spec) for spec in data_specs]  # names checked first
     sources = []
     for path in labels_paths:
         progress(f"reading {path}")
         sources.append(load_labels_csv(path))
+    splits = []
+    if shared_dir:
+        progress(f"reading the train splits of the corpora in {shared_dir}")
+        splits = corpora.shared_splits(shared_dir)
+        for split in splits:
+            progress(f"  {split.corpus}: {len(split.train.rows)} train rows "
+                     f"({len(split.dev)} dev rows left out)")
+            sources.append(split.train)
     for name, path in parsed:
         progress(f"reading {name} corpus from {path}")
         sources.append(as_source(corpora.load_corpus(name, path), name, str(path), "corpus"))
@@ -113,6 +131,9 @@ def train(labels_paths, data_specs, feedback_paths, model_path, target_precision
     model = train_model(
         sources, target_precision=target_precision, seed=seed, folds=folds, progress=progress
     )
+    if splits:
+        progress("judging the model on the dev splits")
+        model.card["default_model"] = corpora.default_model_card(model, splits)
     card = model.save(model_path)
     click.echo(
         f"wrote {model_path} and {card}: {', '.join(model.attributes)} "

@@ -352,6 +352,20 @@ def make_contextless_copies(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
     ]
 
 
+def thread_members(rows: Sequence[LabelledRow], n_original: int):
+    """Which rows make up their thread's "rest of the thread" for the others: the original
+    rows, except spam (``off_topic`` = 1 without an article: YouTube spam is half of its
+    "threads", where a thread being scored is mostly real comments; its links would count
+    as the thread's topic). Made pairs and copies are compared with a thread, never part
+    of it."""
+    import numpy as np
+
+    return np.array([
+        i < n_original and not (row.labels.get("off_topic") == 1 and not row.article.strip())
+        for i, row in enumerate(rows)
+    ], dtype=bool)
+
+
 def threshold_at_precision(
     y, scores, target: float, recall_slack: float = 0.01
 ) -> tuple[float, bool]:
@@ -644,9 +658,10 @@ def train(
         articles=[r.article for r in rows],
         parents=[r.parent for r in rows],
         groups=[r.group for r in rows],
-        members=np.arange(len(rows)) < n_original,
+        members=thread_members(rows, n_original),
     )
-    features.fit(CommentBatch(texts=batch.texts[:n_original]))
+    features.fit(CommentBatch(texts=batch.texts[:n_original],
+                              articles=batch.articles[:n_original]))
     jobs = default_jobs() if not jobs else jobs
     X_text, extra, X_windows, owner = features.training_matrices(batch, jobs)
     n_extra = features.n_extra_features_

@@ -250,6 +250,14 @@ PAIRS_SOURCE = "off-topic pairs"
 #: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
 #: They still teach the context columns (a comment under another thread's article).
 PAIRS_WEIGHT = 0.25
+#: Pairs made of real threads whose comments carry no off-topic label (news, forum and
+#: Reddit comments with their article or parent): on topic beside their own context, off
+#: topic beside another thread's. At most this many comments per source.
+THREAD_PAIRS_SOURCE = "real-thread pairs"
+THREAD_PAIRS_PER_SOURCE = 1000
+#: The other thread of a pair is one of the source's DONOR_WINDOW threads nearest in length
+#: on either side: an article of 40 words beside one of 4,000 would be trivially told apart.
+DONOR_WINDOW = 25
 #: Pooled sources: each labelled row of source s weighs ``n_s ** -SOURCE_BALANCE`` (a big
 #: corpus does not drown a small one), and where 2+ sources label an attribute, a source's
 #: positives and negatives are pulled towards equal totals by ``CLASS_BALANCE`` (so a
@@ -272,44 +280,81 @@ def _implied(labels: dict[str, int]) -> dict[str, int]:
     return labels
 
 
-def make_offtopic_pairs(rows: Sequence[LabelledRow], seed: int = 0) -> list[LabelledRow]:
-    """Off-topic examples from real threads: each on-topic comment under another article.
+def _context_of(row: LabelledRow) -> str:
+    """The text a row's comment is judged against: its article, else its parent."""
+    if row.article and not row.article.isspace():
+        return row.article
+    return row.parent if row.parent and not row.parent.isspace() else ""
 
-    Every row with an article and ``off_topic`` = 0 is copied once with the article, parent
-    and thread of a row under a different article, labelled ``off_topic`` = 1 (its other
-    attributes unknown). Needs at least two distinct articles.
+
+def make_offtopic_pairs(
+    rows: Sequence[LabelledRow], seed: int = 0, per_source: int = THREAD_PAIRS_PER_SOURCE
+) -> list[LabelledRow]:
+    """Off-topic examples from real threads: a comment beside another thread's context.
+
+    - Every row with an article and ``off_topic`` = 0 is copied once with the article,
+      parent and thread of a row under a different article, labelled ``off_topic`` = 1.
+    - Comments of real threads whose ``off_topic`` is unknown (news, forum and Reddit
+      comments with their article or parent) give both sides: the comment with its own
+      article/parent/thread (``off_topic`` = 0, source ``THREAD_PAIRS_SOURCE``) and the same
+      comment beside another thread's (1); at most ``per_source`` comments per source.
+
+    The other thread is not chosen to be trivially easy: it comes from the same source
+    (site), and its context is of similar length (one of the nearest in length among the
+    source's other threads). The made rows label ``off_topic`` only. Needs two contexts.
     """
     import numpy as np
 
-    with_article = [i for i, r in enumerate(rows) if r.article and not r.article.isspace()]
-    candidates = [i for i in with_article if rows[i].labels.get("off_topic") == 0]
-    keys = {i: rows[i].group or rows[i].article for i in with_article}
-    if not candidates or len(set(keys.values())) < 2:
-        return []
     rng = np.random.default_rng(seed)
-    donors_pool = np.asarray(with_article)
+    contexts = [_context_of(r) for r in rows]
+    keys = [r.group or c for r, c in zip(rows, contexts, strict=True)]
+    by_source: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if contexts[i]:
+            by_source.setdefault(row.source, []).append(i)
     pairs = []
-    for i in candidates:
-        donor = None
-        for _ in range(20):
-            j = int(donors_pool[rng.integers(len(donors_pool))])
-            if keys[j] != keys[i] and rows[j].article != rows[i].article:
-                donor = j
-                break
-        if donor is None:
+    for source, members in by_source.items():
+        if len({keys[i] for i in members}) < 2:
             continue
-        pairs.append(
-            LabelledRow(
-                text=rows[i].text,
-                labels={"off_topic": 1},
-                article=rows[donor].article,
-                parent=rows[donor].parent,
-                group=rows[donor].group,
-                source=PAIRS_SOURCE,
+        order = sorted(members, key=lambda i: (len(contexts[i]), i))
+        rank = {i: k for k, i in enumerate(order)}
+        labelled = [i for i in members if rows[i].labels.get("off_topic") == 0]
+        unlabelled = [i for i in members if "off_topic" not in rows[i].labels]
+        if len(unlabelled) > per_source:
+            unlabelled = sorted(rng.choice(unlabelled, per_source, replace=False).tolist())
+        for i in labelled + unlabelled:
+            donor = _similar_donor(i, order, rank, keys, contexts, rng)
+            if donor is None:
+                continue
+            own = "off_topic" in rows[i].labels
+            made_source = PAIRS_SOURCE if own else THREAD_PAIRS_SOURCE
+            if not own:
+                pairs.append(LabelledRow(
+                    text=rows[i].text, labels={"off_topic": 0}, article=rows[i].article,
+                    parent=rows[i].parent, group=rows[i].group, source=made_source,
+                    weight=PAIRS_WEIGHT,
+                ))
+            pairs.append(LabelledRow(
+                text=rows[i].text, labels={"off_topic": 1}, article=rows[donor].article,
+                parent=rows[donor].parent, group=rows[donor].group, source=made_source,
                 weight=PAIRS_WEIGHT,
-            )
-        )
+            ))
     return pairs
+
+
+def _similar_donor(i, order, rank, keys, contexts, rng, window=DONOR_WINDOW, tries=20):
+    """A row of another thread whose context is among the ``window`` nearest in length
+    to row i's (in ``order``, the source's rows sorted by context length), or None."""
+    at = rank[i]
+    lo, hi = max(0, at - window), min(len(order), at + window + 1)
+    for _ in range(tries):
+        j = order[int(rng.integers(lo, hi))]
+        if keys[j] != keys[i] and contexts[j] != contexts[i]:
+            return j
+    for j in order[lo:hi]:  # a source of few threads: the nearest other one
+        if keys[j] != keys[i] and contexts[j] != contexts[i]:
+            return j
+    return None
 
 
 def split_large_threads(rows: list[LabelledRow], seed: int = 0, largest: int = 30) -> None:
@@ -647,7 +692,7 @@ def train(
         if not attributes:
             raise LabelsError(", ".join(s.path for s in sources), "no attribute has both classes")
         Y = label_matrix(rows, attributes)
-    n_pairs = sum(1 for r in made if r.source == PAIRS_SOURCE)
+    n_pairs = sum(1 for r in made if r.source in (PAIRS_SOURCE, THREAD_PAIRS_SOURCE))
     say(f"training on {n_original} rows from {len(sources)} source(s) + {n_pairs} off-topic "
         f"pairs + {len(made) - n_pairs} context-free on-topic copies; "
         f"attributes: {', '.join(attributes)}")

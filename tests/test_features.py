@@ -137,13 +137,17 @@ def test_article_parent_and_thread_similarity(fitted):
     context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray()
     names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
     on_topic, spam, reply, alone = context
-    assert on_topic[names["has_article"]] == 1 and alone[names["has_article"]] == 0
+    assert on_topic[names["has_context"]] == 1 and alone[names["has_context"]] == 0
     assert on_topic[names["article_word"]] > spam[names["article_word"]]
-    assert spam[names["has_parent"]] == 1 and alone[names["has_parent"]] == 0
     # a parent that is not in the batch is vectorised on its own and still compared
     assert reply[names["parent_word"]] > 0
-    assert on_topic[names["has_thread"]] == 1 and alone[names["has_thread"]] == 0
     assert on_topic[names["thread_word"]] > spam[names["thread_word"]]
+    assert not alone.any()
+    facts = fitted.context_facts(batch, fitted.extra(batch))
+    assert [f["used"] for f in facts] == [
+        ["article", "thread"], ["article", "parent", "thread"],
+        ["article", "parent", "thread"], [],
+    ]
 
 
 def test_thread_similarity_equals_brute_force(fitted):

@@ -939,6 +939,21 @@ CORPORA: dict[str, Corpus] = {
 }
 
 
+#: The folders of ../shared/data that the default model (``make model``) learns off_topic
+#: from, by corpus name: the labelled forum threads and spam, and the threads with their
+#: articles or parents that ``moderator.training.make_offtopic_pairs`` turns into on- and
+#: off-topic pairs (their own labels are toxicity labels).
+OFF_TOPIC_CORPORA = {
+    "semeval-cqa": "semeval2015_task3_cqa",
+    "semeval2016-cqa": "semeval2016_task3_cqa",
+    "youtube-spam": "youtube_spam",
+    "fox-news": "fox_news_comments",
+    "sfu-ctc": "sfu_ctc",
+    "ruddit": "ruddit",
+    "context-toxicity": "context_toxicity",
+}
+
+
 def corpus(name: str) -> Corpus:
     """The registered adapter called ``name``; LabelsError listing the known names if none."""
     try:

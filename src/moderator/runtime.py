@@ -425,13 +425,17 @@ CUE_CLIP = 3.0  # standardised cues are clipped to +-3 so one extreme comment ca
 # and cosine in a topic space learned on the training texts (``*_topic``: TruncatedSVD of the
 # word TF-IDF, so "visa" and "sponsor" meet without sharing a word). ``best_*`` take the
 # best context there is: a reply that answers its parent is on topic whatever the article.
+#
+# One indicator, ``has_context`` (any article, parent or thread), not one per context: one
+# per context added up where the training rows never had them together (forum questions
+# have an article and a thread, talk-page replies only a parent), and a reply in a real
+# thread - article, parent and thread at once - got the sum of the baselines (0.99 off
+# topic for "Is the remote option open to people in Portugal?" under a job post).
 CONTEXT_FEATURES = (
-    "has_article",
+    "has_context",
     "article_word",
     "article_word_sqrt",
-    "has_parent",
     "parent_word",
-    "has_thread",
     "thread_word",
     "thread_word_sqrt",
     "article_overlap",
@@ -442,6 +446,8 @@ CONTEXT_FEATURES = (
     "parent_topic",
     "thread_topic",
     "best_word",
+    "best_word_sqrt",
+    "best_overlap",
     "best_topic",
 )
 #: The contexts a comment can be compared with, in the order the output names them.
@@ -615,7 +621,7 @@ class FittedFeatures:
             return [{"used": [], "similarity": {}} for _ in range(len(batch))]
         start = self.n_extra_features_ - len(CONTEXT_FEATURES)
         column = {name: start + i for i, name in enumerate(CONTEXT_FEATURES)}
-        present = {c: extra[:, column[f"has_{c}"]] > 0 for c in CONTEXTS}
+        present = _contexts_present(batch)
         similarity = {
             c: np.round(np.max(extra[:, [column[f"{c}_word"], column[f"{c}_topic"]]], axis=1), 2)
             for c in CONTEXTS
@@ -734,7 +740,6 @@ class FittedFeatures:
         articles, art_index = _unique_index(batch.articles, n)
         if articles:
             article_words = self._words(articles)
-            columns[:, names["has_article"]] = art_index >= 0
             columns[:, names["article_word"]] = _rowwise_dot(words, article_words, art_index)
             self._lexical(query, article_words, art_index, columns[:, names["article_overlap"]],
                           columns[:, names["article_bm25"]])
@@ -757,7 +762,6 @@ class FittedFeatures:
                 all_words, all_topics = words, topics
             lookup = np.array([row_of[p] for p in parents], dtype=np.intp)
             rows = np.where(par_index >= 0, lookup[np.maximum(par_index, 0)], -1)
-            columns[:, names["has_parent"]] = par_index >= 0
             columns[:, names["parent_word"]] = _rowwise_dot(words, all_words, rows)
             self._lexical(query, all_words, rows, columns[:, names["parent_overlap"]],
                           columns[:, names["parent_bm25"]])
@@ -765,17 +769,22 @@ class FittedFeatures:
         # Thread: cosine with the sum of the other comments of the same group.
         if batch.groups is not None:
             has_thread, thread_word = self._thread_similarity(batch, words)
-            columns[:, names["has_thread"]] = has_thread
             columns[:, names["thread_word"]] = thread_word
             columns[:, names["thread_topic"]] = _thread_dense(batch, topics)
         columns[:, names["article_word_sqrt"]] = np.sqrt(
             np.clip(columns[:, names["article_word"]], 0, None))
         columns[:, names["thread_word_sqrt"]] = np.sqrt(
             np.clip(columns[:, names["thread_word"]], 0, None))
-        columns[:, names["best_word"]] = columns[
-            :, [names["article_word"], names["parent_word"], names["thread_word"]]].max(axis=1)
-        columns[:, names["best_topic"]] = columns[
-            :, [names["article_topic"], names["parent_topic"], names["thread_topic"]]].max(axis=1)
+        present = _contexts_present(batch)
+        columns[:, names["has_context"]] = np.logical_or.reduce(list(present.values()))
+
+        def best(view, contexts=CONTEXTS):
+            return columns[:, [names[f"{c}_{view}"] for c in contexts]].max(axis=1)
+
+        columns[:, names["best_word"]] = best("word")
+        columns[:, names["best_word_sqrt"]] = np.sqrt(np.clip(best("word"), 0, None))
+        columns[:, names["best_overlap"]] = best("overlap", ("article", "parent"))
+        columns[:, names["best_topic"]] = best("topic")
         return columns
 
     def _lexical(self, query, context_words, index, overlap, bm25) -> None:
@@ -842,6 +851,22 @@ def word_counts(words: sp.csr_matrix, idf: np.ndarray):
     counts = np.divide(values * norm[per_row], col_idf, out=np.zeros_like(values),
                        where=col_idf > 0)
     return counts, per_row, np.bincount(per_row, counts, minlength=words.shape[0])
+
+
+def _contexts_present(batch: CommentBatch) -> dict[str, np.ndarray]:
+    """Per context of ``CONTEXTS``, which comments have it: a non-blank article, a
+    non-blank parent, another member comment in their thread."""
+    n = len(batch)
+    present = {c: np.zeros(n, dtype=bool) for c in CONTEXTS}
+    present["article"] = _unique_index(batch.articles, n)[1] >= 0
+    present["parent"] = _unique_index(batch.parents, n)[1] >= 0
+    if batch.groups is not None:
+        codes, members = _group_codes(batch)
+        if (codes >= 0).any():
+            sizes = np.bincount(codes[members], minlength=int(codes.max()) + 1)
+            others = sizes[np.maximum(codes, 0)] - members
+            present["thread"] = (codes >= 0) & (others > 0)
+    return present
 
 
 def _group_codes(batch: CommentBatch) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,101 @@
+"""Off-topic judged against the thread, with a real model: trained on samples of the real
+forum threads and spam in ../shared/data (skipped without it), scored on the project's own
+real-format example threads and on the seed pages."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, shared_path
+from moderator.corpora import load_corpus
+from moderator.threads import Comment, Thread, read_threads
+from moderator.training import LabelledSource, train
+
+EXAMPLES = REPO / "examples" / "offtopic"
+#: (corpus, folder, threads sampled): enough real threads to learn from in seconds
+SAMPLES = (("semeval2016-cqa", "semeval2016_task3_cqa", 500),
+           ("semeval-cqa", "semeval2015_task3_cqa", None),
+           ("youtube-spam", "youtube_spam", None))
+
+
+def _sample(source: LabelledSource, threads: int | None) -> LabelledSource:
+    if threads is None:
+        return source
+    groups = sorted({r.group for r in source.rows})
+    keep = set(random.Random(0).sample(groups, min(threads, len(groups))))
+    source.rows = [r for r in source.rows if r.group in keep]
+    return source
+
+
+@pytest.fixture(scope="module")
+def model():
+    sources = [_sample(load_corpus(name, shared_path("data", folder)), threads)
+               for name, folder, threads in SAMPLES]
+    return train(sources, folds=3, progress=lambda _: None)
+
+
+def off_topic(model, thread):
+    results = model.score_thread(thread)
+    flagged = [any(r["attribute"] == "off_topic" for r in result["reasons"])
+               for result in results]
+    return results, flagged
+
+
+def the_thread(path: Path) -> Thread:
+    [thread] = list(read_threads(path))
+    return thread
+
+
+def test_job_posts_in_a_who_is_hiring_thread_are_not_flagged(model):
+    thread = the_thread(EXAMPLES / "who-is-hiring.json")
+    results, flagged = off_topic(model, thread)
+    links = [c for c in thread.comments if "@" in c.text or "https://" in c.text]
+    assert len(links) >= 7  # the posts carry e-mails, links and salaries
+    assert not any(flagged), [(c.text[:40], r["scores"]["off_topic"])
+                              for c, r in zip(thread.comments, results, strict=True)]
+
+
+def test_link_spam_under_an_unrelated_post_is_flagged_and_says_why(model):
+    thread = the_thread(EXAMPLES / "link-spam.json")
+    results, flagged = off_topic(model, thread)
+    spam = {i for i, c in enumerate(thread.comments) if c.author in ("Deals4U", "bestwatches")}
+    assert {i for i, f in enumerate(flagged) if f} == spam
+    for i in spam:
+        [reason] = [r for r in results[i]["reasons"] if r["attribute"] == "off_topic"]
+        assert reason["context"]["used"] == ["article", "thread"]
+        assert reason["compared"].startswith("shares nothing with the article")
+
+
+def test_only_the_misspelt_seed_comment_is_flagged(model):
+    seeds = sorted(shared_path("seeds").glob("*.txt"))
+    flagged_texts = []
+    for path in seeds:
+        for thread in read_threads(path):
+            _, flagged = off_topic(model, thread)
+            flagged_texts += [c.text for c, f in zip(thread.comments, flagged, strict=True) if f]
+    assert len(flagged_texts) == 1 and flagged_texts[0].startswith("Eye wist yoo wood")
+
+
+def test_a_thread_without_an_article_is_judged_on_parent_and_thread(model):
+    comments = [
+        Comment(id="1", parent_id=None, depth=0, position=0, author="a",
+                text="Which bank gives the best rate for sending money home to India?"),
+        Comment(id="2", parent_id="1", depth=1, position=1, author="b",
+                text="Exchange houses beat the banks on the rate; compare two before sending."),
+        Comment(id="3", parent_id=None, depth=0, position=2, author="c",
+                text="Cheap replica watches 90% off at www.replica-timepieces.example"),
+    ]
+    thread = Thread(id="t", title="", article="", comments=comments)
+    probabilities, facts = model.predict_with_context(
+        [c.text for c in comments], articles=[""] * 3, parents=["", comments[0].text, ""],
+        groups=["t"] * 3)
+    assert [f["used"] for f in facts] == [["thread"], ["parent", "thread"], ["thread"]]
+    column = model.attributes.index("off_topic")
+    assert probabilities[1, column] < probabilities[2, column]
+    results, flagged = off_topic(model, thread)
+    assert flagged == [False, False, True]
+    [reason] = results[2]["reasons"]
+    assert reason["context"]["used"] == ["thread"] and "thread" in reason["compared"]

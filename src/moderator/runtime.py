@@ -614,18 +614,16 @@ class FittedFeatures:
 
     def context_facts(self, batch: CommentBatch, extra: np.ndarray) -> list[dict]:
         """Per comment, what its off-topic score compared it with: ``{"used": [contexts],
-        "similarity": {context: best similarity}}`` from ``extra``'s context columns (the
-        best of the word and topic views, rounded to 2 places); ``used`` is empty when
-        the comment had no context."""
+        "similarity": {context: cosine}}`` from ``extra``'s context columns: the cosine of
+        word TF-IDF, rounded to 2 places (the words shared, as a moderator can check them;
+        the topic space finds 0.1-0.3 between unrelated short texts). ``used`` is empty
+        when the comment had no context."""
         if not self.context or not len(batch):
             return [{"used": [], "similarity": {}} for _ in range(len(batch))]
         start = self.n_extra_features_ - len(CONTEXT_FEATURES)
         column = {name: start + i for i, name in enumerate(CONTEXT_FEATURES)}
         present = _contexts_present(batch)
-        similarity = {
-            c: np.round(np.max(extra[:, [column[f"{c}_word"], column[f"{c}_topic"]]], axis=1), 2)
-            for c in CONTEXTS
-        }
+        similarity = {c: np.round(extra[:, column[f"{c}_word"]], 2) for c in CONTEXTS}
         facts = []
         for i in range(len(batch)):
             used = [c for c in CONTEXTS if present[c][i]]

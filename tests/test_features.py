@@ -317,3 +317,14 @@ def test_context_facts_name_the_contexts_used(topical):
     assert facts[1]["used"] == ["parent", "thread"]
     assert facts[2] == {"used": [], "similarity": {}}
     assert 0 <= facts[1]["similarity"]["parent"] <= 1
+
+
+def test_a_question_counts_as_one_only_under_a_question(topical):
+    batch = CommentBatch(
+        texts=["Which ferry is faster?", "Which ferry is faster?", "The morning one."],
+        articles=["Which ferry should I take to the island?", "Ferry fares rise in May.",
+                  "Which ferry should I take to the island?"],
+    )
+    context = topical.transform(batch)[:, topical.slices_["context"]].toarray()
+    column = CONTEXT_FEATURES.index("asks_under_question")
+    assert context[:, column].tolist() == [1, 0, 0]

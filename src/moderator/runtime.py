@@ -426,6 +426,11 @@ CUE_CLIP = 3.0  # standardised cues are clipped to +-3 so one extreme comment ca
 # word TF-IDF, so "visa" and "sponsor" meet without sharing a word). ``best_*`` take the
 # best context there is: a reply that answers its parent is on topic whatever the article.
 #
+# ``asks_under_question``: the comment asks something ("?") under an article that is itself a
+# question. In a forum thread that is not an answer (SemEval labels it Bad); under a blog post
+# or a news article a question is ordinary conversation. Without it the question n-grams
+# ("How long do you", "Do you expect") carried the forum's judgement to every thread.
+#
 # One indicator, ``has_context`` (any article, parent or thread), not one per context: one
 # per context added up where the training rows never had them together (forum questions
 # have an article and a thread, talk-page replies only a parent), and a reply in a real
@@ -449,6 +454,7 @@ CONTEXT_FEATURES = (
     "best_word_sqrt",
     "best_overlap",
     "best_topic",
+    "asks_under_question",
 )
 #: The contexts a comment can be compared with, in the order the output names them.
 CONTEXTS = ("article", "parent", "thread")
@@ -737,6 +743,10 @@ class FittedFeatures:
         # Article: the same article repeats for a whole thread; vectorise each once.
         articles, art_index = _unique_index(batch.articles, n)
         if articles:
+            asked = np.array(["?" in a for a in articles])
+            columns[:, names["asks_under_question"]] = (
+                (art_index >= 0) & asked[np.maximum(art_index, 0)]
+                & np.array(["?" in (t or "") for t in batch.texts], dtype=bool))
             article_words = self._words(articles)
             columns[:, names["article_word"]] = _rowwise_dot(words, article_words, art_index)
             self._lexical(query, article_words, art_index, columns[:, names["article_overlap"]],

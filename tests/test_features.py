@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import (
 
 from moderator.features import (
     CONTEXT_FEATURES,
+    CONTEXT_SCALE,
     TEXT_FEATURES,
     CommentBatch,
     CommentFeatures,
@@ -134,7 +135,7 @@ def test_article_parent_and_thread_similarity(fitted):
         parents=["", DOCS[0], DOCS[1], ""],
         groups=["t", "t", "t", None],
     )
-    context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray()
+    context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray() / CONTEXT_SCALE
     names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
     on_topic, spam, reply, alone = context
     assert on_topic[names["has_context"]] == 1 and alone[names["has_context"]] == 0
@@ -271,10 +272,11 @@ def test_a_reply_answering_its_parent_is_close_to_its_best_context(topical):
     batch = CommentBatch(
         texts=["Can farm workers on seasonal visas change employer?",
                "Yes, seasonal farm workers may change employer once."],
-        articles=[article, article], parents=["", "Can farm workers on seasonal visas change employer?"],
+        articles=[article, article],
+        parents=["", "Can farm workers on seasonal visas change employer?"],
         groups=["t", "t"],
     )
-    context = topical.transform(batch)[:, topical.slices_["context"]].toarray()
+    context = topical.transform(batch)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
     names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
     reply = context[1]
     assert reply[names["article_word"]] == 0 and reply[names["article_overlap"]] == 0
@@ -325,6 +327,6 @@ def test_a_question_counts_as_one_only_under_a_question(topical):
         articles=["Which ferry should I take to the island?", "Ferry fares rise in May.",
                   "Which ferry should I take to the island?"],
     )
-    context = topical.transform(batch)[:, topical.slices_["context"]].toarray()
+    context = topical.transform(batch)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
     column = CONTEXT_FEATURES.index("asks_under_question")
     assert context[:, column].tolist() == [1, 0, 0]

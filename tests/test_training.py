@@ -10,8 +10,8 @@ import pytest
 
 from moderator.errors import LabelsError
 from moderator.training import (
-    PAIRS_SOURCE,
     DONOR_WINDOW,
+    PAIRS_SOURCE,
     PAIRS_WEIGHT,
     THREAD_PAIRS_SOURCE,
     LabelledRow,

@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from .ngrams import HashedNgrams
 from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives in runtime
     CONTEXT_FEATURES,
+    CONTEXT_SCALE,
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
@@ -37,8 +38,8 @@ from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives
     _text_cues_reference,
     _unique_index,
     text_cues,
-    word_counts,
     text_cues_batch,
+    word_counts,
 )
 
 

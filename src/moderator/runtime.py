@@ -456,6 +456,10 @@ CONTEXT_FEATURES = (
     "best_topic",
     "asks_under_question",
 )
+#: The context columns are multiplied by this in the feature matrix, so that the logistic
+#: regression's L2 penalty weighs them less than the n-grams: the forum corpus's n-grams
+#: ("How long do you ...") otherwise carried its idea of a good answer to every thread.
+CONTEXT_SCALE = 3.0
 #: The contexts a comment can be compared with, in the order the output names them.
 CONTEXTS = ("article", "parent", "thread")
 #: Pattern cues judged against the thread: a link, an e-mail address, a phone number or a
@@ -616,7 +620,7 @@ class FittedFeatures:
             return np.hstack([cues, np.zeros((len(batch), len(CONTEXT_FEATURES)))])
         if words is None:
             words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
-        return np.hstack([cues, self._context(batch, words)])
+        return np.hstack([cues, CONTEXT_SCALE * self._context(batch, words)])
 
     def context_facts(self, batch: CommentBatch, extra: np.ndarray) -> list[dict]:
         """Per comment, what its off-topic score compared it with: ``{"used": [contexts],
@@ -629,7 +633,8 @@ class FittedFeatures:
         start = self.n_extra_features_ - len(CONTEXT_FEATURES)
         column = {name: start + i for i, name in enumerate(CONTEXT_FEATURES)}
         present = _contexts_present(batch)
-        similarity = {c: np.round(extra[:, column[f"{c}_word"]], 2) for c in CONTEXTS}
+        similarity = {c: np.round(extra[:, column[f"{c}_word"]] / CONTEXT_SCALE, 2)
+                      for c in CONTEXTS}
         facts = []
         for i in range(len(batch)):
             used = [c for c in CONTEXTS if present[c][i]]

@@ -318,7 +318,7 @@ def make_offtopic_pairs(
         if contexts[i]:
             by_source.setdefault(row.source, []).append(i)
     pairs = []
-    for source, members in by_source.items():
+    for members in by_source.values():
         if len({keys[i] for i in members}) < 2:
             continue
         order = sorted(members, key=lambda i: (len(contexts[i]), i))

@@ -82,8 +82,7 @@ def test_link_spam_under_an_unrelated_post_is_flagged_and_says_why(model):
     assert not any(flagged[i] for i in on_topic if "?" not in thread.comments[i].text)
     for i in spam:
         [reason] = [r for r in results[i]["reasons"] if r["attribute"] == "off_topic"]
-        assert reason["context"]["used"] == ["article", "thread"]
-        assert reason["compared"].startswith("shares nothing with the article")
+        assert reason["notes"][0].startswith("shares nothing with the article")
 
 
 def test_only_the_misspelt_seed_comment_is_flagged(model):
@@ -106,13 +105,15 @@ def test_a_thread_without_an_article_is_judged_on_parent_and_thread(model):
                 text="Cheap replica watches 90% off at www.replica-timepieces.example"),
     ]
     thread = Thread(id="t", title="", article="", comments=comments)
-    probabilities, facts = model.predict_with_context(
+    probabilities, facts = model.predict_with_facts(
         [c.text for c in comments], articles=[""] * 3, parents=["", comments[0].text, ""],
         groups=["t"] * 3)
-    assert [f["used"] for f in facts] == [["thread"], ["parent", "thread"], ["thread"]]
+    assert [facts.of(i, "off_topic")[0]["contexts"] for i in range(3)] == [
+        ["thread"], ["parent", "thread"], ["thread"]]
     column = model.attributes.index("off_topic")
     assert probabilities[1, column] < probabilities[2, column]
     results, flagged = off_topic(model, thread)
     assert flagged == [False, False, True]
     [reason] = results[2]["reasons"]
-    assert reason["context"]["used"] == ["thread"] and "thread" in reason["compared"]
+    assert any(note.endswith("the thread") or "the thread (" in note
+               for note in reason["notes"])

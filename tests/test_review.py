@@ -318,30 +318,24 @@ def test_score_thread_hands_each_comment_its_parent_text(replies):
     assert results[3]["scores"] == {"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0}
 
 
-def test_off_topic_reasons_say_what_was_compared():
-    from moderator.output import _reason_text
-    from moderator.review import context_reason
+def test_off_topic_notes_say_what_was_compared():
+    from moderator.explanations import notes_for, reason_text
 
-    facts = {"used": ["article", "thread"], "similarity": {"article": 0.01, "thread": 0.09}}
-    added = context_reason(facts)
-    assert added == {
-        "compared": "shares nothing with the article; little in common with the thread (0.09)",
-        "context": facts,
-    }
-    both = context_reason({"used": ["parent", "thread"],
-                           "similarity": {"parent": 0.0, "thread": 0.02}})
-    assert both["compared"] == "shares nothing with the parent or the thread"
-    assert context_reason({"used": ["article"], "similarity": {"article": 0.4}})["compared"] == (
-        "similar to the article (0.40)")
-    assert context_reason({"used": [], "similarity": {}})["compared"] == (
-        "no article, parent or thread to compare it with")
+    def notes(**facts):
+        return notes_for("off_topic", facts, {})
+
+    assert notes(contexts=["article", "thread"], article_similarity=0.01,
+                 thread_similarity=0.09) == [
+        "shares nothing with the article", "little in common with the thread (0.09)"]
+    assert notes(contexts=["parent", "thread"], parent_similarity=0.0,
+                 thread_similarity=0.02) == ["shares nothing with the parent or the thread"]
+    assert notes(contexts=["article"], article_similarity=0.4) == [
+        "similar to the article (0.40)"]
+    assert notes(contexts=[]) == ["no article, parent or thread to compare it with"]
+    assert notes_for("toxicity", {}, {}) == []  # an attribute that reads no context
     text = "Serial key free download here"
     reason = {"attribute": "off_topic", "score": 0.91, "threshold": 0.5,
-              "spans": [[0, 10, 0.8], [11, 24, 0.5]], **added}
-    assert _reason_text(reason, text) == (
-        'off_topic 0.91≥0.50: shares nothing with the article; little in common with the '
-        'thread (0.09); "Serial key", "free download"')
-    reason["spans"] = []
-    assert _reason_text(reason, text) == (
-        "off_topic 0.91≥0.50: shares nothing with the article; little in common with the "
-        "thread (0.09)")
+              "spans": [[0, 10, 0.8], [11, 24, 0.5]],
+              "notes": notes(contexts=["article"], article_similarity=0.0)}
+    assert reason_text(text, reason) == (
+        'off_topic 0.91: "Serial key", "free download"; shares nothing with the article')

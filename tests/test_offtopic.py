@@ -14,7 +14,7 @@ from moderator.corpora import load_corpus
 from moderator.threads import Comment, Thread, read_threads
 from moderator.training import LabelledSource, load_labels_csv, train
 
-EXAMPLES = REPO / "examples" / "offtopic"
+EXAMPLES = REPO / "examples"
 #: (corpus, folder, threads sampled): enough real threads to learn from in seconds
 SAMPLES = (("semeval2016-cqa", "semeval2016_task3_cqa", 300),
            ("semeval-cqa", "semeval2015_task3_cqa", None),

@@ -257,7 +257,7 @@ THREAD_PAIRS_SOURCE = "real-thread pairs"
 THREAD_PAIRS_PER_SOURCE = 1000
 #: The other thread of a pair is one of the source's DONOR_WINDOW threads nearest in length
 #: on either side: an article of 40 words beside one of 4,000 would be trivially told apart.
-DONOR_WINDOW = 25
+DONOR_WINDOW = 10
 #: Pooled sources: each labelled row of source s weighs ``n_s ** -SOURCE_BALANCE`` (a big
 #: corpus does not drown a small one), and where 2+ sources label an attribute, a source's
 #: positives and negatives are pulled towards equal totals by ``CLASS_BALANCE`` (so a
@@ -319,16 +319,19 @@ def make_offtopic_pairs(
             by_source.setdefault(row.source, []).append(i)
     pairs = []
     for members in by_source.values():
-        if len({keys[i] for i in members}) < 2:
+        threads: dict = {}
+        for i in members:
+            threads.setdefault(keys[i], []).append(i)
+        if len(threads) < 2:
             continue
-        order = sorted(members, key=lambda i: (len(contexts[i]), i))
-        rank = {i: k for k, i in enumerate(order)}
+        order = sorted(threads, key=lambda k: (len(contexts[threads[k][0]]), str(k)))
+        rank = {key: r for r, key in enumerate(order)}
         labelled = [i for i in members if rows[i].labels.get("off_topic") == 0]
         unlabelled = [i for i in members if "off_topic" not in rows[i].labels]
         if len(unlabelled) > per_source:
             unlabelled = sorted(rng.choice(unlabelled, per_source, replace=False).tolist())
         for i in labelled + unlabelled:
-            donor = _similar_donor(i, order, rank, keys, contexts, rng)
+            donor = _similar_donor(i, order, rank, threads, keys, contexts, rng)
             if donor is None:
                 continue
             own = "off_topic" in rows[i].labels
@@ -347,17 +350,17 @@ def make_offtopic_pairs(
     return pairs
 
 
-def _similar_donor(i, order, rank, keys, contexts, rng, window=DONOR_WINDOW, tries=20):
-    """A row of another thread whose context is among the ``window`` nearest in length
-    to row i's (in ``order``, the source's rows sorted by context length), or None."""
-    at = rank[i]
+def _similar_donor(i, order, rank, threads, keys, contexts, rng, window=DONOR_WINDOW,
+                   tries=20):
+    """A row of another thread among the ``window`` threads nearest in context length to
+    row i's on either side (``order``: the source's threads sorted by it), or None."""
+    at = rank[keys[i]]
     lo, hi = max(0, at - window), min(len(order), at + window + 1)
+    nearby = [k for k in order[lo:hi] if k != keys[i]]
     for _ in range(tries):
-        j = order[int(rng.integers(lo, hi))]
-        if keys[j] != keys[i] and contexts[j] != contexts[i]:
-            return j
-    for j in order[lo:hi]:  # a source of few threads: the nearest other one
-        if keys[j] != keys[i] and contexts[j] != contexts[i]:
+        candidates = threads[nearby[int(rng.integers(len(nearby)))]]
+        j = candidates[int(rng.integers(len(candidates)))]
+        if contexts[j] != contexts[i]:
             return j
     return None
 

@@ -232,6 +232,37 @@ def test_semeval_cqa_csv_and_raw_xml_agree():
         ]
 
 
+def test_semeval2016_cqa_fixture():
+    rows = load_corpus("semeval2016-cqa", CORPORA_DIR / "semeval2016").rows
+    # Bad -> off_topic 1; Good and PotentiallyUseful -> 0; dev and test files both read
+    assert [(r.id, r.labels["off_topic"]) for r in rows] == [
+        ("dev:0:1", 0), ("dev:0:2", 0), ("dev:0:3", 1), ("dev:1:1", 0), ("dev:1:2", 1),
+        ("test:0:1", 0),
+    ]
+    assert rows[0].article == (
+        "Driving licence\nHow long does it take to convert a UK driving licence here?")
+    assert rows[0].group == rows[2].group == "semeval2016-cqa#dev:0" != rows[3].group
+    # the same question in the test file is another thread
+    assert rows[5].article == rows[3].article and rows[5].group != rows[3].group
+    one = load_corpus("semeval2016-cqa", CORPORA_DIR / "semeval2016" / "subtaskA_test.csv")
+    assert [r.text for r in one.rows] == ["The hotel gyms sell monthly passes."]
+
+
+def test_semeval2016_cqa_without_thread_columns_groups_consecutive_questions(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("question_subject,question_body,comment,label\n"
+                    "Gym,Where?,Near the mall,Good\nGym,Where?,lol,Bad\n"
+                    "Visa,How long?,Two weeks,Good\n")
+    rows = load_corpus("semeval2016-cqa", path).rows
+    assert rows[0].group == rows[1].group != rows[2].group
+    assert [r.labels for r in rows] == [{"off_topic": 0}, {"off_topic": 1}, {"off_topic": 0}]
+
+
+def test_semeval2016_cqa_empty_folder(tmp_path):
+    with pytest.raises(LabelsError, match="no subtaskA_\\*.csv files here"):
+        load_corpus("semeval2016-cqa", tmp_path)
+
+
 def test_semeval_cqa_xml_without_gold(tmp_path):
     xml = tmp_path / "threads.xml"
     xml.write_text((CORPORA_DIR / "semeval_cqa" / "raw" / "CQA-QL-devel-input.xml").read_text())
@@ -359,6 +390,13 @@ def test_ruddit_fixture():
             "c.csv",
             "question_id,question_subject,question_body,comment_body,label\nQ1,s,b,c,Great\n",
             r"c.csv, row 2, column 'label': label 'Great' is not one of Good",
+        ),
+        (
+            "semeval2016-cqa",
+            "c16.csv",
+            "question_subject,question_body,comment,label\ns,b,c,Potential\n",
+            r"c16.csv, row 2, column 'label': label 'Potential' is not one of Good, "
+            r"PotentiallyUseful, Bad",
         ),
         (
             "fox-news",
@@ -514,6 +552,16 @@ def test_real_semeval_cqa():
     assert len({r.group for r in rows}) == 287  # of 300 threads, 13 hold only Dialogue
     raw = load_corpus("semeval-cqa", folder / "raw").rows
     assert [(r.id, r.labels) for r in raw] == [(r.id, r.labels) for r in rows]
+
+
+def test_real_semeval2016_cqa():
+    folder = shared_path("data", "semeval2016_task3_cqa")
+    rows = load_corpus("semeval2016-cqa", folder).rows
+    counts = label_counts(rows)
+    # SOURCES.md: dev Bad 2,290 of 4,930; test Bad 3,037 of 6,768; 493 + 677 threads
+    assert counts == {("off_topic", 1): 2290 + 3037, ("off_topic", 0): 4930 + 6768 - 5327}
+    assert len({r.group for r in rows}) == 493 + 677
+    assert all(r.article and r.text for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -52,11 +52,12 @@ def test_reason_text_reads_like_a_sentence():
 
 
 def test_notes_state_the_facts_that_are_not_words():
-    facts = {"urls": 1, "phone": 1, "email": 0, "length": 15, "article_similarity": 0.02}
+    facts = {"urls": 1, "phone": 1, "email": 0, "length": 15, "article_similarity": 0.02,
+             "contexts": ["article"]}
     contributions = {"urls": 1.3, "phone": 0.6, "email": 0.0, "length": 0.1,
                      "article_similarity": -0.01}
     assert notes_for("off_topic", facts, contributions) == [
-        "similarity to the article 0.02", "a link and a phone number"]
+        "shares nothing with the article", "a link and a phone number"]
     assert notes_for("off_topic", {"length": 9, "urls": 3},
                      {"length": 0.9, "urls": 2.0}) == ["3 links", "comment length 9 characters"]
     assert notes_for("toxicity", {}, {}) == []
@@ -75,7 +76,7 @@ def test_a_flag_without_words_or_facts_says_so():
     assert all(r["spans"] == [] and r["notes"] == [NO_SINGLE_WORD] for r in result["reasons"])
 
 
-def test_off_topic_flags_state_the_similarity_to_the_article(trained_model_path):
+def test_off_topic_flags_say_what_was_compared(trained_model_path):
     import moderator
 
     model = moderator.load_model(trained_model_path)
@@ -83,7 +84,9 @@ def test_off_topic_flags_state_the_similarity_to_the_article(trained_model_path)
     [spam] = score_texts(model, ["Hot singles in your area, click here www.meet-now.xyz"],
                          articles=[article], policy=Policy(thresholds={"off_topic": 0.0}))
     [reason] = [r for r in spam["reasons"] if r["attribute"] == "off_topic"]
-    assert any(re.fullmatch(r"similarity to the article \d\.\d\d", n) for n in reason["notes"])
+    assert any(n == "shares nothing with the article"
+               or re.fullmatch(r"(little in common with|similar to) the article \(\d\.\d\d\)", n)
+               for n in reason["notes"])
 
 
 # --- the same words everywhere ------------------------------------------------------------

@@ -18,11 +18,14 @@ from sklearn.utils.estimator_checks import (
 
 from moderator.features import (
     CONTEXT_FEATURES,
+    CONTEXT_SCALE,
     TEXT_FEATURES,
     CommentBatch,
     CommentFeatures,
+    FittedFeatures,
     _rowwise_dot,
     text_cues,
+    text_cues_batch,
 )
 from moderator.ngrams import normalize, tokenize
 
@@ -132,16 +135,20 @@ def test_article_parent_and_thread_similarity(fitted):
         parents=["", DOCS[0], DOCS[1], ""],
         groups=["t", "t", "t", None],
     )
-    context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray()
+    context = fitted.transform(batch)[:, fitted.slices_["context"]].toarray() / CONTEXT_SCALE
     names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
     on_topic, spam, reply, alone = context
-    assert on_topic[names["has_article"]] == 1 and alone[names["has_article"]] == 0
+    assert on_topic[names["has_context"]] == 1 and alone[names["has_context"]] == 0
     assert on_topic[names["article_word"]] > spam[names["article_word"]]
-    assert spam[names["has_parent"]] == 1 and alone[names["has_parent"]] == 0
     # a parent that is not in the batch is vectorised on its own and still compared
     assert reply[names["parent_word"]] > 0
-    assert on_topic[names["has_thread"]] == 1 and alone[names["has_thread"]] == 0
     assert on_topic[names["thread_word"]] > spam[names["thread_word"]]
+    assert not alone.any()
+    facts = fitted.context_facts(batch, fitted.extra(batch))
+    assert [f["used"] for f in facts] == [
+        ["article", "thread"], ["article", "parent", "thread"],
+        ["article", "parent", "thread"], [],
+    ]
 
 
 def test_thread_similarity_equals_brute_force(fitted):
@@ -197,3 +204,129 @@ def test_fast_text_cues_equal_their_definition(texts):
     expected = np.array([_text_cues_reference(t) for t in texts])
     np.testing.assert_allclose([text_cues(t) for t in texts], expected, atol=1e-9)
     np.testing.assert_allclose(text_cues_batch(texts), expected, atol=1e-9)
+
+
+# ------------------------------------------------------------ more views of the context
+
+THREADS = [
+    "Ferry timetables for the island change in May; the evening boat is cancelled.",
+    "The island ferry will also raise its fares for cars and bicycles.",
+    "Our school choir won the regional contest with a song about rivers.",
+    "The choir rehearses on Thursdays in the school hall.",
+    "Visa rules for seasonal farm workers were relaxed this spring.",
+    "Farm workers on seasonal visas can now change employer once.",
+] * 4
+
+
+@pytest.fixture(scope="module")
+def topical():
+    return CommentFeatures(min_df=1, topic_components=3).fit(
+        CommentBatch(texts=THREADS, articles=["Island ferry news"] * len(THREADS)))
+
+
+def test_overlap_and_bm25_equal_their_definitions(topical):
+    texts = ["the island ferry fares", "choir song", "nothing shared here"]
+    article = "Ferry fares for the island rise; the ferry company blames fuel."
+    words = topical._words(texts)
+    article_words = topical._words([article])
+    overlap, bm25 = np.zeros(3), np.zeros(3)
+    idf = topical._word_idf().astype(np.float64)
+    query = words.copy()
+    query.data = idf[query.indices]
+    topical._lexical(query, article_words, np.zeros(3, np.intp), overlap, bm25)
+    counts = {}  # the article's n-gram counts, from its occurrences
+    ptr, cols, *_ = topical.ngrams_._occurrences([article], chars=False)
+    n_char = 1 << topical.char_bits
+    for col in cols[ptr[0]:ptr[1]]:
+        if idf[col - n_char] > 0:
+            counts[col - n_char] = counts.get(col - n_char, 0) + 1
+    length = sum(counts.values())
+    k1, b = 1.2, 0.75
+    for i in range(3):
+        row = words[i].indices
+        total = idf[row].sum()
+        shared = [c for c in row if c in counts]
+        assert overlap[i] == pytest.approx(idf[shared].sum() / total)
+        expected = sum(
+            idf[c] * counts[c] * (k1 + 1)
+            / (counts[c] + k1 * (1 - b + b * length / topical.context_length_))
+            for c in shared
+        ) / (total * (k1 + 1))
+        assert bm25[i] == pytest.approx(expected, rel=1e-5)
+    assert overlap[0] > 0.5 and overlap[1] == 0 == bm25[1]
+
+
+def test_topic_space_relates_texts_of_one_subject(topical):
+    assert topical.topic_components_.shape == (3, len(topical.topic_columns_))
+    texts = ["island ferry fares", "choir song", "seasonal visas"]
+    topics = topical._topics(topical._words(texts))
+    article = topical._topics(topical._words(["The ferry to the island"]))[0]
+    assert np.allclose(np.linalg.norm(topics, axis=1), 1.0)
+    assert topics[0] @ article > 0.9 > max(topics[1] @ article, topics[2] @ article)
+    restored = FittedFeatures.of(topical)  # the state a saved model keeps
+    assert np.array_equal(restored._topics(topical._words(texts)), topics)
+
+
+def test_a_reply_answering_its_parent_is_close_to_its_best_context(topical):
+    article = "Island ferry news"
+    batch = CommentBatch(
+        texts=["Can farm workers on seasonal visas change employer?",
+               "Yes, seasonal farm workers may change employer once."],
+        articles=[article, article],
+        parents=["", "Can farm workers on seasonal visas change employer?"],
+        groups=["t", "t"],
+    )
+    context = topical.transform(batch)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
+    names = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
+    reply = context[1]
+    assert reply[names["article_word"]] == 0 and reply[names["article_overlap"]] == 0
+    assert reply[names["parent_overlap"]] > 0.2 and reply[names["parent_bm25"]] > 0.1
+    assert reply[names["parent_word"]] > 0.2
+    assert reply[names["best_word"]] == max(reply[names[f"{c}_word"]]
+                                            for c in ("article", "parent", "thread"))
+    assert reply[names["best_topic"]] >= reply[names["parent_topic"]] > 0.9
+
+
+def test_links_and_prices_are_judged_against_the_thread(topical):
+    hiring = ["Backend engineer, $120k, apply at https://a.example or jobs@a.example",
+              "Designer, remote, $90k: https://b.example/jobs",
+              "Data engineer in Oslo, write to work@c.example, https://c.example"]
+    spam = ["Nice tram photos.", "Great point about the tram.",
+            "Cheap pills at https://pills.example"]
+    batch = CommentBatch(texts=hiring + spam, groups=["h"] * 3 + ["s"] * 3)
+    raw = text_cues_batch(batch.texts)
+    relative = topical._thread_relative_cues(batch, raw)
+    urls = TEXT_FEATURES.index("urls")
+    # every other hiring post has a link: the links are the thread's topic
+    assert relative[0, urls] == 0 and raw[0, urls] == 1
+    # nobody else under the tram post links anywhere: the link counts in full
+    assert relative[5, urls] == raw[5, urls] == 1
+    money = TEXT_FEATURES.index("money")
+    assert relative[0, money] == pytest.approx(raw[0, money] * (1 - 1 / 2))
+    alone = topical._thread_relative_cues(CommentBatch(texts=hiring), raw[:3])
+    assert np.array_equal(alone, raw[:3])  # no thread: nothing to judge against
+
+
+def test_context_facts_name_the_contexts_used(topical):
+    batch = CommentBatch(
+        texts=["The ferry fares rise again", "Choir practice is on Thursday", "hello"],
+        articles=["", "", ""], parents=["", "The island ferry fares", ""],
+        groups=["t", "t", None],
+    )
+    extra = topical.extra(batch)
+    facts = topical.context_facts(batch, extra)
+    assert facts[0]["used"] == ["thread"]
+    assert facts[1]["used"] == ["parent", "thread"]
+    assert facts[2] == {"used": [], "similarity": {}}
+    assert 0 <= facts[1]["similarity"]["parent"] <= 1
+
+
+def test_a_question_counts_as_one_only_under_a_question(topical):
+    batch = CommentBatch(
+        texts=["Which ferry is faster?", "Which ferry is faster?", "The morning one."],
+        articles=["Which ferry should I take to the island?", "Ferry fares rise in May.",
+                  "Which ferry should I take to the island?"],
+    )
+    context = topical.transform(batch)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
+    column = CONTEXT_FEATURES.index("asks_under_question")
+    assert context[:, column].tolist() == [1, 0, 0]

@@ -320,3 +320,26 @@ def test_score_thread_hands_each_comment_its_parent_text(replies):
     assert parents == (["", "Top comment", "", ""] if replies else ["", "", "", ""])
     assert articles == ["Art"] * 4 and groups == ["t"] * 4
     assert results[3]["scores"] == {"toxicity": 0.0, "insult": 0.0, "off_topic": 0.0}
+
+
+def test_off_topic_notes_say_what_was_compared():
+    from moderator.explanations import notes_for, reason_text
+
+    def notes(**facts):
+        return notes_for("off_topic", facts, {})
+
+    assert notes(contexts=["article", "thread"], article_similarity=0.01,
+                 thread_similarity=0.09) == [
+        "shares nothing with the article", "little in common with the thread (0.09)"]
+    assert notes(contexts=["parent", "thread"], parent_similarity=0.0,
+                 thread_similarity=0.02) == ["shares nothing with the parent or the thread"]
+    assert notes(contexts=["article"], article_similarity=0.4) == [
+        "similar to the article (0.40)"]
+    assert notes(contexts=[]) == ["no article, parent or thread to compare it with"]
+    assert notes_for("toxicity", {}, {}) == []  # an attribute that reads no context
+    text = "Serial key free download here"
+    reason = {"attribute": "off_topic", "score": 0.91, "threshold": 0.5,
+              "spans": [[0, 10, 0.8], [11, 24, 0.5]],
+              "notes": notes(contexts=["article"], article_similarity=0.0)}
+    assert reason_text(text, reason) == (
+        'off_topic 0.91: "Serial key", "free download"; shares nothing with the article')

@@ -11,8 +11,10 @@ import pytest
 
 from moderator.errors import LabelsError
 from moderator.training import (
+    DONOR_WINDOW,
     PAIRS_SOURCE,
     PAIRS_WEIGHT,
+    THREAD_PAIRS_SOURCE,
     LabelledRow,
     LabelledSource,
     label_matrix,
@@ -164,6 +166,44 @@ def test_offtopic_pairs_take_another_threads_context():
         assert pair.labels == {"off_topic": 1} and pair.source == PAIRS_SOURCE
         assert pair.article != original.article and pair.group != original.group
     assert make_offtopic_pairs(rows[:1]) == []  # one article: nothing to swap
+
+
+def test_real_threads_give_both_sides_from_the_same_site_and_similar_length():
+    # two sites; each has threads with short and long articles
+    rows = []
+    for site in ("news", "forum"):
+        for t in range(40):
+            article = f"{site} article {t} " + "word " * (5 + 10 * t)
+            for c in range(3):
+                rows.append(LabelledRow(f"{site} comment {t}.{c}", {"toxicity": c % 2},
+                                        article=article, group=f"{site}{t}", source=site))
+    # one thread far longer than the window: its comments still find another thread
+    rows += [LabelledRow(f"crowd {c}", {"toxicity": 0}, article="crowded article",
+                         group="crowd", source="news") for c in range(60)]
+    # a comment with only a parent (no article) is paired on its parent
+    rows += [LabelledRow(f"reply {i}", {"toxicity": 0}, parent=f"parent {i}", source="replies")
+             for i in range(4)]
+    pairs = make_offtopic_pairs(rows, seed=0)
+    by_text = {r.text: r for r in rows}
+    on = [p for p in pairs if p.labels == {"off_topic": 0}]
+    off = [p for p in pairs if p.labels == {"off_topic": 1}]
+    assert len(on) == len(off) == len(rows)
+    assert all(p.source == THREAD_PAIRS_SOURCE and p.weight == PAIRS_WEIGHT for p in pairs)
+    for pair in on:
+        original = by_text[pair.text]
+        assert (pair.article, pair.parent, pair.group) == (
+            original.article, original.parent, original.group)
+    for pair in off:
+        original = by_text[pair.text]
+        donor = next(r for r in rows if (r.article, r.parent) == (pair.article, pair.parent))
+        assert donor.source == original.source  # same site
+        assert (donor.group, donor.article, donor.parent) != (
+            original.group, original.article, original.parent)
+        if original.article:  # one of the DONOR_WINDOW threads nearest in length
+            threads_apart = abs(len(donor.article) - len(original.article)) // 50
+            assert threads_apart <= DONOR_WINDOW
+    capped = make_offtopic_pairs(rows, seed=0, per_source=2)
+    assert len([p for p in capped if p.labels == {"off_topic": 0}]) == 2 * 3
 
 
 def test_contextless_copies_are_on_topic_without_context():

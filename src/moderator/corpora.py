@@ -629,6 +629,54 @@ def _cqa_gold_for(xml_path: Path) -> Path | None:
     return None
 
 
+_CQA2016_LABELS = ("Good", "PotentiallyUseful", "Bad")
+
+
+def load_semeval2016_cqa(path: Path) -> list[CorpusRow]:
+    """SemEval-2016 Task 3 subtask A (Qatar Living): Bad -> off_topic 1, Good and
+    PotentiallyUseful -> 0.
+
+    ``question_subject, question_body, comment, label`` (+ ``split``, ``thread_index``,
+    ``comment_position``) per comment, as in ../shared/data's subtaskA_*.csv. The question
+    (subject + body) is the article; ``split`` + ``thread_index`` group the thread (without
+    them, consecutive rows under the same question do). A folder reads every
+    ``subtaskA_*.csv`` in it.
+    """
+    if path.is_dir():
+        files = sorted(path.glob("subtaskA_*.csv"))
+        if not files:
+            raise LabelsError(str(path), "no subtaskA_*.csv files here")
+        return [row for file in files for row in load_semeval2016_cqa(file)]
+    required = ["question_subject", "question_body", "comment", "label"]
+    rows = []
+    previous, thread = None, 0
+    for number, record in _csv_rows(path, required):
+        label = _choice(path, number, "label", record["label"], _CQA2016_LABELS)
+        article = "\n".join(
+            part for part in (record["question_subject"].strip(),
+                              record["question_body"].strip()) if part
+        )
+        if record.get("thread_index", "").strip():
+            key = f"{record.get('split', '').strip() or path.stem}:{record['thread_index'].strip()}"
+        else:
+            if article != previous:
+                thread += 1
+            key = f"{path.stem}:{thread}"
+        previous = article
+        position = record.get("comment_position", "").strip()
+        rows.append(
+            _row(
+                record["comment"].strip(),
+                {"off_topic": int(label == "Bad")},
+                article=article,
+                group=key,
+                source="semeval2016-cqa",
+                id=f"{key}:{position}" if position else None,
+            )
+        )
+    return _require_rows(path, rows)
+
+
 # --------------------------------------------------------------------------- extra corpora
 
 
@@ -1052,6 +1100,15 @@ CORPORA: dict[str, Corpus] = {
             use="research only",
         ),
         Corpus(
+            "semeval2016-cqa",
+            "SemEval-2016 Task 3 subtask A comment relevance (Qatar Living forum)",
+            "free for general research use",
+            ("off_topic",),
+            (),  # a folder reads every subtaskA_*.csv
+            load_semeval2016_cqa,
+            use="research only",
+        ),
+        Corpus(
             "fox-news",
             "Fox News user comments, hateful or not (Gao & Huang 2017)",
             "MIT (per the README)",
@@ -1145,6 +1202,7 @@ CORPORA: dict[str, Corpus] = {
         ),
     )
 }
+
 
 
 def corpus(name: str) -> Corpus:
@@ -1274,6 +1332,7 @@ SHARED_CORPORA = (
     SharedCorpus("kaggle-insults", "kaggle_insults", "insult"),
     SharedCorpus("civil-spans", "civil_comments_toxic_spans", "toxicity"),
     SharedCorpus("semeval-cqa", "semeval2015_task3_cqa", "off_topic"),
+    SharedCorpus("semeval2016-cqa", "semeval2016_task3_cqa", "off_topic"),
     SharedCorpus("youtube-spam", "youtube_spam", "off_topic"),
     SharedCorpus("fox-news", "fox_news_comments", "identity_attack"),
     SharedCorpus("context-toxicity", "context_toxicity", "toxicity"),

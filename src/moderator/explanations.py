@@ -78,7 +78,7 @@ def reason_words(text: str, reason: dict) -> list[str]:
 
 def reason_text(text: str, reason: dict) -> str:
     """``insult 0.93: "clueless idiot", "pathetic"``; notes follow the words
-    (``off_topic 0.97: "www.cheap.biz"; similarity to the article 0.02``)."""
+    (``off_topic 0.97: "www.cheap.biz"; shares nothing with the article``)."""
     if not isinstance(reason, dict):
         return str(reason)
     head = str(reason.get("attribute", "?"))
@@ -121,16 +121,32 @@ def _pattern_notes(attribute: str, facts: dict, contributions: dict) -> list[str
     return [" and ".join([", ".join(found[:-1]), found[-1]] if len(found) > 1 else found)]
 
 
+#: Word cosine below which a comment "shares nothing with" a context, and below which it
+#: has "little in common" with it.
+NOTHING_IN_COMMON = 0.05
+LITTLE_IN_COMMON = 0.15
+_CONTEXT_NAMES = (("article_similarity", "article"), ("parent_similarity", "parent"),
+                  ("thread_similarity", "thread"))
+
+
 def _context_notes(attribute: str, facts: dict, contributions: dict) -> list[str]:
-    """How much the comment shares with its article, parent and thread, for an attribute
-    that reads them (off_topic), when that context is known: low similarity is the reason
-    itself, whatever the log-odds it adds."""
-    notes = []
-    for name, label in (("article_similarity", "similarity to the article"),
-                        ("parent_similarity", "similarity to the parent comment"),
-                        ("thread_similarity", "similarity to the rest of the thread")):
-        if name in facts:
-            notes.append(f"{label} {facts[name]:.2f}")
+    """What the comment was compared with, for an attribute that reads the context
+    (off_topic): ``shares nothing with the article or the thread``, ``little in common with
+    the parent (0.09)``, ``similar to the thread (0.41)`` (the cosine of word TF-IDF), or
+    that there was nothing to compare it with. Low similarity is the reason itself,
+    whatever the log-odds it adds."""
+    if "contexts" not in facts:
+        return []
+    known = [(name, label) for name, label in _CONTEXT_NAMES if name in facts]
+    if not known:
+        return ["no article, parent or thread to compare it with"]
+    nothing = [label for name, label in known if facts[name] < NOTHING_IN_COMMON]
+    notes = ["shares nothing with the " + " or the ".join(nothing)] if nothing else []
+    for name, label in known:
+        value = facts[name]
+        if value >= NOTHING_IN_COMMON:
+            phrase = "little in common with" if value < LITTLE_IN_COMMON else "similar to"
+            notes.append(f"{phrase} the {label} ({value:.2f})")
     return notes
 
 

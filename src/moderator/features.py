@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted
 from .ngrams import HashedNgrams
 from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives in runtime
     CONTEXT_FEATURES,
+    CONTEXT_SCALE,
     CUE_CLIP,
     SPAN_PATTERNS,
     TEXT_FEATURES,
@@ -38,6 +39,7 @@ from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives
     _unique_index,
     text_cues,
     text_cues_batch,
+    word_counts,
 )
 
 
@@ -56,6 +58,9 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
         char_bits=18,
         word_bits=17,
         context=True,
+        topic_components=48,
+        topic_columns=8192,
+        topic_sample=40_000,
     ):
         self.word_ngram_range = word_ngram_range
         self.char_ngram_range = char_ngram_range
@@ -63,6 +68,9 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
         self.char_bits = char_bits
         self.word_bits = word_bits
         self.context = context
+        self.topic_components = topic_components
+        self.topic_columns = topic_columns
+        self.topic_sample = topic_sample
 
     def fit(self, X, y=None):
         batch = CommentBatch.of(X)
@@ -88,11 +96,42 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
             for i, name in enumerate(("char", "word", "text", "context"))
         }
         self.n_features_out_ = int(edges[-1])
+        self._fit_context(batch)
         # Text cues and context columns serve the context attributes (off_topic) only: on
         # toxicity, cues such as length or entropy learn the quirks of a labels file
         # (short insults) instead of language.
         self.n_extra_features_ = n_text + n_context
         return self
+
+    def _fit_context(self, batch: CommentBatch) -> None:
+        """The topic space (TruncatedSVD of the word TF-IDF of the comments and their
+        articles, on the ``topic_columns`` most frequent word n-grams) and the mean length
+        of a context for BM25. Fitted on at most ``topic_sample`` texts."""
+        from sklearn.decomposition import TruncatedSVD
+
+        texts = [t or "" for t in batch.texts]
+        articles, _ = _unique_index(batch.articles, len(batch))
+        corpus = texts + articles
+        if len(corpus) > self.topic_sample:
+            pick = np.random.default_rng(0).choice(len(corpus), self.topic_sample, replace=False)
+            corpus = [corpus[i] for i in np.sort(pick)]
+        words = self._words(corpus)
+        _, _, lengths = word_counts(words, self._word_idf())
+        self.context_length_ = float(lengths.mean()) if len(lengths) else 1.0
+        self.topic_columns_ = np.zeros(0, dtype=np.int64)
+        self.topic_components_ = None
+        k = min(self.topic_components, len(corpus) - 1)
+        if not self.context or k < 2:
+            return
+        df = np.bincount(words.indices, minlength=words.shape[1])
+        seen = np.flatnonzero(df > 1)
+        columns = np.sort(seen[np.argsort(-df[seen], kind="stable")[: self.topic_columns]])
+        if len(columns) <= k:
+            return
+        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=0)
+        svd.fit(words[:, columns])
+        self.topic_columns_ = columns.astype(np.int64)
+        self.topic_components_ = svd.components_.astype(np.float32)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)

@@ -58,8 +58,9 @@ from .spans import MIN_CONTRIBUTION, STOP_WORDS, SpanSelector, TokenWeights
 FORMAT = "moderator-model"
 # 2: window combiner; 3: hashed n-grams; 4: scoring state without sklearn; 5: file not
 # compressed, only the pickled pipeline inside it (loads in 0.03 s instead of 0.4 s);
-# 6: the span selector (moderator.spans) learned with the model
-FORMAT_VERSION = 6
+# 6: the span selector (moderator.spans) learned with the model; 7: the context views
+# (topic space, BM25 length, one has_context column, asks_under_question)
+FORMAT_VERSION = 7
 MODEL_ENV = "MODERATOR_MODEL"
 #: A model trained here: ``python train.py`` writes it, relative to the current directory.
 LOCAL_MODEL = Path("models") / "moderator.joblib"
@@ -184,7 +185,7 @@ class Model:
             if column is not None and len(column) != len(texts):
                 raise ValueError(f"{len(column)} {name} for {len(texts)} texts")
         if not texts:
-            return np.zeros((0, len(self.attributes))), Facts(self, texts, None, None)
+            return np.zeros((0, len(self.attributes))), Facts(self, texts, None, None, [])
         batch = CommentBatch(
             texts=texts,
             articles=None if articles is None else ["" if a is None else a for a in articles],
@@ -201,10 +202,13 @@ class Model:
             texts, self._score_table(), words=context)
         logits = whole + self.intercept_
         extra = None
+        contexts = None
         if len(extra_columns):
             extra = features.extra(batch, cues=cues, words=words)
             logits[:, extra_columns] += extra @ self.extra_coef_[:, extra_columns]
-        facts = Facts(self, texts, cues, extra)
+            if context:
+                contexts = features.context_facts(batch, extra)
+        facts = Facts(self, texts, cues, extra, contexts)
         if not self.combiner:
             return self._cap(_sigmoid(logits)), facts
         attributes = self.attributes
@@ -667,23 +671,29 @@ class Facts:
     COLUMNS = {
         "urls": ("urls",), "email": ("email",), "phone": ("phone",), "money": ("money",),
         "length": ("log_length",),
-        "article_similarity": ("article_word", "article_word_sqrt"),
-        "parent_similarity": ("parent_word",),
-        "thread_similarity": ("thread_word", "thread_word_sqrt"),
+        "article_similarity": ("article_word", "article_word_sqrt", "article_overlap",
+                               "article_bm25", "article_topic"),
+        "parent_similarity": ("parent_word", "parent_overlap", "parent_bm25", "parent_topic"),
+        "thread_similarity": ("thread_word", "thread_word_sqrt", "thread_topic"),
     }
-    #: a similarity is a fact only where its context is known
-    KNOWN_BY = {"article_similarity": "has_article", "parent_similarity": "has_parent",
-                "thread_similarity": "has_thread"}
+    #: the similarity facts, by the context (``runtime.CONTEXTS``) they compare with
+    SIMILARITY = {"article_similarity": "article", "parent_similarity": "parent",
+                  "thread_similarity": "thread"}
 
-    def __init__(self, model: Model, texts, cues, extra):
+    def __init__(self, model: Model, texts, cues, extra, contexts=None):
         self.model = model
         self.texts = texts
         self.cues = cues  # raw text_cues, or None
         self.extra = extra  # scaled dense columns as the classifier reads them, or None
+        #: per comment, ``FittedFeatures.context_facts`` (the contexts it was compared with
+        #: and its word cosine to each), or None when the batch had no context
+        self.contexts = contexts
 
     def of(self, i: int, attribute: str) -> tuple[dict, dict]:
         """``(facts, contributions)`` of comment ``i`` for ``attribute``: ``{name: value}``
-        and ``{name: log-odds added}``; both empty when the model reads no such column."""
+        and ``{name: log-odds added}``; both empty when the model reads no such column.
+        For an attribute that reads the context, ``facts["contexts"]`` lists the contexts
+        the comment was compared with (empty: none was known)."""
         if self.extra is None or self.cues is None:
             return {}, {}
         names = list(TEXT_FEATURES) + list(CONTEXT_FEATURES)[: self.extra.shape[1]
@@ -692,16 +702,20 @@ class Facts:
         coef = self.model.extra_coef_[:, self.model.attributes.index(attribute)]
         row = self.extra[i]
         raw = self.cues[i]
+        compared = self.contexts[i] if self.contexts is not None else {"used": [],
+                                                                        "similarity": {}}
         facts, contributions = {}, {}
+        if any(coef[len(TEXT_FEATURES):]):
+            facts["contexts"] = list(compared["used"])
         for name, columns in self.COLUMNS.items():
             ks = [column[c] for c in columns if c in column]
             if not ks or not any(coef[k] for k in ks):
                 continue
-            known = self.KNOWN_BY.get(name)
-            if known is not None:
-                if known not in column or not row[column[known]]:
+            context = self.SIMILARITY.get(name)
+            if context is not None:
+                if context not in compared["used"]:
                     continue
-                facts[name] = float(row[ks[0]])
+                facts[name] = float(compared["similarity"][context])
             elif name == "length":
                 facts[name] = len(self.texts[i])
             else:

@@ -419,16 +419,56 @@ CUE_CLIP = 3.0  # standardised cues are clipped to +-3 so one extreme comment ca
 
 # Similarities use the word block only: character n-grams cost ten times as much to
 # vectorise (articles, parents and every comment of a thread) for little off-topic signal.
+# Several views of "shares something with": cosine of TF-IDF (``*_word``), the share of the
+# comment's word weight (idf) found in the context (``*_overlap``: rare words count most),
+# BM25 of the comment as a query against the context (``*_bm25``, divided by its maximum),
+# and cosine in a topic space learned on the training texts (``*_topic``: TruncatedSVD of the
+# word TF-IDF, so "visa" and "sponsor" meet without sharing a word). ``best_*`` take the
+# best context there is: a reply that answers its parent is on topic whatever the article.
+#
+# ``asks_under_question``: the comment asks something ("?") under an article that is itself a
+# question. In a forum thread that is not an answer (SemEval labels it Bad); under a blog post
+# or a news article a question is ordinary conversation. Without it the question n-grams
+# ("How long do you", "Do you expect") carried the forum's judgement to every thread.
+#
+# One indicator, ``has_context`` (any article, parent or thread), not one per context: one
+# per context added up where the training rows never had them together (forum questions
+# have an article and a thread, talk-page replies only a parent), and a reply in a real
+# thread - article, parent and thread at once - got the sum of the baselines (0.99 off
+# topic for "Is the remote option open to people in Portugal?" under a job post).
 CONTEXT_FEATURES = (
-    "has_article",
+    "has_context",
     "article_word",
     "article_word_sqrt",
-    "has_parent",
     "parent_word",
-    "has_thread",
     "thread_word",
     "thread_word_sqrt",
+    "article_overlap",
+    "article_bm25",
+    "article_topic",
+    "parent_overlap",
+    "parent_bm25",
+    "parent_topic",
+    "thread_topic",
+    "best_word",
+    "best_word_sqrt",
+    "best_overlap",
+    "best_topic",
+    "asks_under_question",
 )
+#: The context columns are multiplied by this in the feature matrix, so that the logistic
+#: regression's L2 penalty weighs them less than the n-grams: the forum corpus's n-grams
+#: ("How long do you ...") otherwise carried its idea of a good answer to every thread.
+CONTEXT_SCALE = 3.0
+#: The contexts a comment can be compared with, in the order the output names them.
+CONTEXTS = ("article", "parent", "thread")
+#: Pattern cues judged against the thread: a link, an e-mail address, a phone number or a
+#: price is off-topic only where the rest of the thread (and its article) has none. Their
+#: cue is multiplied by 1 - the share of the thread's other comments (and the article) that
+#: have one too: in a who-is-hiring or classifieds thread it is the topic.
+THREAD_RELATIVE_PATTERNS = ("urls", "email", "phone", "money")
+BM25_K1 = 1.2
+BM25_B = 0.75
 
 
 # --- the batch a model scores ---------------------------------------------------------------
@@ -542,7 +582,7 @@ class FittedFeatures:
     ``n_extra_features_``. ``CommentFeatures`` fits it; ``of`` copies it out of one."""
 
     STATE = ("ngrams_", "cue_mean_", "cue_scale_", "slices_", "context", "n_extra_features_",
-             "n_features_out_")
+             "n_features_out_", "topic_columns_", "topic_components_", "context_length_")
 
     @classmethod
     def of(cls, fitted) -> FittedFeatures:
@@ -570,16 +610,69 @@ class FittedFeatures:
         """The dense columns after the n-grams (text cues, context) for ``batch``; ``cues``
         (raw ``text_cues_batch``) and ``words`` (the word block) when already computed."""
         if cues is None:
-            cues = self.scaled_cues(batch.texts)
-        else:
-            cues = np.clip((cues - self.cue_mean_) / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
+            cues = text_cues_batch(batch.texts)
+        if self.context and batch.groups is not None:
+            cues = self._thread_relative_cues(batch, cues)
+        cues = np.clip((cues - self.cue_mean_) / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
         if not self.context:
             return cues
         if ngrams is None and words is None and not self._has_context(batch):
             return np.hstack([cues, np.zeros((len(batch), len(CONTEXT_FEATURES)))])
         if words is None:
             words = self._words(batch.texts) if ngrams is None else self._split(ngrams)[0]
-        return np.hstack([cues, self._context(batch, words)])
+        return np.hstack([cues, CONTEXT_SCALE * self._context(batch, words)])
+
+    def context_facts(self, batch: CommentBatch, extra: np.ndarray) -> list[dict]:
+        """Per comment, what its off-topic score compared it with: ``{"used": [contexts],
+        "similarity": {context: cosine}}`` from ``extra``'s context columns: the cosine of
+        word TF-IDF, rounded to 2 places (the words shared, as a moderator can check them;
+        the topic space finds 0.1-0.3 between unrelated short texts). ``used`` is empty
+        when the comment had no context."""
+        if not self.context or not len(batch):
+            return [{"used": [], "similarity": {}} for _ in range(len(batch))]
+        start = self.n_extra_features_ - len(CONTEXT_FEATURES)
+        column = {name: start + i for i, name in enumerate(CONTEXT_FEATURES)}
+        present = _contexts_present(batch)
+        similarity = {c: np.round(extra[:, column[f"{c}_word"]] / CONTEXT_SCALE, 2)
+                      for c in CONTEXTS}
+        facts = []
+        for i in range(len(batch)):
+            used = [c for c in CONTEXTS if present[c][i]]
+            facts.append({"used": used,
+                          "similarity": {c: float(similarity[c][i]) for c in used}})
+        return facts
+
+    def _thread_relative_cues(self, batch: CommentBatch, cues: np.ndarray) -> np.ndarray:
+        """``cues`` with each ``THREAD_RELATIVE_PATTERNS`` cue multiplied by 1 - the share of
+        the comment's thread (its other member comments, and its article) that has one."""
+        n = len(batch)
+        codes, members = _group_codes(batch)
+        if not (codes >= 0).any():
+            return cues
+        columns = [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]
+        has = (cues[:, columns] > 0).astype(np.float64)
+        if not has.any():
+            return cues
+        n_groups = int(codes.max()) + 1
+        valid = codes >= 0
+        own = (members & valid).astype(np.float64)
+        totals = np.zeros((n_groups, len(columns)))
+        np.add.at(totals, codes[members & valid], has[members & valid])
+        sizes = np.bincount(codes[members & valid], minlength=n_groups).astype(np.float64)
+        group = np.maximum(codes, 0)
+        with_it = totals[group] - own[:, None] * has
+        others = sizes[group] - own
+        articles, art_index = _unique_index(batch.articles, n)
+        if articles:
+            article_has = text_cues_batch(articles)[:, columns] > 0
+            with_it = with_it + np.where(art_index[:, None] >= 0,
+                                         article_has[np.maximum(art_index, 0)], 0)
+            others = others + (art_index >= 0)
+        share = np.divide(with_it, others[:, None], out=np.zeros_like(with_it),
+                          where=(others[:, None] > 0) & valid[:, None])
+        cues = cues.copy()
+        cues[:, columns] *= 1.0 - share
+        return cues
 
     def score_batch(self, texts: Sequence[str], table: np.ndarray, words: bool = False):
         """The n-gram scores of ``texts`` (``HashedNgrams.score``: whole, best window, number
@@ -641,17 +734,30 @@ class FittedFeatures:
         keep = np.flatnonzero(eligible[owner])
         return matrix[keep], owner[keep]
 
+    def _word_idf(self) -> np.ndarray:
+        """The idf of the word block's columns (0 for n-grams unseen in training)."""
+        return self.ngrams_.idf_[self.slices_["char"].stop - self.slices_["char"].start:]
+
     def _context(self, batch: CommentBatch, words) -> np.ndarray:
         n = len(batch)
         names = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
         columns = np.zeros((n, len(CONTEXT_FEATURES)))
+        idf = self._word_idf().astype(np.float64)
+        query = _with_data(words, idf[words.indices])  # the comment's words, by idf
+        topics = self._topics(words)
         # Article: the same article repeats for a whole thread; vectorise each once.
         articles, art_index = _unique_index(batch.articles, n)
         if articles:
-            columns[:, names["has_article"]] = art_index >= 0
-            columns[:, names["article_word"]] = _rowwise_dot(
-                words, self._words(articles), art_index
-            )
+            asked = np.array(["?" in a for a in articles])
+            columns[:, names["asks_under_question"]] = (
+                (art_index >= 0) & asked[np.maximum(art_index, 0)]
+                & np.array(["?" in (t or "") for t in batch.texts], dtype=bool))
+            article_words = self._words(articles)
+            columns[:, names["article_word"]] = _rowwise_dot(words, article_words, art_index)
+            self._lexical(query, article_words, art_index, columns[:, names["article_overlap"]],
+                          columns[:, names["article_bm25"]])
+            columns[:, names["article_topic"]] = _rowwise_dense(
+                topics, self._topics(article_words), art_index)
         # Parent: usually another comment of the batch; reuse its row when it is.
         parents, par_index = _unique_index(batch.parents, n)
         if parents:
@@ -660,43 +766,74 @@ class FittedFeatures:
                 row_of.setdefault(text, i)
             missing = [p for p in parents if p not in row_of]
             if missing:
-                all_words = sp.vstack([words, self._words(missing)], format="csr")
+                missing_words = self._words(missing)
+                all_words = sp.vstack([words, missing_words], format="csr")
+                all_topics = np.vstack([topics, self._topics(missing_words)])
                 for k, p in enumerate(missing):
                     row_of[p] = n + k
             else:
-                all_words = words
+                all_words, all_topics = words, topics
             lookup = np.array([row_of[p] for p in parents], dtype=np.intp)
             rows = np.where(par_index >= 0, lookup[np.maximum(par_index, 0)], -1)
-            columns[:, names["has_parent"]] = par_index >= 0
             columns[:, names["parent_word"]] = _rowwise_dot(words, all_words, rows)
+            self._lexical(query, all_words, rows, columns[:, names["parent_overlap"]],
+                          columns[:, names["parent_bm25"]])
+            columns[:, names["parent_topic"]] = _rowwise_dense(topics, all_topics, rows)
         # Thread: cosine with the sum of the other comments of the same group.
         if batch.groups is not None:
             has_thread, thread_word = self._thread_similarity(batch, words)
-            columns[:, names["has_thread"]] = has_thread
             columns[:, names["thread_word"]] = thread_word
+            columns[:, names["thread_topic"]] = _thread_dense(batch, topics)
         columns[:, names["article_word_sqrt"]] = np.sqrt(
             np.clip(columns[:, names["article_word"]], 0, None))
         columns[:, names["thread_word_sqrt"]] = np.sqrt(
             np.clip(columns[:, names["thread_word"]], 0, None))
+        present = _contexts_present(batch)
+        columns[:, names["has_context"]] = np.logical_or.reduce(list(present.values()))
+
+        def best(view, contexts=CONTEXTS):
+            return columns[:, [names[f"{c}_{view}"] for c in contexts]].max(axis=1)
+
+        columns[:, names["best_word"]] = best("word")
+        columns[:, names["best_word_sqrt"]] = np.sqrt(np.clip(best("word"), 0, None))
+        columns[:, names["best_overlap"]] = best("overlap", ("article", "parent"))
+        columns[:, names["best_topic"]] = best("topic")
         return columns
+
+    def _lexical(self, query, context_words, index, overlap, bm25) -> None:
+        """Into ``overlap`` and ``bm25``: per comment (``query``: its words valued by idf),
+        the share of its idf found in context row ``index[i]`` of ``context_words``, and
+        BM25 of it against that row divided by its maximum (every word found, saturated)."""
+        total = np.asarray(query.sum(axis=1)).ravel()
+        present = _with_data(context_words, np.ones(context_words.nnz))
+        np.divide(_rowwise_dot(query, present, index), total, out=overlap, where=total > 0)
+        counts, per_row, length = word_counts(context_words, self._word_idf())
+        scale = BM25_K1 * (1 - BM25_B + BM25_B * length / max(self.context_length_, 1.0))
+        saturated = counts * (BM25_K1 + 1) / (counts + scale[per_row])
+        tf = _with_data(context_words, saturated)
+        np.divide(_rowwise_dot(query, tf, index), total * (BM25_K1 + 1), out=bm25,
+                  where=total > 0)
+
+    def _topics(self, words) -> np.ndarray:
+        """Unit rows of ``words`` projected on the topic space (zeros where a text has
+        none of its words, or when the model has no topic space)."""
+        components = self.topic_components_
+        if components is None or not components.shape[0]:
+            return np.zeros((words.shape[0], 0))
+        projected = np.asarray(words[:, self.topic_columns_] @ components.T, dtype=np.float64)
+        norms = np.linalg.norm(projected, axis=1, keepdims=True)
+        return np.divide(projected, norms, out=np.zeros_like(projected), where=norms > 1e-12)
 
     @staticmethod
     def _thread_similarity(batch: CommentBatch, words):
         n = len(batch)
-        codes = np.full(n, -1, dtype=np.intp)
-        seen: dict = {}
-        for i, group in enumerate(batch.groups):
-            if group is not None:
-                codes[i] = seen.setdefault(group, len(seen))
-        members = (
-            np.ones(n, dtype=bool) if batch.members is None else np.asarray(batch.members, bool)
-        )
-        members &= codes >= 0
-        if not seen:
+        codes, members = _group_codes(batch)
+        if not (codes >= 0).any():
             return np.zeros(n), np.zeros(n)
+        n_groups = int(codes.max()) + 1
         member_rows = np.flatnonzero(members)
         membership = sp.csr_matrix(
-            (np.ones(len(member_rows)), (codes[member_rows], member_rows)), shape=(len(seen), n)
+            (np.ones(len(member_rows)), (codes[member_rows], member_rows)), shape=(n_groups, n)
         )
         sums = (membership @ words).tocsr()
         sizes = np.asarray(membership.sum(axis=1)).ravel()
@@ -713,3 +850,80 @@ class FittedFeatures:
         denom = np.sqrt(np.clip(rest_norm2, 0, None) * self_norm2)
         cosine = np.divide(rest_dot, denom, out=np.zeros(n), where=denom > 1e-12)
         return (others > 0).astype(np.float64), np.clip(cosine, 0.0, 1.0)
+
+
+def word_counts(words: sp.csr_matrix, idf: np.ndarray):
+    """The n-gram counts behind a word block's TF-IDF values, as ``(counts, row of each
+    value, counts per row)``: ``x_f = count_f * idf_f / N`` with ``N = sum_g x_g * idf_g``
+    (the occurrence norm of ``moderator.ngrams``)."""
+    idf = np.asarray(idf, dtype=np.float64)
+    values = words.data.astype(np.float64)
+    col_idf = idf[words.indices]
+    per_row = np.repeat(np.arange(words.shape[0]), np.diff(words.indptr))
+    norm = np.bincount(per_row, values * col_idf, minlength=words.shape[0])
+    counts = np.divide(values * norm[per_row], col_idf, out=np.zeros_like(values),
+                       where=col_idf > 0)
+    return counts, per_row, np.bincount(per_row, counts, minlength=words.shape[0])
+
+
+def _contexts_present(batch: CommentBatch) -> dict[str, np.ndarray]:
+    """Per context of ``CONTEXTS``, which comments have it: a non-blank article, a
+    non-blank parent, another member comment in their thread."""
+    n = len(batch)
+    present = {c: np.zeros(n, dtype=bool) for c in CONTEXTS}
+    present["article"] = _unique_index(batch.articles, n)[1] >= 0
+    present["parent"] = _unique_index(batch.parents, n)[1] >= 0
+    if batch.groups is not None:
+        codes, members = _group_codes(batch)
+        if (codes >= 0).any():
+            sizes = np.bincount(codes[members], minlength=int(codes.max()) + 1)
+            others = sizes[np.maximum(codes, 0)] - members
+            present["thread"] = (codes >= 0) & (others > 0)
+    return present
+
+
+def _group_codes(batch: CommentBatch) -> tuple[np.ndarray, np.ndarray]:
+    """(thread number per row, -1 for none; whether the row is a member of its thread)."""
+    n = len(batch)
+    codes = np.full(n, -1, dtype=np.intp)
+    seen: dict = {}
+    for i, group in enumerate(batch.groups or ()):
+        if group is not None:
+            codes[i] = seen.setdefault(group, len(seen))
+    members = (
+        np.ones(n, dtype=bool) if batch.members is None else np.asarray(batch.members, bool)
+    )
+    return codes, members & (codes >= 0)
+
+
+def _with_data(matrix: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:
+    """``matrix``'s sparsity pattern with other values."""
+    return sp.csr_matrix((data, matrix.indices, matrix.indptr), shape=matrix.shape)
+
+
+def _rowwise_dense(A: np.ndarray, B: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """dot(A[i], B[index[i]]) for every row i (0 where index[i] < 0), clipped to 0..1."""
+    out = np.zeros(A.shape[0])
+    if not A.shape[1]:
+        return out
+    valid = index >= 0
+    out[valid] = np.einsum("ij,ij->i", A[valid], B[index[valid]])
+    return np.clip(out, 0.0, 1.0)
+
+
+def _thread_dense(batch: CommentBatch, topics: np.ndarray) -> np.ndarray:
+    """Cosine of each row of ``topics`` (unit rows) with the sum of its thread's other
+    members' rows, clipped to 0..1."""
+    n = len(batch)
+    out = np.zeros(n)
+    codes, members = _group_codes(batch)
+    if not topics.shape[1] or not (codes >= 0).any():
+        return out
+    sums = np.zeros((int(codes.max()) + 1, topics.shape[1]))
+    np.add.at(sums, codes[members], topics[members])
+    valid = codes >= 0
+    rest = sums[np.maximum(codes, 0)] - members[:, None] * topics
+    norms = np.linalg.norm(rest, axis=1)
+    dots = np.einsum("ij,ij->i", rest, topics)
+    np.divide(dots, norms, out=out, where=valid & (norms > 1e-12))
+    return np.clip(out, 0.0, 1.0)

@@ -252,6 +252,14 @@ REAL_KINDS = ("corpus", "feedback")
 #: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
 #: They still teach the context columns (a comment under another thread's article).
 PAIRS_WEIGHT = 0.25
+#: Pairs made of real threads whose comments carry no off-topic label (news, forum and
+#: Reddit comments with their article or parent): on topic beside their own context, off
+#: topic beside another thread's. At most this many comments per source.
+THREAD_PAIRS_SOURCE = "real-thread pairs"
+THREAD_PAIRS_PER_SOURCE = 1000
+#: The other thread of a pair is one of the source's DONOR_WINDOW threads nearest in length
+#: on either side: an article of 40 words beside one of 4,000 would be trivially told apart.
+DONOR_WINDOW = 10
 #: Pooled sources: each labelled row of source s weighs ``n_s ** -SOURCE_BALANCE`` (a big
 #: corpus does not drown a small one), and where 2+ sources label an attribute, a source's
 #: positives and negatives are pulled towards equal totals by ``CLASS_BALANCE`` (so a
@@ -266,6 +274,11 @@ LARGE_FOLDS = 3
 LARGE_C = 2.0
 SMALL_FOLDS = 5
 CONTEXTLESS_SOURCE = "on-topic comments without context"
+#: C of off_topic's logistic regression. Trained on the train splits of SemEval-2016,
+#: SemEval-2015 and YouTube spam with the real-thread pairs, dev ROC AUC (2015 / 2016 /
+#: YouTube): C=4 0.769 / 0.836 / 0.963, C=1 0.788 / 0.841 / 0.966, C=0.3 0.798 / 0.830 /
+#: 0.962. (On data/labels.csv alone C=4 had done best: its n-grams are templates.)
+OFF_TOPIC_C = 1.0
 
 
 def _implied(labels: dict[str, int]) -> dict[str, int]:
@@ -306,44 +319,84 @@ def positives_only(sources: Sequence[LabelledSource], rows: list[LabelledRow]) -
     return out
 
 
-def make_offtopic_pairs(rows: Sequence[LabelledRow], seed: int = 0) -> list[LabelledRow]:
-    """Off-topic examples from real threads: each on-topic comment under another article.
+def _context_of(row: LabelledRow) -> str:
+    """The text a row's comment is judged against: its article, else its parent."""
+    if row.article and not row.article.isspace():
+        return row.article
+    return row.parent if row.parent and not row.parent.isspace() else ""
 
-    Every row with an article and ``off_topic`` = 0 is copied once with the article, parent
-    and thread of a row under a different article, labelled ``off_topic`` = 1 (its other
-    attributes unknown). Needs at least two distinct articles.
+
+def make_offtopic_pairs(
+    rows: Sequence[LabelledRow], seed: int = 0, per_source: int = THREAD_PAIRS_PER_SOURCE
+) -> list[LabelledRow]:
+    """Off-topic examples from real threads: a comment beside another thread's context.
+
+    - Every row with an article and ``off_topic`` = 0 is copied once with the article,
+      parent and thread of a row under a different article, labelled ``off_topic`` = 1.
+    - Comments of real threads whose ``off_topic`` is unknown (news, forum and Reddit
+      comments with their article or parent) give both sides: the comment with its own
+      article/parent/thread (``off_topic`` = 0, source ``THREAD_PAIRS_SOURCE``) and the same
+      comment beside another thread's (1); at most ``per_source`` comments per source.
+
+    The other thread is not chosen to be trivially easy: it comes from the same source
+    (site), and its context is of similar length (one of the nearest in length among the
+    source's other threads). The made rows label ``off_topic`` only. Needs two contexts.
     """
     import numpy as np
 
-    with_article = [i for i, r in enumerate(rows) if r.article and not r.article.isspace()]
-    candidates = [i for i in with_article if rows[i].labels.get("off_topic") == 0]
-    keys = {i: rows[i].group or rows[i].article for i in with_article}
-    if not candidates or len(set(keys.values())) < 2:
-        return []
     rng = np.random.default_rng(seed)
-    donors_pool = np.asarray(with_article)
+    contexts = [_context_of(r) for r in rows]
+    keys = [r.group or c for r, c in zip(rows, contexts, strict=True)]
+    by_source: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if contexts[i]:
+            by_source.setdefault(row.source, []).append(i)
     pairs = []
-    for i in candidates:
-        donor = None
-        for _ in range(20):
-            j = int(donors_pool[rng.integers(len(donors_pool))])
-            if keys[j] != keys[i] and rows[j].article != rows[i].article:
-                donor = j
-                break
-        if donor is None:
+    for members in by_source.values():
+        threads: dict = {}
+        for i in members:
+            threads.setdefault(keys[i], []).append(i)
+        if len(threads) < 2:
             continue
-        pairs.append(
-            LabelledRow(
-                text=rows[i].text,
-                labels={"off_topic": 1},
-                article=rows[donor].article,
-                parent=rows[donor].parent,
-                group=rows[donor].group,
-                source=PAIRS_SOURCE,
+        order = sorted(threads, key=lambda k: (len(contexts[threads[k][0]]), str(k)))
+        rank = {key: r for r, key in enumerate(order)}
+        labelled = [i for i in members if rows[i].labels.get("off_topic") == 0]
+        unlabelled = [i for i in members if "off_topic" not in rows[i].labels]
+        if len(unlabelled) > per_source:
+            unlabelled = sorted(rng.choice(unlabelled, per_source, replace=False).tolist())
+        for i in labelled + unlabelled:
+            donor = _similar_donor(i, order, rank, threads, keys, contexts, rng)
+            if donor is None:
+                continue
+            own = "off_topic" in rows[i].labels
+            made_source = PAIRS_SOURCE if own else THREAD_PAIRS_SOURCE
+            if not own:
+                pairs.append(LabelledRow(
+                    text=rows[i].text, labels={"off_topic": 0}, article=rows[i].article,
+                    parent=rows[i].parent, group=rows[i].group, source=made_source,
+                    weight=PAIRS_WEIGHT,
+                ))
+            pairs.append(LabelledRow(
+                text=rows[i].text, labels={"off_topic": 1}, article=rows[donor].article,
+                parent=rows[donor].parent, group=rows[donor].group, source=made_source,
                 weight=PAIRS_WEIGHT,
-            )
-        )
+            ))
     return pairs
+
+
+def _similar_donor(i, order, rank, threads, keys, contexts, rng, window=DONOR_WINDOW,
+                   tries=20):
+    """A row of another thread among the ``window`` threads nearest in context length to
+    row i's on either side (``order``: the source's threads sorted by it), or None."""
+    at = rank[keys[i]]
+    lo, hi = max(0, at - window), min(len(order), at + window + 1)
+    nearby = [k for k in order[lo:hi] if k != keys[i]]
+    for _ in range(tries):
+        candidates = threads[nearby[int(rng.integers(len(nearby)))]]
+        j = candidates[int(rng.integers(len(candidates)))]
+        if contexts[j] != contexts[i]:
+            return j
+    return None
 
 
 def split_large_threads(rows: list[LabelledRow], seed: int = 0, largest: int = 30) -> None:
@@ -384,6 +437,20 @@ def make_contextless_copies(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
         for r in rows
         if r.labels.get("off_topic") == 0 and r.article and not r.article.isspace()
     ]
+
+
+def thread_members(rows: Sequence[LabelledRow], n_original: int):
+    """Which rows make up their thread's "rest of the thread" for the others: the original
+    rows, except spam (``off_topic`` = 1 without an article: YouTube spam is half of its
+    "threads", where a thread being scored is mostly real comments; its links would count
+    as the thread's topic). Made pairs and copies are compared with a thread, never part
+    of it."""
+    import numpy as np
+
+    return np.array([
+        i < n_original and not (row.labels.get("off_topic") == 1 and not row.article.strip())
+        for i, row in enumerate(rows)
+    ], dtype=bool)
 
 
 def threshold_at_precision(
@@ -766,7 +833,7 @@ def train(
         if not attributes:
             raise LabelsError(", ".join(s.path for s in sources), "no attribute has both classes")
         Y = label_matrix(rows, attributes)
-    n_pairs = sum(1 for r in made if r.source == PAIRS_SOURCE)
+    n_pairs = sum(1 for r in made if r.source in (PAIRS_SOURCE, THREAD_PAIRS_SOURCE))
     say(f"training on {n_original} rows from {len(sources)} source(s) + {n_pairs} off-topic "
         f"pairs + {len(made) - n_pairs} context-free on-topic copies; "
         f"attributes: {', '.join(attributes)}")
@@ -777,9 +844,10 @@ def train(
         articles=[r.article for r in rows],
         parents=[r.parent for r in rows],
         groups=[r.group for r in rows],
-        members=np.arange(len(rows)) < n_original,
+        members=thread_members(rows, n_original),
     )
-    features.fit(CommentBatch(texts=batch.texts[:n_original]))
+    features.fit(CommentBatch(texts=batch.texts[:n_original],
+                              articles=batch.articles[:n_original]))
     jobs = default_jobs() if not jobs else jobs
     X_text, extra, X_windows, owner = features.training_matrices(batch, jobs)
     n_extra = features.n_extra_features_
@@ -796,9 +864,8 @@ def train(
     # fits 1.6x faster.
     grid = list(C_grid) if C_grid else ([4.0, 16.0] if not large else [LARGE_C])
     # off_topic (pairs make identical texts with both labels) converges 4x slower in liblinear
-    # than the text attributes and did best at C=4 on data/labels.csv (held-out AUC 0.950 vs
-    # 0.941 at C=16), so it gets one C.
-    context_C = grid[0] if C_grid else 4.0
+    # than the text attributes, so it gets one C: OFF_TOPIC_C.
+    context_C = grid[0] if C_grid else OFF_TOPIC_C
     first_label = np.where(Y[:, 0] >= 0, Y[:, 0], 2)
     fold = _fold_of(first_label[:n_original], folds, seed)
     text_row = {}  # a pair shares its comment's fold, so no comment is on both sides

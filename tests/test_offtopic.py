@@ -44,7 +44,14 @@ def model():
     labels.rows = random.Random(0).sample(known, LABELS_ROWS)
     for row in labels.rows:
         row.labels = {"off_topic": row.labels["off_topic"]}
-    return train([*sources, labels], folds=3, progress=lambda _: None)
+    model = train([*sources, labels], folds=3, target_precision=0.8, progress=lambda _: None)
+    # These tests judge what the thread-reading features do, at a fixed off_topic threshold
+    # of 0.75. The threshold a model chooses is held to 80% precision on each off-topic
+    # corpus; on samples this small SemEval's noisy "not a good answer" label pushes it to
+    # about 0.97, where it says nothing about the features.
+    model.thresholds["off_topic"] = 0.75
+    model.unflagged = []
+    return model
 
 
 def off_topic(model, thread):

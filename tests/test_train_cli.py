@@ -171,7 +171,8 @@ def test_make_model_without_shared_data_fails_with_the_message(tmp_path):
 FIXTURE_FOLDERS = {  # shared folder name -> the fixture written in that corpus's format
     "jigsaw": "jigsaw", "jigsaw_train_extra": "jigsaw_extra", "olid": "olid",
     "kaggle_insults": "kaggle_insults", "civil_comments_toxic_spans": "civil_folder",
-    "semeval2015_task3_cqa": "semeval_cqa", "youtube_spam": "youtube",
+    "semeval2015_task3_cqa": "semeval_cqa", "semeval2016_task3_cqa": "semeval2016",
+    "youtube_spam": "youtube",
     "fox_news_comments": "fox_news", "context_toxicity": "context", "sfu_ctc": "sfu",
     "ruddit": "ruddit", "tweeteval_hate": "tweeteval_hate", "stormfront_hate": "stormfront",
     "gab_hate_corpus": "gab_hate", "hatexplain_magpie": "hatexplain", "convabuse": "convabuse",
@@ -202,8 +203,8 @@ def test_shared_data_trains_on_train_splits_and_the_card_names_every_corpus(tmp_
         assert entry["license"] == CORPORA[entry["name"]].license
         assert entry["dev_rows"] == len(splits[entry["name"]].dev)
     assert set(described["non_commercial_or_research_only"]) == {
-        "olid", "kaggle-insults", "semeval-cqa", "sfu-ctc", "ruddit", "tweeteval-hate",
-        "gab-hate"}
+        "olid", "kaggle-insults", "semeval-cqa", "semeval2016-cqa", "sfu-ctc", "ruddit",
+        "tweeteval-hate", "gab-hate"}
     assert "one_million_posts" in described["left_out"]
     toxicity = described["dev"]["toxicity"]
     assert toxicity["threshold"] == card["thresholds"]["toxicity"]

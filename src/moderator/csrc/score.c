@@ -277,15 +277,17 @@ static int64_t word_block(const float *table, int64_t stride, int64_t k, int64_t
 
 /* _score in moderator/ngrams.py: table is (n_features, k + 1) float32, C order (the k
  * weights, then the idf); out and out_win are (ndoc, k). With `words`, word_cols/word_vals
- * (capacity noff[ndoc] * (word_hi - word_lo + 1)) get each document's word block, word_ptr
- * (ndoc + 1) its extent. Returns the number of word entries, -1 when out of memory. */
+ * (`word_capacity` entries) get each document's word block, word_ptr (ndoc + 1) its
+ * extent. Returns the number of word entries, ERROR_NO_MEMORY or ERROR_CAPACITY. */
 EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
                      int64_t ndoc, int64_t char_lo, int64_t char_hi, int64_t word_lo,
                      int64_t word_hi, int64_t char_bits, int64_t word_bits, uint64_t url_hash,
                      const float *table, int64_t k, bool words, double *out, double *out_win,
-                     int64_t *n_windows, int64_t *word_ptr, int32_t *word_cols,
-                     float *word_vals)
+                     int64_t *n_windows, int64_t *word_ptr, int64_t word_capacity,
+                     int32_t *word_cols, float *word_vals)
 {
+    if (word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     int64_t stride = k + 1;
     int64_t longest = 0;
     for (int64_t d = 0; d < ndoc; d++)
@@ -294,7 +296,7 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
     /* A document's columns are all hashed first and looked up after, and the next one's
      * are hashed before: the lookups (random reads in a table of tens of MB) are
      * requested a document ahead, then PREFETCH n-grams ahead again. */
-    int64_t n_col_cap = longest * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16;
+    int64_t n_col_cap = ngram_room(longest, char_lo, char_hi, word_lo, word_hi);
     int64_t per_doc = n_col_cap + 2 * (longest + 2);
     int64_t row = longest + 1;
     int64_t *space = malloc(sizeof(int64_t) * 2 * per_doc);
@@ -304,7 +306,7 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
         free(space);
         free(scratch);
         free(sums);
-        return -1;
+        return ERROR_NO_MEMORY;
     }
     struct hashing hs = {
         .nc = nc, .ncls = ncls, .char_lo = char_lo, .char_hi = char_hi, .word_lo = word_lo,
@@ -366,6 +368,10 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
                     add_row(win_w, r, k, w);
                 }
             }
+            if (words && m + (last - middle) > word_capacity) {
+                m = ERROR_CAPACITY;
+                goto done;
+            }
             if (words)
                 for (int64_t q = middle; q < last; q++)
                     word_cols[m++] = (int32_t)(cols[q] - word_offset);
@@ -386,6 +392,7 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
             m = word_block(table, stride, k, word_offset, word_cols, word_vals, word_ptr[d], m);
         word_ptr[d + 1] = m;
     }
+done:
     free(space);
     free(scratch);
     free(sums);

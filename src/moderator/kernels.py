@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib.machinery
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,8 @@ _DTYPES = {"u8": np.uint8, "u32": np.uint32, "u64": np.uint64, "i32": np.int32,
            "i64": np.int64, "f32": np.float32, "f64": np.float64, "bool": np.bool_}
 
 _HERE = Path(__file__).resolve().parent
+#: a library built otherwise to load instead of the installed one (``make sanitize``'s)
+LIBRARY_ENV = "MODERATOR_KERNELS_LIBRARY"
 REBUILD = "run `pip install -e .` in the repository (or `make`): it needs a C compiler"
 
 
@@ -71,7 +74,13 @@ def argument_type(spec: str):
 
 
 def library_path() -> Path | None:
-    """The built library beside this module, or None."""
+    """``$MODERATOR_KERNELS_LIBRARY`` when set (it must then exist), else the built library
+    beside this module, or None."""
+    chosen = os.environ.get(LIBRARY_ENV)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise KernelsError(f"${LIBRARY_ENV} is {chosen!r}, which is not a file")
+        return Path(chosen)
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = _HERE / f"_kernels{suffix}"
         if path.is_file():

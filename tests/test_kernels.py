@@ -183,3 +183,16 @@ def test_ctypes_converts_every_argument_without_python_code():
     assert _NORMALIZE._function is not None
     for argtype in _NORMALIZE._function.argtypes:
         assert issubclass(argtype, ctypes._SimpleCData), argtype
+
+
+def test_a_library_chosen_by_the_environment_must_exist(fresh_library, monkeypatch, tmp_path,
+                                                        trained_model_path):
+    missing = tmp_path / "nowhere.so"
+    monkeypatch.setenv(kernels.LIBRARY_ENV, str(missing))
+    thread = tmp_path / "thread.txt"
+    thread.write_text("Article\n\nann\nThanks for the write-up.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["score", str(thread), "--model", str(trained_model_path),
+                                       "--output", "jsonl"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: $MODERATOR_KERNELS_LIBRARY is '{missing}', which is not a file")

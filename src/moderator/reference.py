@@ -9,8 +9,9 @@ the same probabilities the slow, obvious way, from the model's fitted scikit-lea
 2. cut it into sentence windows and enumerate each window's character and word n-grams,
    hashed into columns (``windows``, ``window_columns``);
 3. TF-IDF rows with the "occurrence norm" of ``moderator.ngrams`` (scipy sparse matrices);
-4. the dense columns: text cues (``runtime.text_cues``, plain regular expressions) and the
-   context similarities (``context_columns``: cosine of word blocks, with scipy);
+4. the dense columns: text cues (``text_cues_reference``: the regular expressions of
+   ``runtime`` run on every text) and the context similarities (``context_columns``:
+   cosine of word blocks, with scipy);
 5. logits ``X @ coef_ + intercept_``; the sentence-window combiner and the toxicity cap of
    ``Model.predict``.
 
@@ -22,14 +23,27 @@ slow (a Python loop per character and n-gram): for tests and for reading, not fo
 
 from __future__ import annotations
 
+import math
 import re
+import string
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
 
-from .runtime import CONTEXT_FEATURES, CUE_CLIP, WINDOW_MIN_CHARS, text_cues
+from .runtime import (
+    CONSONANT_RUN_RE,
+    CONTEXT_FEATURES,
+    CUE_CLIP,
+    EMAIL_RE,
+    MONEY_RE,
+    PHONE_RE,
+    URL_RE,
+    WINDOW_MIN_CHARS,
+    WORD_RE,
+)
 
 # --- the hashing spec (moderator/ngrams.py's docstring) --------------------------------------
 
@@ -282,6 +296,62 @@ def ngram_rows(texts: Sequence[str], ngrams):
 # --- 4. dense columns ------------------------------------------------------------------------
 
 
+def text_cues_reference(text: str) -> list[float]:
+    """``runtime.TEXT_FEATURES`` of one text, without the shortcuts of ``runtime.text_cues``
+    (and of the compiled cue pass): ratios over UTF-8 bytes, ASCII classes, every pattern
+    run on every text."""
+    raw = text.encode("utf-8", "ignore")
+    n = max(len(raw), 1)
+
+    def count(chars: str) -> int:
+        return sum(raw.count(ch.encode()) for ch in chars)
+
+    upper = count(string.ascii_uppercase)
+    letters = upper + count(string.ascii_lowercase)
+    words = WORD_RE.findall(text)
+    total = max(len(text), 1)
+    entropy = -sum(c / total * math.log2(c / total) for c in Counter(text).values())
+    return [
+        math.log1p(len(text)),
+        min(len(URL_RE.findall(text)), 3),
+        1.0 if EMAIL_RE.search(text) else 0.0,
+        1.0 if PHONE_RE.search(text) else 0.0,
+        min(len(MONEY_RE.findall(text)), 3),
+        upper / max(letters, 1),
+        count(string.digits) / n,
+        count(string.punctuation) / n,
+        entropy,
+        len(CONSONANT_RUN_RE.findall(text)) / max(len(words), 1),
+        count("aeiouAEIOU") / max(letters, 1),
+        min(text.count("!"), 5),
+        sum(map(len, words)) / max(len(words), 1),
+    ]
+
+
+def rowwise_dot_reference(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
+    """``runtime._rowwise_dot``: dot(X[i], U[index[i]]) for every row i (0 where
+    index[i] < 0), by a sorted search of every (row, column) key."""
+    n = X.shape[0]
+    out = np.zeros(n)
+    if U.shape[0] == 0 or X.nnz == 0:
+        return out
+    U = U.tocsr()
+    U.sort_indices()
+    width = np.int64(U.shape[1])
+    u_rows = np.repeat(np.arange(U.shape[0], dtype=np.int64), np.diff(U.indptr))
+    u_keys = u_rows * width + U.indices
+    x_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(X.indptr))
+    target = index[x_rows]
+    valid = target >= 0
+    x_keys = target[valid].astype(np.int64) * width + X.indices[valid]
+    pos = np.searchsorted(u_keys, x_keys)
+    pos = np.minimum(pos, len(u_keys) - 1)
+    hit = u_keys[pos] == x_keys
+    weights = np.zeros(len(x_keys))
+    weights[hit] = X.data[valid][hit] * U.data[pos[hit]]
+    return np.bincount(x_rows[valid], weights=weights, minlength=n)
+
+
 def _given(value) -> bool:
     return bool(value) and not value.isspace()
 
@@ -344,7 +414,7 @@ def word_block(texts, features) -> sp.csr_matrix:
 
 def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
     """The columns after the n-grams: standardised, clipped text cues, then the context."""
-    cues = np.array([text_cues(t) for t in texts], np.float64).reshape(len(texts), -1)
+    cues = np.array([text_cues_reference(t) for t in texts], np.float64).reshape(len(texts), -1)
     cues = np.clip((cues - features.cue_mean_) / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
     if not features.context:
         return cues

@@ -402,33 +402,6 @@ def possible_patterns(text: str, may_url, may_money, may_phone, may_email) -> li
     return names
 
 
-def _text_cues_reference(text: str) -> list[float]:
-    """``text_cues`` without the shortcuts: the definition the tests compare it with."""
-    raw = text.encode("utf-8", "ignore")
-    n = max(len(raw), 1)
-    upper = len(raw.translate(None, _NOT_UPPER))
-    letters = upper + len(raw.translate(None, _NOT_LOWER))
-    words = WORD_RE.findall(text)
-    counts = Counter(text)
-    total = max(len(text), 1)
-    entropy = -sum(c / total * math.log2(c / total) for c in counts.values())
-    return [
-        math.log1p(len(text)),
-        min(len(URL_RE.findall(text)), 3),
-        1.0 if EMAIL_RE.search(text) else 0.0,
-        1.0 if PHONE_RE.search(text) else 0.0,
-        min(len(MONEY_RE.findall(text)), 3),
-        upper / max(letters, 1),
-        len(raw.translate(None, _NOT_DIGIT)) / n,
-        len(raw.translate(None, _NOT_SYMBOL)) / n,
-        entropy,
-        len(CONSONANT_RUN_RE.findall(text)) / max(len(words), 1),
-        len(raw.translate(None, _NOT_VOWEL)) / max(letters, 1),
-        min(text.count("!"), 5),
-        sum(map(len, words)) / max(len(words), 1),
-    ]
-
-
 CUE_CLIP = 3.0  # standardised cues are clipped to +-3 so one extreme comment cannot dominate
 
 # Similarities use the word block only: character n-grams cost ten times as much to
@@ -522,7 +495,7 @@ def _rowwise_dot(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.nd
 
     Rows are taken by their U row: that row is spread into a dense vector once, and each of
     its X rows sums its products against it in its own order (the sums of
-    ``_rowwise_dot_reference``, which a test holds equal)."""
+    ``reference.rowwise_dot_reference``, which a test holds equal)."""
     n = X.shape[0]
     out = np.zeros(n)
     if U.shape[0] == 0 or X.nnz == 0:
@@ -547,29 +520,6 @@ def _rowwise_dot(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.nd
 
 _ROWWISE_DOT_F32 = Kernel("rowwise_dot_f32")
 _ROWWISE_DOT_F64 = Kernel("rowwise_dot_f64")
-
-
-def _rowwise_dot_reference(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
-    """``_rowwise_dot`` by a sorted search of every (row, column) key."""
-    n = X.shape[0]
-    out = np.zeros(n)
-    if U.shape[0] == 0 or X.nnz == 0:
-        return out
-    U = U.tocsr()
-    U.sort_indices()
-    width = np.int64(U.shape[1])
-    u_rows = np.repeat(np.arange(U.shape[0], dtype=np.int64), np.diff(U.indptr))
-    u_keys = u_rows * width + U.indices
-    x_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(X.indptr))
-    target = index[x_rows]
-    valid = target >= 0
-    x_keys = target[valid].astype(np.int64) * width + X.indices[valid]
-    pos = np.searchsorted(u_keys, x_keys)
-    pos = np.minimum(pos, len(u_keys) - 1)
-    hit = u_keys[pos] == x_keys
-    weights = np.zeros(len(x_keys))
-    weights[hit] = X.data[valid][hit] * U.data[pos[hit]]
-    return np.bincount(x_rows[valid], weights=weights, minlength=n)
 
 
 def _unique_index(values: Sequence[str] | None, n: int):

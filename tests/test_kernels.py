@@ -196,3 +196,17 @@ def test_a_library_chosen_by_the_environment_must_exist(fresh_library, monkeypat
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[-1] == (
         f"Error: $MODERATOR_KERNELS_LIBRARY is '{missing}', which is not a file")
+
+
+def test_the_ranges_without_word_characters_beyond_the_bmp_have_none():
+    """What lets the cue pass leave emoji texts' words to itself: no character of these
+    ranges is ``\\w`` for this Python (a newer Unicode could add one: this test says so)."""
+    import re
+
+    from moderator.kernel_contract import NO_WORD_BEYOND_BMP
+
+    for first, last in NO_WORD_BEYOND_BMP:
+        chars = "".join(map(chr, range(first, last + 1)))
+        found = re.search(r"\w", chars)
+        assert found is None, f"U+{ord(found.group()):04X} is a word character"
+    assert re.match(r"\w", "\U0001d41b") and re.match(r"\w", "\U00020000")  # 𝐛, 𠀀: not in them

@@ -27,8 +27,14 @@ ERROR_CAPACITY = -2
 CUE_COLUMNS = (
     "log_length", "upper_ratio", "digit_ratio", "symbol_ratio", "entropy", "consonant_runs",
     "vowel_ratio", "exclamations", "mean_word_length", "digits", "may_url", "may_money",
-    "may_phone", "may_email", "url_count", "phone_match", "astral",
+    "may_phone", "may_email", "url_count", "phone_match", "astral_words",
 )
+
+#: Ranges beyond the Basic Multilingual Plane without a word character (``\w``): emoji,
+#: pictographs, tags. ``astral_words`` is 1 for a text with a character beyond the BMP
+#: outside them (a test checks them against Python's ``\w``).
+NO_WORD_BEYOND_BMP = ((0x1EEBC, 0x1F0FF), (0x1F10D, 0x1FBEF), (0x1FBFA, 0x1FFFF),
+                      (0x3134B, 0x10FFFF))
 
 # Argument types: a scalar ("i64", "u64", "f64", "bool") or an array, "T[]" (1-d) or
 # "T[][]" (2-d, C order), "const" when the kernel only reads it.
@@ -156,6 +162,12 @@ def header() -> str:
         "enum cue_column {",
         *(f"    CUE_{name.upper()}," for name in CUE_COLUMNS),
         "    N_CUE_COLUMNS", "};", "",
+        "/* whether a code point beyond the BMP may be a word character (NO_WORD_BEYOND_BMP) */",
+        "static inline bool may_be_word_beyond_bmp(uint32_t c)", "{",
+        "    return c >= 0x10000"
+        + "".join(f"\n           && !(0x{a:X} <= c && c <= 0x{b:X})"
+                  for a, b in NO_WORD_BEYOND_BMP) + ";",
+        "}", "",
     ]
     for name, (restype, arguments) in KERNELS.items():
         args = ", ".join(_c_declaration(a, t) for a, t in arguments) or "void"

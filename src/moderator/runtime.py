@@ -207,12 +207,13 @@ def _cue_statistics(codes, offsets, classes, url_hints, money_hints, digit, tlds
     """Per text, the columns ``CUE_COLUMNS`` (named as in ``text_cues``: its character
     statistics, all but the patterns), and the digit count, in one compiled pass. Ratios are
     over UTF-8 bytes, as in text_cues; words are ``\\w`` runs within the Basic Multilingual
-    Plane (``astral`` is 1 where the text has characters beyond it, whose words Python
-    counts). ``may_url`` and ``may_money``: whether the URL / money hints (money: with a
-    digit) are in the lower-cased text: 1 where they are (``_any_in`` True), 0 where they
-    are not, 2 where ``_any_in`` must tell (İ or the Kelvin sign, whose str.lower() holds
-    ASCII without being ASCII; otherwise it maps ASCII letters as the compiled test does and
-    keeps the rest non-ASCII, one character each); ``may_phone`` and ``may_email``: whether
+    Plane (``astral_words`` is 1 where the text has characters beyond it that may be word
+    characters, not emoji: Python counts the words of these texts). ``may_url`` and
+    ``may_money``: whether the URL / money hints (money: with a digit) are in the
+    lower-cased text: 1 where they are (``_any_in`` True), 0 where they are not, 2 where
+    ``_any_in`` must tell (İ or the Kelvin sign, whose str.lower() holds ASCII without being
+    ASCII; otherwise it maps ASCII letters as the compiled test does and keeps the rest
+    non-ASCII, one character each); ``may_phone`` and ``may_email``: whether
     ``PHONE_RE`` (9 digits or more) and ``EMAIL_RE`` may match; the regular expressions run
     only where these allow.
 
@@ -355,7 +356,7 @@ def _cues_of(texts: Sequence[str], stats: np.ndarray) -> np.ndarray:
     for name in TEXT_FEATURES:
         if name in CUE:
             cues[:, column[name]] = stats[:, CUE[name]]
-    for i in np.flatnonzero(stats[:, CUE["astral"]]).tolist():
+    for i in np.flatnonzero(stats[:, CUE["astral_words"]]).tolist():
         # words with letters beyond the BMP (𝐛𝐨𝐥𝐝, rare CJK ideographs): as text_cues counts
         words = WORD_RE.findall(texts[i])
         runs = _CONSONANT_RUN_BYTES.findall(

@@ -463,7 +463,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
         int64_t upper = 0, lower = 0, digits = 0, symbols = 0, vowels = 0, bangs = 0;
         int64_t words = 0, word_chars = 0, consonant_runs = 0, run = 0;
         int64_t in_word = 0;
-        bool wild = false, astral = false, url = false, at = false;
+        bool wild = false, astral = false, astral_words = false, url = false, at = false;
         int64_t n_other = 0;
         uint64_t seen[2] = {0, 0}; /* the ASCII characters counted in ascii_counts */
         for (int64_t i = a; i < b; i++) {
@@ -503,6 +503,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
                 else {
                     n_bytes += 4;
                     astral = true;
+                    astral_words = astral_words || may_be_word_beyond_bmp(c);
                 }
                 other[n_other++] = c;
                 if (c == LOWER_TO_ASCII_0 || c == LOWER_TO_ASCII_1)
@@ -578,7 +579,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
             row[CUE_PHONE_MATCH] = astral ? -1 : phone_search(codes, a, b, classes, digit);
         /* \w beyond the BMP (mathematical letters, rare CJK ideographs) is not in `classes`:
          * Python counts the words of these texts */
-        row[CUE_ASTRAL] = astral;
+        row[CUE_ASTRAL_WORDS] = astral_words;
     }
     free(other);
     return 0;

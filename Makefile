@@ -8,7 +8,8 @@ TEST_STAMP := $(VENV)/.installed-test
 .PHONY: demo test bench lint model readme clean sanitize
 
 # The compiled kernels are built by the install: a change to their sources reinstalls.
-KERNEL_SOURCES := setup.py $(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
+KERNEL_SOURCES := setup.py src/moderator/kernel_contract.py \
+	$(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
 
 $(STAMP): pyproject.toml $(KERNEL_SOURCES)
 	$(PYTHON) -m venv $(VENV)

@@ -190,7 +190,8 @@ def test_plain_string_is_refused(fitted):
 CUE_TEXT = st.lists(
     st.sampled_from(["Call +1 555 123 4567", "$50", "20 dollars", "www.x.com", "http://a.b/c",
                      "me@spam.com", "strrrngth", "AAA", "!!!", "é", "😀", "İ", "ß", " ", "\n",
-                     "word", "rhythm", "2020", "idiot", ".", "shop.ly", "USD 5", "@john"]),
+                     "word", "rhythm", "2020", "idiot", ".", "shop.ly", "USD 5", "@john",
+                     "ſ", "\u212a", "\ud800"]),
     max_size=20,
 ).map("".join)
 

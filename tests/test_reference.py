@@ -32,6 +32,7 @@ HOSTILE = [
     "𠀀𠀁 rare CJK 𠀂",
     "e\u0301te\u0301 cafe\u0301 a\u0308\u0308\u0308",  # combining marks
     "İstanbul İİİ ſhit KELVIN \u212a ﬃ ß ǅ",
+    "ſhttp:// \u212abcdf bcd\ud800fg",  # consonant runs: ASCII only, surrogates dropped
     "a\x00b\x00\x00 nul",
     "\ud800 lone \udfff surrogates",
     "w" * 3000,

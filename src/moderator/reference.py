@@ -321,7 +321,8 @@ def text_cues_reference(text: str) -> list[float]:
         count(string.digits) / n,
         count(string.punctuation) / n,
         entropy,
-        len(CONSONANT_RUN_RE.findall(text)) / max(len(words), 1),
+        # (in the text as its UTF-8 bytes hold it: lone surrogates dropped)
+        len(CONSONANT_RUN_RE.findall(raw.decode("utf-8"))) / max(len(words), 1),
         count("aeiouAEIOU") / max(letters, 1),
         min(text.count("!"), 5),
         sum(map(len, words)) / max(len(words), 1),

@@ -73,7 +73,8 @@ PHONE_RE = re.compile(r"(?<!\w)\+?\d(?:[\s().-]?\d){8,}(?!\w)")
 MONEY_RE = re.compile(
     r"[$€£]\s?\d[\d,.]*\s*[kKmM]?|\b\d[\d,.]*\s?(?:\$|usd|dollars|euros?|bucks)\b", re.I
 )
-CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}", re.I)
+# ASCII consonants only: under re.I, [a-z] would also take ſ (as s) and the Kelvin sign (k)
+CONSONANT_RUN_RE = re.compile(r"[bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ]{5,}")
 WORD_RE = re.compile(r"\w+")
 
 #: Pattern cues whose matches explanations can point at.

@@ -43,6 +43,7 @@ from .runtime import (
     URL_RE,
     WINDOW_MIN_CHARS,
     WORD_RE,
+    CommentBatch,
 )
 
 # --- the hashing spec (moderator/ngrams.py's docstring) --------------------------------------
@@ -357,10 +358,19 @@ def _given(value) -> bool:
     return bool(value) and not value.isspace()
 
 
+#: the context features ``context_columns`` defines
+REFERENCE_CONTEXT_FEATURES = ("has_article", "article_word", "article_word_sqrt", "has_parent",
+                              "parent_word", "has_thread", "thread_word", "thread_word_sqrt")
+
+
 def context_columns(texts, articles, parents, groups, features) -> np.ndarray:
     """``CONTEXT_FEATURES`` of each comment, from word blocks (``word_block``): the dot
     product with its article's and its parent's, the cosine with the sum of the other
     comments of its group (clipped to [0, 1]), presence indicators and square roots."""
+    unknown = set(CONTEXT_FEATURES) - set(REFERENCE_CONTEXT_FEATURES)
+    if unknown:
+        raise NotImplementedError(f"the reference has no definition of context feature(s) "
+                                  f"{', '.join(sorted(unknown))}: add it here")
     n = len(texts)
     words = word_block(texts, features)
     columns = {name: np.zeros(n) for name in CONTEXT_FEATURES}
@@ -391,12 +401,6 @@ def context_columns(texts, articles, parents, groups, features) -> np.ndarray:
                 columns["thread_word"][i] = min(max(rest.multiply(own).sum() / denom, 0.0), 1.0)
     columns["article_word_sqrt"] = np.sqrt(np.clip(columns["article_word"], 0, None))
     columns["thread_word_sqrt"] = np.sqrt(np.clip(columns["thread_word"], 0, None))
-    unknown = set(CONTEXT_FEATURES) - {"has_article", "article_word", "article_word_sqrt",
-                                       "has_parent", "parent_word", "has_thread",
-                                       "thread_word", "thread_word_sqrt"}
-    if unknown:
-        raise NotImplementedError(f"the reference has no definition of context feature(s) "
-                                  f"{', '.join(sorted(unknown))}: add it here")
     return np.column_stack([columns[name] for name in CONTEXT_FEATURES])
 
 
@@ -419,7 +423,19 @@ def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
     cues = np.clip((cues - features.cue_mean_) / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
     if not features.context:
         return cues
+    if set(CONTEXT_FEATURES) - set(REFERENCE_CONTEXT_FEATURES):
+        # Context features added since (the off-topic work) have no plain definition here
+        # yet: their block is the production one (runtime.FittedFeatures.extra), so only
+        # the n-grams, the cues and the combiner are checked independently. To do: define
+        # them in context_columns.
+        batch = CommentBatch(texts=texts, articles=_blank_none(articles),
+                             parents=_blank_none(parents), groups=groups)
+        return np.hstack([cues, features.extra(batch)[:, cues.shape[1]:]])
     return np.hstack([cues, context_columns(texts, articles, parents, groups, features)])
+
+
+def _blank_none(values):
+    return None if values is None else ["" if v is None else v for v in values]
 
 
 # --- 5. probabilities ------------------------------------------------------------------------

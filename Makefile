@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench lint model readme clean
+.PHONY: demo test bench lint model readme clean sanitize
 
 # The compiled kernels are built by the install: a change to their sources reinstalls.
-KERNEL_SOURCES := setup.py $(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
+KERNEL_SOURCES := setup.py src/moderator/kernel_contract.py \
+	$(wildcard src/moderator/csrc/*.c src/moderator/csrc/*.h)
 
 $(STAMP): pyproject.toml $(KERNEL_SOURCES)
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,27 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/run.py
+
+# The kernels built with AddressSanitizer and UndefinedBehaviorSanitizer (build/sanitize/),
+# loaded instead of the installed ones ($$MODERATOR_KERNELS_LIBRARY), under the kernel,
+# Hypothesis and bad-input tests. Python is not instrumented: libasan (then libubsan) is
+# preloaded for the library that ctypes opens; every numpy array comes from the interposed
+# malloc, so a kernel writing past one is reported. Leak checks are off (the interpreter
+# keeps its objects at exit). Any report stops the run with a non-zero status.
+SANITIZE_LIB := build/sanitize/_kernels.so
+SANITIZE_TESTS := tests/test_kernels.py tests/test_ngrams.py tests/test_runtime.py \
+	tests/test_reference.py tests/test_bad_input.py
+
+sanitize: $(TEST_STAMP)
+	mkdir -p $(dir $(SANITIZE_LIB))
+	gcc -shared -fPIC -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -std=c11 -ffp-contract=off -fno-math-errno -Wall \
+		-DMODERATOR_KERNELS_DIGEST='"'"$$($(PY) -c 'from moderator._kernel_sources import source_digest; print(source_digest())')"'"' \
+		src/moderator/csrc/*.c -lm -o $(SANITIZE_LIB)
+	MODERATOR_KERNELS_LIBRARY=$(SANITIZE_LIB) \
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	PYTHONMALLOC=malloc $(PY) -m pytest -q -p no:cacheprovider $(SANITIZE_TESTS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,5 +1,6 @@
 """Builds moderator's compiled kernels (``src/moderator/csrc/*.c``) into one shared library,
-``moderator._kernels``, which ``moderator.kernels`` loads with ctypes. Everything else about
+``moderator._kernels``, which ``moderator.kernels`` loads with ctypes. ``csrc/contract.h`` is
+generated here from ``moderator/kernel_contract.py``. Everything else about
 the package is in pyproject.toml."""
 
 import importlib.util
@@ -12,6 +13,15 @@ _spec = importlib.util.spec_from_file_location(
     "_kernel_sources", HERE / "src" / "moderator" / "_kernel_sources.py")
 _sources = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_sources)
+_spec = importlib.util.spec_from_file_location(
+    "kernel_contract", HERE / "src" / "moderator" / "kernel_contract.py")
+_contract = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_contract)
+# the contract's constants and prototypes, written before the sources are compiled (and
+# digested: the header is one of them)
+_header = _sources.SOURCE_DIR / "contract.h"
+if not _header.is_file() or _header.read_text() != _contract.header():
+    _header.write_text(_contract.header())
 
 setup(
     ext_modules=[

@@ -197,6 +197,7 @@ def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text
     allows it: every cue that ``text_cues`` finds non-zero must be allowed."""
     from moderator.ngrams import _codes
     from moderator.runtime import (
+        CUE_GATES,
         SPAN_PATTERNS,
         TEXT_FEATURES,
         cue_statistics,
@@ -204,7 +205,7 @@ def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text
         text_cues,
     )
 
-    gates = cue_statistics(*_codes([text]))[0, 10:14].tolist()
+    gates = cue_statistics(*_codes([text]))[0, CUE_GATES].tolist()
     allowed = possible_patterns(text, *gates)
     cues = text_cues(text)
     assert {n for n in SPAN_PATTERNS if cues[TEXT_FEATURES.index(n)]} <= set(allowed)

@@ -72,8 +72,8 @@ def test_fused_score_equals_matrix_product(texts):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(TEXTS, min_size=1, max_size=4), st.sampled_from([(2, 5), (1, 3), (3, 6)]))
 def test_character_hashing_paths_equal_the_enumeration(texts, char_range):
-    """The vectorised 2-5 gram hashing of the scoring pass and the general loop (other
-    ranges) give the columns of _enumerate, so the scores equal the matrix product."""
+    """The scoring pass hashes the character n-grams of any range as _enumerate does, so
+    the scores equal the matrix product."""
     vectorizer = HashedNgrams(char_range=char_range, char_bits=12, word_bits=11).fit(
         texts + ["fit text here"])
     coef = np.random.default_rng(2).standard_normal((7, vectorizer.n_features_))

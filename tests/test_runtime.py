@@ -10,7 +10,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderator.runtime import _rowwise_dot, _rowwise_dot_reference
+from moderator.reference import rowwise_dot_reference
+from moderator.runtime import _rowwise_dot
 
 
 @settings(max_examples=100, deadline=None)
@@ -22,7 +23,7 @@ def test_rowwise_dot_sums_as_the_sorted_search_does(seed, n, n_targets, dtype):
     U = sp.random(n_targets, 40, density=0.5, format="csr", dtype=dtype, random_state=rng)
     index = rng.integers(-1, max(n_targets, 1), size=n) if n_targets else np.full(n, -1)
     got = _rowwise_dot(X, U, index)
-    expected = _rowwise_dot_reference(X, U, index)
+    expected = rowwise_dot_reference(X, U, index)
     assert got.tobytes() == expected.tobytes()
     dense = np.array([X[i].toarray() @ U[j].toarray().T if j >= 0 else [[0.0]]
                       for i, j in enumerate(index)]).ravel()

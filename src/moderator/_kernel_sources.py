@@ -11,11 +11,15 @@ from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent / "csrc"
 SOURCE_SUFFIXES = (".c", ".h")
+#: the Python side of the contract, from which the build generates csrc/contract.h
+CONTRACT = SOURCE_DIR.parent / "kernel_contract.py"
 
 
 def source_files(folder: Path = SOURCE_DIR) -> list[Path]:
-    """The kernel sources, in a fixed order."""
-    return sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES)
+    """The kernel sources, in a fixed order, and the contract they are built with."""
+    files = sorted(p for p in folder.iterdir() if p.suffix in SOURCE_SUFFIXES)
+    contract = folder.parent / CONTRACT.name
+    return files + [contract] if contract.is_file() else files
 
 
 def source_digest(folder: Path = SOURCE_DIR) -> str:

@@ -35,7 +35,6 @@ from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives
     CommentBatch,
     FittedFeatures,
     _rowwise_dot,
-    _text_cues_reference,
     _unique_index,
     text_cues,
     text_cues_batch,

@@ -4,13 +4,17 @@ loaded with ctypes on first use.
 Plain C called through ctypes: no JIT to import or warm up (numba cost 0.4 s of every run
 before any work), and ctypes releases the GIL for the length of each call, so the scoring
 threads run the kernels in parallel. A wrapper in ``ngrams``/``runtime`` allocates the
-output arrays, calls the kernel through a ``Kernel`` and slices the result.
+output arrays, calls the kernel through a ``Kernel`` (by argument name, as
+``kernel_contract.KERNELS`` declares them) and slices the result. Kernels are told their
+outputs' capacities and return an error code rather than write past one: ``Kernel`` raises
+it as ``KernelCapacityError`` (or ``MemoryError``).
 """
 
 from __future__ import annotations
 
 import ctypes
 import importlib.machinery
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,18 +22,26 @@ import numpy as np
 
 from ._kernel_sources import SOURCE_DIR, source_digest
 from .errors import ModeratorError
+from .kernel_contract import ERROR_CAPACITY, ERROR_NO_MEMORY, KERNEL_ERRORS, KERNELS, parse_type
 
-I64 = ctypes.c_int64
-U64 = ctypes.c_uint64
-F64 = ctypes.c_double
-BOOL = ctypes.c_bool
+_SCALARS = {"i64": ctypes.c_int64, "u64": ctypes.c_uint64, "f64": ctypes.c_double,
+            "bool": ctypes.c_bool, "void": None, "const char *": ctypes.c_char_p}
+_DTYPES = {"u8": np.uint8, "u32": np.uint32, "u64": np.uint64, "i32": np.int32,
+           "i64": np.int64, "f32": np.float32, "f64": np.float64, "bool": np.bool_}
 
 _HERE = Path(__file__).resolve().parent
+#: a library built otherwise to load instead of the installed one (``make sanitize``'s)
+LIBRARY_ENV = "MODERATOR_KERNELS_LIBRARY"
 REBUILD = "run `pip install -e .` in the repository (or `make`): it needs a C compiler"
 
 
 class KernelsError(ModeratorError):
     """The compiled kernels are missing or older than their sources."""
+
+
+class KernelCapacityError(ModeratorError, ValueError):
+    """A kernel was given an output array too small for what it has to write (a wrapper's
+    capacity is wrong): it stopped instead of writing past it."""
 
 
 class ArrayArgument:
@@ -55,13 +67,20 @@ class ArrayArgument:
         return value.ctypes.data
 
 
-def array(dtype, ndim: int = 1) -> ArrayArgument:
-    """The argument type of a C-contiguous numpy array of ``dtype`` and ``ndim``."""
-    return ArrayArgument(dtype, ndim)
+def argument_type(spec: str):
+    """The ctypes type (scalars) or ``ArrayArgument`` of a ``kernel_contract`` type."""
+    _, base, ndim = parse_type(spec)
+    return ArrayArgument(_DTYPES[base], ndim) if ndim else _SCALARS[base]
 
 
 def library_path() -> Path | None:
-    """The built library beside this module, or None."""
+    """``$MODERATOR_KERNELS_LIBRARY`` when set (it must then exist), else the built library
+    beside this module, or None."""
+    chosen = os.environ.get(LIBRARY_ENV)
+    if chosen:
+        if not Path(chosen).is_file():
+            raise KernelsError(f"${LIBRARY_ENV} is {chosen!r}, which is not a file")
+        return Path(chosen)
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         path = _HERE / f"_kernels{suffix}"
         if path.is_file():
@@ -86,23 +105,29 @@ def library() -> ctypes.CDLL:
 
 
 class Kernel:
-    """One C function of the library, bound (argument and result types) on its first call.
+    """One C function of the library, as ``kernel_contract.KERNELS`` declares it, bound
+    (argument and result types) on its first call and called with every argument by name.
 
     Arrays are checked here, in Python, and passed to ctypes as plain addresses: ctypes then
     converts every argument without running Python code, so a Ctrl-C or SIGTERM that lands
     during a call is raised as itself (a ctypes converter such as ``np.ctypeslib.ndpointer``
     would turn it into an ``ArgumentError``), and each array costs ~1.4 µs a call, not ~2.6."""
 
-    __slots__ = ("name", "restype", "argtypes", "_arrays", "_function")
+    __slots__ = ("name", "restype", "names", "argtypes", "_arrays", "_function")
 
-    def __init__(self, name: str, restype, *argtypes):
+    def __init__(self, name: str):
+        restype, arguments = KERNELS[name]
         self.name = name
-        self.restype = restype
-        self.argtypes = argtypes
-        self._arrays = [(i, t) for i, t in enumerate(argtypes) if isinstance(t, ArrayArgument)]
+        self.restype = _SCALARS[restype]
+        self.names = tuple(argument for argument, _ in arguments)
+        self.argtypes = tuple(argument_type(spec) for _, spec in arguments)
+        self._arrays = [(i, t) for i, t in enumerate(self.argtypes)
+                        if isinstance(t, ArrayArgument)]
         self._function = None
 
-    def __call__(self, *args):
+    def __call__(self, **arguments):
+        """The kernel's result; ``TypeError`` for missing, unknown or mistyped arguments,
+        ``KernelCapacityError`` or ``MemoryError`` for its error codes."""
         function = self._function
         if function is None:
             function = getattr(library(), self.name)
@@ -110,10 +135,20 @@ class Kernel:
             function.argtypes = [ctypes.c_void_p if isinstance(t, ArrayArgument) else t
                                  for t in self.argtypes]
             self._function = function
-        if len(args) != len(self.argtypes):
-            raise TypeError(f"kernel {self.name} takes {len(self.argtypes)} arguments, "
-                            f"got {len(args)}")
-        args = list(args)
+        try:
+            args = [arguments[name] for name in self.names]
+        except KeyError as missing:
+            raise TypeError(f"kernel {self.name}: argument {missing} missing") from None
+        if len(arguments) != len(args):
+            unknown = sorted(set(arguments) - set(self.names))
+            raise TypeError(f"kernel {self.name}: unknown argument(s) {', '.join(unknown)}")
         for i, argument in self._arrays:
             args[i] = argument.pointer(args[i], self.name, i + 1)
-        return function(*args)
+        result = function(*args)
+        if self.restype is ctypes.c_int64 and result < 0:
+            if result == ERROR_NO_MEMORY:
+                raise MemoryError(f"kernel {self.name}: {KERNEL_ERRORS[result]}")
+            if result == ERROR_CAPACITY:
+                raise KernelCapacityError(f"kernel {self.name}: {KERNEL_ERRORS[result]}")
+            raise RuntimeError(f"kernel {self.name} returned {result}")
+        return result

@@ -44,6 +44,7 @@ from .runtime import (
     CONTEXT_FEATURES,
     COUNTED_PATTERNS,
     CUE_CLIP,
+    CUE_GATES,
     SPAN_PATTERNS,
     TEXT_FEATURES,
     WINDOW_MIN_CHARS,
@@ -450,7 +451,7 @@ class Model:
 
             doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr)).tolist()
             cued_docs = sorted({doc_of[p] for p in cued})
-            stats = cue_statistics(*_codes([texts[d] for d in cued_docs]))[:, 10:14].tolist()
+            stats = cue_statistics(*_codes([texts[d] for d in cued_docs]))[:, CUE_GATES].tolist()
             empty = (noff[1:] == noff[:-1]).tolist()
             allowed = {}
             requests: list[tuple[int, str]] = []

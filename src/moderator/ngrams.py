@@ -36,7 +36,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-from .kernels import BOOL, F64, I64, U64, Kernel, array
+from .kernel_contract import MAX_WORD_N
+from .kernels import Kernel
 
 BMP = 65536
 CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
@@ -45,9 +46,6 @@ URL_TOKEN = "<url>"
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
-#: word n-grams longer than this are refused (the kernels' token history: MAX_WORD_N in
-#: csrc/ngrams.h)
-MAX_WORD_N = 8
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "!": "i"}
 
 
@@ -121,9 +119,7 @@ def _output(n, dtype):
     return np.frombuffer(mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE), dtype)
 
 
-_NORMALIZE = Kernel("normalize", I64, array(np.uint32), array(np.int64), I64, array(np.uint8),
-                    array(np.uint32), array(np.uint32), array(np.bool_), BOOL,
-                    array(np.uint32), array(np.uint8), array(np.int64), array(np.int64))
+_NORMALIZE = Kernel("normalize")
 
 
 def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
@@ -136,9 +132,17 @@ def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
     out_cls = _output(n, np.uint8)
     out_pos = _output(n if positions else 0, np.int64)
     out_off = np.empty(ndoc + 1, np.int64)
-    k = _NORMALIZE(codes, offsets, ndoc, classes, lower, leet, letter, bool(positions), out_c,
-                   out_cls, out_pos, out_off)
+    k = _NORMALIZE(codes=codes, offsets=offsets, ndoc=ndoc, classes=classes, lower=lower,
+                   leet=leet, letter=letter, positions=bool(positions), capacity=n,
+                   out_c=out_c, out_cls=out_cls, out_pos=out_pos, out_off=out_off)
     return out_c[:k], out_cls[:k], out_pos[:k] if positions else out_pos, out_off
+
+
+def _ranges(char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash) -> dict:
+    """The n-gram arguments every enumerating kernel takes, by name."""
+    return {"char_lo": int(char_lo), "char_hi": int(char_hi), "word_lo": int(word_lo),
+            "word_hi": int(word_hi), "char_bits": int(char_bits), "word_bits": int(word_bits),
+            "url_hash": int(url_hash)}
 
 
 def _check_word_range(word_hi):
@@ -147,10 +151,7 @@ def _check_word_range(word_hi):
         raise ValueError(f"word n-grams of up to {MAX_WORD_N} tokens, not {word_hi}")
 
 
-_ENUMERATE = Kernel("enumerate_ngrams", None, array(np.uint32), array(np.uint8),
-                    array(np.int64), I64, I64, I64, I64, I64, I64, I64, U64, BOOL,
-                    array(np.int64), array(np.int64), array(np.int64), array(np.int64),
-                    array(np.int64), array(np.int64))
+_ENUMERATE = Kernel("enumerate_ngrams")
 
 
 def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
@@ -171,17 +172,15 @@ def _enumerate(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, wo
     unit_ptr = _output(total + ndoc + 2, np.int64)
     unit_doc = _output(total + ndoc + 2, np.int64)
     sizes = np.empty(2, np.int64)
-    _ENUMERATE(nc, ncls, noff, ndoc, int(char_lo), int(char_hi), int(word_lo), int(word_hi),
-               int(char_bits), int(word_bits), int(url_hash), bool(windows), unit_ptr, cols,
-               starts, ends, unit_doc, sizes)
+    _ENUMERATE(nc=nc, ncls=ncls, noff=noff, ndoc=ndoc, **_ranges(
+        char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash),
+        windows=bool(windows), unit_capacity=len(unit_ptr), unit_ptr=unit_ptr, capacity=cap,
+        cols=cols, starts=starts, ends=ends, unit_doc=unit_doc, sizes=sizes)
     m, u = sizes.tolist()
     return unit_ptr[: u + 1], cols[:m], starts[:m], ends[:m], unit_doc[:u]
 
 
-_SCORE = Kernel("score", I64, array(np.uint32), array(np.uint8), array(np.int64), I64, I64,
-                I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64, BOOL,
-                array(np.float64, 2), array(np.float64, 2), array(np.int64), array(np.int64),
-                array(np.int32), array(np.float32))
+_SCORE = Kernel("score")
 
 
 def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash,
@@ -206,17 +205,15 @@ def _score(nc, ncls, noff, char_lo, char_hi, word_lo, word_hi, char_bits, word_b
     word_ptr = np.empty(ndoc + 1, np.int64)
     word_cols = np.empty(cap, np.int32)
     word_vals = np.empty(cap, np.float32)
-    m = _SCORE(nc, ncls, noff, ndoc, int(char_lo), int(char_hi), int(word_lo), int(word_hi),
-               int(char_bits), int(word_bits), int(url_hash), table, k, bool(words), out,
-               out_win, n_windows, word_ptr, word_cols, word_vals)
-    if m < 0:
-        raise MemoryError("no memory for the scoring kernel's scratch space")
+    m = _SCORE(nc=nc, ncls=ncls, noff=noff, ndoc=ndoc, **_ranges(
+                 char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash),
+               table=table, k=k, words=bool(words), out=out, out_win=out_win,
+               n_windows=n_windows, word_ptr=word_ptr, word_capacity=cap, word_cols=word_cols,
+               word_vals=word_vals)
     return out, out_win, n_windows, word_ptr, word_cols[:m], word_vals[:m]
 
 
-_CONTRIBUTIONS = Kernel("contributions", None, array(np.uint32), array(np.uint8), I64, I64,
-                        I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
-                        array(np.float32), array(np.float64, 2))
+_CONTRIBUTIONS = Kernel("contributions")
 
 
 def _contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits, word_bits,
@@ -227,9 +224,9 @@ def _contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits
     _check_word_range(word_hi)
     k = weights.shape[1]
     out = np.zeros((b - a, k), np.float64)
-    _CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
-                   int(word_hi), int(char_bits), int(word_bits), int(url_hash), weights, k, idf,
-                   out)
+    _CONTRIBUTIONS(nc=nc, ncls=ncls, a=int(a), b=int(b), **_ranges(
+                 char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash),
+                   weights=weights, k=k, idf=idf, out_size=out.size, out=out)
     return out
 
 
@@ -390,8 +387,7 @@ class HashedNgrams:
 # --- explanations, many at once ------------------------------------------------------------
 
 
-_TOKEN_BOUNDS = Kernel("token_bounds", I64, array(np.uint32), array(np.uint8), array(np.int64),
-                       I64, array(np.int64), array(np.int64), array(np.int64))
+_TOKEN_BOUNDS = Kernel("token_bounds")
 
 
 def _token_bounds(nc, ncls, noff):
@@ -403,7 +399,8 @@ def _token_bounds(nc, ncls, noff):
     starts = np.empty(total, np.int64)
     ends = np.empty(total, np.int64)
     ptr = np.empty(ndoc + 1, np.int64)
-    m = _TOKEN_BOUNDS(nc, ncls, noff, ndoc, ptr, starts, ends)
+    m = _TOKEN_BOUNDS(nc=nc, ncls=ncls, noff=noff, ndoc=ndoc, ptr=ptr, capacity=total,
+                      starts=starts, ends=ends)
     return ptr, starts[:m], ends[:m]
 
 
@@ -412,10 +409,7 @@ def _ngram_room(length, char_lo, char_hi, word_lo, word_hi):
     return length * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16
 
 
-_DOC_CONTRIBUTIONS = Kernel("doc_contributions", None, array(np.uint32), array(np.uint8), I64,
-                            I64, I64, I64, I64, I64, I64, I64, U64, array(np.float32, 2), I64,
-                            array(np.int64), I64, array(np.int64), array(np.int64),
-                            array(np.int64), array(np.float64, 2))
+_DOC_CONTRIBUTIONS = Kernel("doc_contributions")
 
 
 def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
@@ -428,22 +422,16 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
     (C: ``doc_contributions``, with ``_spread_columns`` inlined; ``_explain`` calls it
     directly.)"""
     _check_word_range(word_hi)
-    room = _ngram_room(b - a, char_lo, char_hi, word_lo, word_hi)
-    if min(len(cols), len(firsts), len(lasts)) < room:
-        raise ValueError(f"scratch space for {room} n-grams needed")
     out = np.zeros((columns.shape[0], b - a), np.float64)
-    _DOC_CONTRIBUTIONS(nc, ncls, int(a), int(b), int(char_lo), int(char_hi), int(word_lo),
-                       int(word_hi), int(char_bits), int(word_bits), int(url_hash), table,
-                       table.shape[1], columns, columns.shape[0], cols, firsts, lasts, out)
+    _DOC_CONTRIBUTIONS(nc=nc, ncls=ncls, a=int(a), b=int(b), **_ranges(
+                 char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash),
+                       table=table, width=table.shape[1], columns=columns,
+                       ncolumns=columns.shape[0], room=min(len(cols), len(firsts), len(lasts)),
+                       cols=cols, firsts=firsts, lasts=lasts, out=out)
     return out
 
 
-_EXPLAIN = Kernel("explain", I64, array(np.uint32), array(np.uint8), array(np.int64), I64,
-                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
-                  array(np.int64), array(np.int64), array(np.int64), array(np.int64),
-                  array(np.float64), array(np.bool_), array(np.bool_), I64, I64, I64, I64, I64,
-                  I64, U64, array(np.float32, 2), I64, F64, F64, BOOL, array(np.int64),
-                  array(np.int64), array(np.int64), array(np.float64))
+_EXPLAIN = Kernel("explain")
 
 
 def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
@@ -470,17 +458,18 @@ def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, a
     out_start = np.empty(cap, np.int64)
     out_end = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
-    m = _EXPLAIN(nc, ncls, noff, ndoc, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end,
-                 add_ptr, add_start, add_end, add_value, punctuation, alnum, int(char_lo),
-                 int(char_hi), int(word_lo), int(word_hi), int(char_bits), int(word_bits),
-                 int(url_hash), table, table.shape[1], float(min_weight), float(share),
-                 bool(merge), span_ptr, out_start, out_end, out_w)
-    if m < 0:
-        raise MemoryError("no room for the explanation kernel's scratch space")
+    m = _EXPLAIN(nc=nc, ncls=ncls, noff=noff, ndoc=ndoc, pair_ptr=pair_ptr,
+                 pair_cols=pair_cols, tok_ptr=tok_ptr, tok_start=tok_start, tok_end=tok_end,
+                 add_ptr=add_ptr, add_start=add_start, add_end=add_end, add_value=add_value,
+                 punctuation=punctuation, alnum=alnum, **_ranges(
+                 char_lo, char_hi, word_lo, word_hi, char_bits, word_bits, url_hash),
+                 table=table, width=table.shape[1], min_weight=float(min_weight),
+                 share=float(share), merge=bool(merge), span_ptr=span_ptr, capacity=cap,
+                 out_start=out_start, out_end=out_end, out_w=out_w)
     return span_ptr, out_start[:m], out_end[:m], out_w[:m]
 
 
-_ROUND4 = Kernel("round4", BOOL, F64, array(np.float64))
+_ROUND4 = Kernel("round4")
 
 
 def _round4(x):
@@ -488,13 +477,11 @@ def _round4(x):
     ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide.
     (C: ``round4``; ``_top_spans`` rounds in C.)"""
     value = np.empty(1, np.float64)
-    exact = _ROUND4(float(x), value)
+    exact = _ROUND4(x=float(x), value=value)
     return float(value[0]), bool(exact)
 
 
-_TOP_SPANS = Kernel("top_spans", I64, array(np.int64), I64, array(np.int64), array(np.int64),
-                    array(np.float64), array(np.int64), array(np.int64), I64, array(np.int64),
-                    array(np.int64), array(np.int64), array(np.float64), array(np.bool_))
+_TOP_SPANS = Kernel("top_spans")
 
 
 def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
@@ -510,8 +497,7 @@ def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
     out_e = np.empty(cap, np.int64)
     out_w = np.empty(cap, np.float64)
     exact = np.ones(npair, np.bool_)
-    m = _TOP_SPANS(span_ptr, npair, span_start, span_end, span_w, pos, origin, int(top_k),
-                   top_ptr, out_s, out_e, out_w, exact)
-    if m < 0:
-        raise MemoryError("no room for the span-sorting kernel's scratch space")
+    m = _TOP_SPANS(span_ptr=span_ptr, npair=npair, span_start=span_start, span_end=span_end,
+                   span_w=span_w, pos=pos, origin=origin, top_k=int(top_k), top_ptr=top_ptr,
+                   capacity=cap, out_s=out_s, out_e=out_e, out_w=out_w, exact=exact)
     return top_ptr, out_s[:m], out_e[:m], out_w[:m], exact

@@ -129,7 +129,6 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
         writer = RecordWriter(out, output, RECORD_FIELDS, model.attributes)
     elif output == "json":
         writer = JsonListWriter(out)  # the `parse --output json` shape, comments scored
-    thread = results = None
     for thread in read_threads(file, format=format_, options=options):
         results = score_thread(model, thread, policy)
         counts = flag_counts(results)
@@ -142,7 +141,6 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
             writer.write(scored_document(thread, results))
         else:
             writer.write_thread(thread, results)
-    _leave_to_the_exit(model, thread, results)  # the last thread's: the others are freed
     summary = flag_summary(comments, flagged, by_attribute, model.attributes, foreign)
     if output == "table":
         click.echo(summary)
@@ -154,16 +152,6 @@ def score(ctx, file, model_path, config_path, thresholds, output, fail_on_flag, 
 
 
 _AT_EXIT: list = []
-
-
-def _leave_to_the_exit(*objects) -> None:
-    """Keep ``objects`` (the last thread, its results, the model) past the command's return,
-    in a reference cycle that only the collector can free: at the process's end, with the
-    collector frozen (``_skip_the_collection_at_exit``), the system takes the memory back at
-    once instead of Python freeing object by object (0.1 s for 100,000 comments). In a
-    longer-lived process (tests) the collector frees them as any garbage."""
-    keep: list = [objects]
-    keep.append(keep)
 
 
 def _enable_the_collector() -> None:

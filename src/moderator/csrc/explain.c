@@ -76,31 +76,28 @@ static void doc_contributions_into(const uint32_t *nc, const uint8_t *ncls, int6
     }
 }
 
-/* Room for the n-grams of a document of `length` characters (as _explain sizes it). */
-static inline int64_t ngram_room(int64_t length, int64_t char_lo, int64_t char_hi,
-                                 int64_t word_lo, int64_t word_hi)
-{
-    return length * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16;
-}
-
 /* _doc_contributions: out (ncolumns rows of b - a) zero on entry; cols/firsts/lasts have
- * ngram_room(b - a) entries. */
-EXPORT void doc_contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a, int64_t b,
-                              int64_t char_lo, int64_t char_hi, int64_t word_lo,
-                              int64_t word_hi, int64_t char_bits, int64_t word_bits,
-                              uint64_t url_hash, const float *table, int64_t width,
-                              const int64_t *columns, int64_t ncolumns, int64_t *cols,
-                              int64_t *firsts, int64_t *lasts, double *out)
+ * `room` entries, ngram_room(b - a) or more. Returns 0, or ERROR_CAPACITY. */
+EXPORT int64_t doc_contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a,
+                                 int64_t b, int64_t char_lo, int64_t char_hi, int64_t word_lo,
+                                 int64_t word_hi, int64_t char_bits, int64_t word_bits,
+                                 uint64_t url_hash, const float *table, int64_t width,
+                                 const int64_t *columns, int64_t ncolumns, int64_t room,
+                                 int64_t *cols, int64_t *firsts, int64_t *lasts, double *out)
 {
+    if (b < a || room < ngram_room(b - a, char_lo, char_hi, word_lo, word_hi)
+        || word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     doc_contributions_into(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits,
                            word_bits, url_hash, table, width, columns, ncolumns, cols, firsts,
                            lasts, out);
+    return 0;
 }
 
-/* _explain: the outputs have room for every (pair, token) of each document (span_ptr zero
- * on entry); returns the number of spans, or -1 when scratch space cannot be allocated.
- * Without `merge` every token but punctuation is a span of its own, whatever its weight
- * (`share` unused). */
+/* _explain: out_start/out_end/out_w hold `capacity` spans (one per (pair, token) of each
+ * document is enough), span_ptr npair + 1 (zero on entry); returns the number of spans,
+ * ERROR_NO_MEMORY when scratch space cannot be allocated, ERROR_CAPACITY. Without `merge`
+ * every token but punctuation is a span of its own, whatever its weight (`share` unused). */
 EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
                        int64_t ndoc, const int64_t *pair_ptr, const int64_t *pair_cols,
                        const int64_t *tok_ptr, const int64_t *tok_start,
@@ -110,8 +107,11 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
                        int64_t char_lo, int64_t char_hi, int64_t word_lo, int64_t word_hi,
                        int64_t char_bits, int64_t word_bits, uint64_t url_hash,
                        const float *table, int64_t width, double min_weight, double share,
-                       bool merge, int64_t *span_ptr, int64_t *out_start, int64_t *out_end, double *out_w)
+                       bool merge, int64_t *span_ptr, int64_t capacity, int64_t *out_start,
+                       int64_t *out_end, double *out_w)
 {
+    if (word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     /* scratch, once for the longest document (characters), the most pairs and tokens */
     int64_t longest = 0;
     int64_t most_pairs = 0;
@@ -131,7 +131,7 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
     double *contributions = malloc(((size_t)(most_pairs * longest) + 1) * sizeof(double));
     double *cumulative = malloc(((size_t)longest + 1) * sizeof(double));
     double *token_w = malloc(((size_t)most_tokens + 1) * sizeof(double));
-    int64_t m = -1;
+    int64_t m = ERROR_NO_MEMORY;
     if (!cols || !firsts || !lasts || !contributions || !cumulative || !token_w)
         goto done;
     m = 0;
@@ -206,6 +206,10 @@ EXPORT int64_t explain(const uint32_t *nc, const uint8_t *ncls, const int64_t *n
                     out_end[m - 1] = e;
                     out_w[m - 1] += w;
                 } else {
+                    if (m >= capacity) {
+                        m = ERROR_CAPACITY;
+                        goto done;
+                    }
                     out_start[m] = s;
                     out_end[m] = e;
                     out_w[m] = w;
@@ -253,13 +257,14 @@ EXPORT bool round4(double x, double *value)
     return round4_into(x, value);
 }
 
-/* _top_spans: the outputs have room for min(spans, top_k) of every pair (top_ptr zero and
- * exact true on entry); returns the number listed, or -1 when scratch space cannot be
- * allocated. */
+/* _top_spans: out_s/out_e/out_w hold `capacity` spans (min(spans, top_k) of every pair is
+ * enough), top_ptr and exact npair + 1 and npair (zero and true on entry); returns the
+ * number listed, ERROR_NO_MEMORY when scratch space cannot be allocated, ERROR_CAPACITY. */
 EXPORT int64_t top_spans(const int64_t *span_ptr, int64_t npair, const int64_t *span_start,
                          const int64_t *span_end, const double *span_w, const int64_t *pos,
                          const int64_t *origin, int64_t top_k, int64_t *top_ptr,
-                         int64_t *out_s, int64_t *out_e, double *out_w, bool *exact)
+                         int64_t capacity, int64_t *out_s, int64_t *out_e, double *out_w,
+                         bool *exact)
 {
     int64_t most = 0;
     for (int64_t p = 0; p < npair; p++) {
@@ -268,7 +273,7 @@ EXPORT int64_t top_spans(const int64_t *span_ptr, int64_t npair, const int64_t *
     }
     double *rounded = malloc(((size_t)most + 1) * sizeof(double));
     int64_t *order = malloc(((size_t)most + 1) * sizeof(int64_t));
-    int64_t m = -1;
+    int64_t m = ERROR_NO_MEMORY;
     if (!rounded || !order)
         goto done;
     m = 0;
@@ -291,6 +296,10 @@ EXPORT int64_t top_spans(const int64_t *span_ptr, int64_t npair, const int64_t *
                 order[j] = cur;
             }
             int64_t listed = b - a < top_k ? b - a : top_k;
+            if (m + listed > capacity) {
+                m = ERROR_CAPACITY;
+                goto done;
+            }
             for (int64_t i = 0; i < listed; i++) {
                 int64_t q = a + order[i];
                 out_s[m] = pos[span_start[q]] - origin[p];

@@ -1,4 +1,4 @@
-#include "kernels.h"
+#include "contract.h"
 
 #ifndef MODERATOR_KERNELS_DIGEST
 #define MODERATOR_KERNELS_DIGEST "unknown"

@@ -73,13 +73,16 @@ static inline int64_t normalize_doc(const uint32_t *codes, int64_t start, int64_
     return k;
 }
 
-/* _normalize: the outputs have room for every code point (out_pos none without
- * `positions`); returns the number of normalised characters. */
+/* _normalize: out_c, out_cls (and with `positions` out_pos) hold `capacity` entries, at
+ * least one per code point (a text never grows); returns the number of normalised
+ * characters, ERROR_CAPACITY when they may not fit. */
 EXPORT int64_t normalize(const uint32_t *codes, const int64_t *offsets, int64_t ndoc,
                          const uint8_t *classes, const uint32_t *lower, const uint32_t *leet,
-                         const bool *letter, bool positions, uint32_t *out_c, uint8_t *out_cls,
-                         int64_t *out_pos, int64_t *out_off)
+                         const bool *letter, bool positions, int64_t capacity, uint32_t *out_c,
+                         uint8_t *out_cls, int64_t *out_pos, int64_t *out_off)
 {
+    if (ndoc < 0 || offsets[ndoc] - offsets[0] > capacity)
+        return ERROR_CAPACITY;
     int64_t k = 0;
     for (int64_t d = 0; d < ndoc; d++) {
         out_off[d] = k;
@@ -94,14 +97,19 @@ EXPORT int64_t normalize(const uint32_t *codes, const int64_t *offsets, int64_t 
     return k;
 }
 
-/* _enumerate: the outputs have the capacities the wrapper computes; sizes gets (number of
- * occurrences, number of units). */
-EXPORT void enumerate_ngrams(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
-                             int64_t ndoc, int64_t char_lo, int64_t char_hi, int64_t word_lo,
-                             int64_t word_hi, int64_t char_bits, int64_t word_bits,
-                             uint64_t url_hash, bool windows, int64_t *unit_ptr, int64_t *cols,
-                             int64_t *starts, int64_t *ends, int64_t *unit_doc, int64_t *sizes)
+/* _enumerate: unit_ptr and unit_doc hold `unit_capacity` entries, cols/starts/ends
+ * `capacity`; sizes gets (number of occurrences, number of units). Returns 0, or
+ * ERROR_CAPACITY (before writing past either). */
+EXPORT int64_t enumerate_ngrams(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
+                                int64_t ndoc, int64_t char_lo, int64_t char_hi,
+                                int64_t word_lo, int64_t word_hi, int64_t char_bits,
+                                int64_t word_bits, uint64_t url_hash, bool windows,
+                                int64_t unit_capacity, int64_t *unit_ptr, int64_t capacity,
+                                int64_t *cols, int64_t *starts, int64_t *ends,
+                                int64_t *unit_doc, int64_t *sizes)
 {
+    if (word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     uint64_t char_mask = ((uint64_t)1 << char_bits) - 1;
     uint64_t word_mask = ((uint64_t)1 << word_bits) - 1;
     int64_t word_offset = (int64_t)1 << char_bits;
@@ -112,13 +120,20 @@ EXPORT void enumerate_ngrams(const uint32_t *nc, const uint8_t *ncls, const int6
     for (int64_t d = 0; d < ndoc; d++) {
         int64_t a = noff[d];
         int64_t b = noff[d + 1];
+        if (u + 1 >= unit_capacity)
+            return ERROR_CAPACITY;
         unit_ptr[u] = m;
         unit_doc[u] = d;
         u++;
         int64_t seg_start = a;
         while (seg_start < b) {
             int64_t seg_end = window_end(nc, seg_start, b);
+            if (m + ngram_room(seg_end - seg_start, char_lo, char_hi, word_lo, word_hi) - 16
+                > capacity)
+                return ERROR_CAPACITY;
             if (windows && seg_start > a) {
+                if (u + 1 >= unit_capacity)
+                    return ERROR_CAPACITY;
                 unit_ptr[u] = m;
                 unit_doc[u] = d;
                 u++;
@@ -133,6 +148,7 @@ EXPORT void enumerate_ngrams(const uint32_t *nc, const uint8_t *ncls, const int6
     unit_ptr[u] = m;
     sizes[0] = m;
     sizes[1] = u;
+    return 0;
 }
 
 /* _spread: value * weights[col] spread evenly over the characters [first, last) of out
@@ -147,12 +163,16 @@ static inline void spread(double *out, int64_t k, const float *weights, int64_t 
             out[p * k + j] += value * (double)row[j] / (double)span;
 }
 
-/* _contributions: out ((b - a) rows of k, zero on entry) gets each character's share. */
-EXPORT void contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a, int64_t b,
-                          int64_t char_lo, int64_t char_hi, int64_t word_lo, int64_t word_hi,
-                          int64_t char_bits, int64_t word_bits, uint64_t url_hash,
-                          const float *weights, int64_t k, const float *idf, double *out)
+/* _contributions: out ((b - a) rows of k, `out_size` doubles, zero on entry) gets each
+ * character's share. Returns 0, or ERROR_CAPACITY when out is not that size. */
+EXPORT int64_t contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a, int64_t b,
+                             int64_t char_lo, int64_t char_hi, int64_t word_lo,
+                             int64_t word_hi, int64_t char_bits, int64_t word_bits,
+                             uint64_t url_hash, const float *weights, int64_t k,
+                             const float *idf, int64_t out_size, double *out)
 {
+    if (b < a || out_size < (b - a) * k || word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     uint64_t char_mask = ((uint64_t)1 << char_bits) - 1;
     uint64_t word_mask = ((uint64_t)1 << word_bits) - 1;
     int64_t word_offset = (int64_t)1 << char_bits;
@@ -216,12 +236,14 @@ EXPORT void contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a, in
             seg_start = next_window(ncls, seg_end > i ? seg_end : i, b);
         }
     }
+    return 0;
 }
 
-/* _token_bounds: starts/ends have room for every character; returns the number of
- * tokens. */
+/* _token_bounds: ptr holds ndoc + 1 entries, starts/ends `capacity` (one per character is
+ * enough); returns the number of tokens, or ERROR_CAPACITY. */
 EXPORT int64_t token_bounds(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
-                            int64_t ndoc, int64_t *ptr, int64_t *starts, int64_t *ends)
+                            int64_t ndoc, int64_t *ptr, int64_t capacity, int64_t *starts,
+                            int64_t *ends)
 {
     int64_t m = 0;
     for (int64_t d = 0; d < ndoc; d++) {
@@ -235,6 +257,8 @@ EXPORT int64_t token_bounds(const uint32_t *nc, const uint8_t *ncls, const int64
             }
             bool is_url;
             int64_t j = token_end(nc, ncls, i, b, &is_url);
+            if (m >= capacity)
+                return ERROR_CAPACITY;
             starts[m] = i;
             ends[m] = j;
             m++;

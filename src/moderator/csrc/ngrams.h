@@ -6,14 +6,12 @@
 
 #include <string.h>
 
-#include "kernels.h"
+#include "contract.h"
 
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
 #define SALT_CHAR 0x9E3779B97F4A7C15ULL
 #define SALT_WORD 0xC2B2AE3D27D4EB4FULL
-/* word n-grams longer than this are refused by the wrappers (scratch history size) */
-#define MAX_WORD_N 8
 
 static inline bool is_letter(uint32_t code, const bool *letter)
 {
@@ -159,6 +157,14 @@ static inline int64_t next_window(const uint8_t *ncls, int64_t seg_end, int64_t 
     while (seg_end < b && ncls[seg_end] == 0)
         seg_end++;
     return seg_end;
+}
+
+/* The most n-gram occurrences a span of `length` characters can have (each character starts
+ * at most one token): what the wrappers allocate and the kernels check. */
+static inline int64_t ngram_room(int64_t length, int64_t char_lo, int64_t char_hi,
+                                 int64_t word_lo, int64_t word_hi)
+{
+    return length * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16;
 }
 
 /* Column of the word n-gram made of the last n tokens (hist[0] is the newest). */

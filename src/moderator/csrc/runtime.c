@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h"
+#include "contract.h"
 
 /* dot(X[i], U[index[i]]) for the rows i of `order` (sorted by index, none negative); `dense`
  * (U's width, zero on entry and on return) holds one U row at a time. X's and U's values
@@ -426,17 +426,20 @@ static void sort_codes(uint32_t *v, int64_t n)
     }
 }
 
-/* runtime._cue_statistics: per text, 16 columns into out (ndoc x 16, zero on entry); see its
- * docstring. `flags` is runtime._ASCII_FLAGS. Returns 0, or -1 when scratch memory cannot be
- * had. */
+/* runtime._cue_statistics: per text, the N_CUE_COLUMNS columns of enum cue_column into out
+ * (ndoc rows of `out_width`, zero on entry); see its docstring. `flags` is
+ * runtime._ASCII_FLAGS. Returns 0, ERROR_CAPACITY when out's rows are not N_CUE_COLUMNS
+ * wide, ERROR_NO_MEMORY when scratch memory cannot be had. */
 EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int64_t ndoc,
                               const uint8_t *classes, const int64_t *flags,
                               const uint32_t *url_hint_codes, int64_t url_rows,
                               int64_t url_width, const uint32_t *money_hint_codes,
                               int64_t money_rows, int64_t money_width, const bool *digit,
                               const uint32_t *tld_codes, int64_t tld_rows, int64_t tld_width,
-                              double *out)
+                              int64_t out_width, double *out)
 {
+    if (out_width != N_CUE_COLUMNS)
+        return ERROR_CAPACITY;
     Table url_hints = {url_hint_codes, url_rows, url_width};
     Table money_hints = {money_hint_codes, money_rows, money_width};
     Table tlds = {tld_codes, tld_rows, tld_width};
@@ -452,7 +455,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
             longest = offsets[d + 1] - offsets[d];
     uint32_t *other = malloc((size_t)(longest > 0 ? longest : 1) * sizeof(uint32_t));
     if (other == NULL)
-        return -1;
+        return ERROR_NO_MEMORY;
     for (int64_t d = 0; d < ndoc; d++) {
         int64_t a = offsets[d];
         int64_t b = offsets[d + 1];
@@ -460,7 +463,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
         int64_t upper = 0, lower = 0, digits = 0, symbols = 0, vowels = 0, bangs = 0;
         int64_t words = 0, word_chars = 0, consonant_runs = 0, run = 0;
         int64_t in_word = 0;
-        bool wild = false, astral = false, url = false, at = false;
+        bool wild = false, astral = false, astral_words = false, url = false, at = false;
         int64_t n_other = 0;
         uint64_t seen[2] = {0, 0}; /* the ASCII characters counted in ascii_counts */
         for (int64_t i = a; i < b; i++) {
@@ -500,6 +503,7 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
                 else {
                     n_bytes += 4;
                     astral = true;
+                    astral_words = astral_words || may_be_word_beyond_bmp(c);
                 }
                 other[n_other++] = c;
                 if (c == LOWER_TO_ASCII_0 || c == LOWER_TO_ASCII_1)
@@ -550,29 +554,32 @@ EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int
         int64_t some_letters = letters > 1 ? letters : 1;
         int64_t some_bytes = n_bytes > 1 ? n_bytes : 1;
         int64_t some_words = words > 1 ? words : 1;
-        double *row = out + d * 16;
-        row[0] = log1p((double)total);
-        row[1] = (double)upper / (double)some_letters;
-        row[2] = (double)digits / (double)some_bytes;
-        row[3] = (double)symbols / (double)some_bytes;
-        row[4] = entropy;
-        row[5] = (double)consonant_runs / (double)some_words;
-        row[6] = (double)vowels / (double)some_letters;
-        row[7] = (double)(bangs < 5 ? bangs : 5);
-        row[8] = (double)word_chars / (double)some_words;
-        row[9] = (double)digits;
+        double *row = out + d * N_CUE_COLUMNS;
+        row[CUE_LOG_LENGTH] = log1p((double)total);
+        row[CUE_UPPER_RATIO] = (double)upper / (double)some_letters;
+        row[CUE_DIGIT_RATIO] = (double)digits / (double)some_bytes;
+        row[CUE_SYMBOL_RATIO] = (double)symbols / (double)some_bytes;
+        row[CUE_ENTROPY] = entropy;
+        row[CUE_CONSONANT_RUNS] = (double)consonant_runs / (double)some_words;
+        row[CUE_VOWEL_RATIO] = (double)vowels / (double)some_letters;
+        row[CUE_EXCLAMATIONS] = (double)(bangs < 5 ? bangs : 5);
+        row[CUE_MEAN_WORD_LENGTH] = (double)word_chars / (double)some_words;
+        row[CUE_DIGITS] = (double)digits;
         /* 1: a hint is there (as _any_in finds it), 2: Python must tell (wild characters) */
-        row[10] = url ? 1 : (wild ? 2 : 0);
+        row[CUE_MAY_URL] = url ? 1 : (wild ? 2 : 0);
         if (digits > 0)
-            row[11] = has_hint(codes, a, b, money_hints, money_starts, money_others)
-                          ? 1 : (wild ? 2 : 0);
-        row[12] = digits >= 9 && may_be_phone(codes, a, b, classes);
-        row[13] = at && may_be_email(codes, a, b, classes);
-        if (row[10] != 0)
-            row[14] = astral ? -1 : (double)url_matches(codes, a, b, classes, tlds, 3, scratch,
-                                                        scratch);
-        if (row[12] != 0)
-            row[15] = astral ? -1 : phone_search(codes, a, b, classes, digit);
+            row[CUE_MAY_MONEY] = has_hint(codes, a, b, money_hints, money_starts, money_others)
+                                     ? 1 : (wild ? 2 : 0);
+        row[CUE_MAY_PHONE] = digits >= 9 && may_be_phone(codes, a, b, classes);
+        row[CUE_MAY_EMAIL] = at && may_be_email(codes, a, b, classes);
+        if (row[CUE_MAY_URL] != 0)
+            row[CUE_URL_COUNT] = astral ? -1 : (double)url_matches(codes, a, b, classes, tlds, 3,
+                                                                   scratch, scratch);
+        if (row[CUE_MAY_PHONE] != 0)
+            row[CUE_PHONE_MATCH] = astral ? -1 : phone_search(codes, a, b, classes, digit);
+        /* \w beyond the BMP (mathematical letters, rare CJK ideographs) is not in `classes`:
+         * Python counts the words of these texts */
+        row[CUE_ASTRAL_WORDS] = astral_words;
     }
     free(other);
     return 0;
@@ -595,14 +602,16 @@ static inline int64_t search_left(const int64_t *v, int64_t n, int64_t x)
 /* runtime._pattern_spans: per request r, the URL_RE (req_kind 0) or PHONE_RE (1) matches of
  * text req_doc[r], as normalised [start, end) (pos/noff of ngrams._normalize) of those whose
  * first and last characters normalisation kept; count[r] -1 for a text beyond the BMP.
- * starts/ends: scratch of the longest requested text + 1; out_s/out_e hold the requested
- * texts' total length. Returns the number of spans. */
+ * starts/ends: `scratch_capacity` entries (the longest requested text + 1 is enough);
+ * out_s/out_e `capacity` (the requested texts' total length is enough). Returns the number
+ * of spans, or ERROR_CAPACITY. */
 EXPORT int64_t pattern_spans(const uint32_t *codes, const int64_t *offsets, const int64_t *pos,
                              const int64_t *noff, const int64_t *req_doc, const int64_t *req_kind,
                              int64_t nreq, const uint8_t *classes, const bool *digit,
                              const uint32_t *tld_codes, int64_t tld_rows, int64_t tld_width,
-                             int64_t *starts, int64_t *ends, int64_t *count, int64_t *ptr,
-                             int64_t *out_s, int64_t *out_e)
+                             int64_t scratch_capacity, int64_t *starts, int64_t *ends,
+                             int64_t *count, int64_t *ptr, int64_t capacity, int64_t *out_s,
+                             int64_t *out_e)
 {
     Table tlds = {tld_codes, tld_rows, tld_width};
     int64_t m = 0;
@@ -624,10 +633,14 @@ EXPORT int64_t pattern_spans(const uint32_t *codes, const int64_t *offsets, cons
             continue;
         }
         int64_t n;
+        /* (a match takes a character or more: b - a of them at most) */
+        int64_t limit = b - a < scratch_capacity ? b - a : scratch_capacity;
         if (req_kind[r] == 0)
-            n = url_matches(codes, a, b, classes, tlds, b - a + 1, starts, ends);
+            n = url_matches(codes, a, b, classes, tlds, limit, starts, ends);
         else
-            n = phone_matches(codes, a, b, classes, digit, b - a + 1, starts, ends);
+            n = phone_matches(codes, a, b, classes, digit, limit, starts, ends);
+        if (n == limit && limit < b - a)
+            return ERROR_CAPACITY;
         count[r] = n;
         int64_t na = noff[d];
         const int64_t *kept = pos + na;
@@ -637,6 +650,8 @@ EXPORT int64_t pattern_spans(const uint32_t *codes, const int64_t *offsets, cons
             int64_t last = search_left(kept, n_kept, a + ends[q] - 1);
             if (first < n_kept && last < n_kept && kept[first] == a + starts[q]
                 && kept[last] == a + ends[q] - 1 && last >= first) {
+                if (m >= capacity)
+                    return ERROR_CAPACITY;
                 out_s[m] = na + first;
                 out_e[m] = na + last + 1;
                 m++;

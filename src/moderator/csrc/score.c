@@ -70,15 +70,13 @@ static inline void close_window(double *out_win, int64_t k, double *dot_c, doubl
     }
 }
 
-/* What hashing a document needs: its text, the n-gram ranges and blocks, scratch space and
- * the table whose rows are requested as their columns are known. */
+/* What hashing a document needs: its text, the n-gram ranges and blocks, and the table whose
+ * rows are requested as their columns are known. */
 struct hashing {
     const uint32_t *nc;
     const uint8_t *ncls;
     int64_t char_lo, char_hi, word_lo, word_hi, word_offset;
     uint64_t char_mask, word_mask, url_hash;
-    uint64_t *scratch; /* 5 rows of `row` uint64, `row` at least a document's length */
-    int64_t row;
     const float *table;
     int64_t stride;
 };
@@ -100,44 +98,14 @@ static inline void request_row(const struct hashing *h, int64_t col)
 
 /* Append the columns of the character n-grams starting in [seg_start, seg_end) of a
  * document ending at b to cols[n_cols:] (position by position, shortest first); returns the
- * new n_cols. For the usual 2-5 grams, the positions with all four are hashed one n-gram
- * length at a time over all positions. */
+ * new n_cols. */
 static inline int64_t char_columns(const struct hashing *hs, int64_t seg_start, int64_t seg_end,
                                    int64_t b, int64_t *cols, int64_t n_cols)
 {
     const uint32_t *nc = hs->nc;
     int64_t char_lo = hs->char_lo, char_hi = hs->char_hi;
     uint64_t char_mask = hs->char_mask;
-    int64_t start = seg_start;
-    if (char_lo == 2 && char_hi == 5) {
-        int64_t full = (seg_end < b - 4 ? seg_end : b - 4) - seg_start;
-        if (full > 0) {
-            const uint32_t *c = nc + seg_start;
-            int64_t row = hs->row;
-            uint64_t *restrict h = hs->scratch;
-            for (int64_t t = 0; t < full; t++)
-                h[t] = ((FNV_OFFSET ^ SALT_CHAR) ^ (uint64_t)c[t]) * FNV_PRIME;
-            for (int64_t n = 1; n < 5; n++) {
-                uint64_t *restrict out = hs->scratch + n * row;
-                for (int64_t t = 0; t < full; t++) {
-                    uint64_t v = (h[t] ^ (uint64_t)c[t + n]) * FNV_PRIME;
-                    h[t] = v;
-                    out[t] = mix(v) & char_mask;
-                }
-            }
-            const uint64_t *scratch = hs->scratch;
-            int64_t *dst = cols + n_cols;
-            for (int64_t t = 0; t < full; t++) {
-                for (int64_t n = 0; n < 4; n++) {
-                    dst[4 * t + n] = (int64_t)scratch[(n + 1) * row + t];
-                    request_row(hs, dst[4 * t + n]);
-                }
-            }
-            n_cols += 4 * full;
-            start = seg_start + full;
-        }
-    }
-    for (int64_t i = start; i < seg_end; i++) {
+    for (int64_t i = seg_start; i < seg_end; i++) {
         uint64_t h = FNV_OFFSET ^ SALT_CHAR;
         for (int64_t n = 1; n <= char_hi; n++) {
             if (i + n > b)
@@ -277,15 +245,17 @@ static int64_t word_block(const float *table, int64_t stride, int64_t k, int64_t
 
 /* _score in moderator/ngrams.py: table is (n_features, k + 1) float32, C order (the k
  * weights, then the idf); out and out_win are (ndoc, k). With `words`, word_cols/word_vals
- * (capacity noff[ndoc] * (word_hi - word_lo + 1)) get each document's word block, word_ptr
- * (ndoc + 1) its extent. Returns the number of word entries, -1 when out of memory. */
+ * (`word_capacity` entries) get each document's word block, word_ptr (ndoc + 1) its
+ * extent. Returns the number of word entries, ERROR_NO_MEMORY or ERROR_CAPACITY. */
 EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
                      int64_t ndoc, int64_t char_lo, int64_t char_hi, int64_t word_lo,
                      int64_t word_hi, int64_t char_bits, int64_t word_bits, uint64_t url_hash,
                      const float *table, int64_t k, bool words, double *out, double *out_win,
-                     int64_t *n_windows, int64_t *word_ptr, int32_t *word_cols,
-                     float *word_vals)
+                     int64_t *n_windows, int64_t *word_ptr, int64_t word_capacity,
+                     int32_t *word_cols, float *word_vals)
 {
+    if (word_hi > MAX_WORD_N)
+        return ERROR_CAPACITY;
     int64_t stride = k + 1;
     int64_t longest = 0;
     for (int64_t d = 0; d < ndoc; d++)
@@ -294,23 +264,20 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
     /* A document's columns are all hashed first and looked up after, and the next one's
      * are hashed before: the lookups (random reads in a table of tens of MB) are
      * requested a document ahead, then PREFETCH n-grams ahead again. */
-    int64_t n_col_cap = longest * ((char_hi - char_lo + 1) + (word_hi - word_lo + 1)) + 16;
+    int64_t n_col_cap = ngram_room(longest, char_lo, char_hi, word_lo, word_hi);
     int64_t per_doc = n_col_cap + 2 * (longest + 2);
-    int64_t row = longest + 1;
     int64_t *space = malloc(sizeof(int64_t) * 2 * per_doc);
-    uint64_t *scratch = malloc(sizeof(uint64_t) * 5 * row);
     double *sums = malloc(sizeof(double) * (4 * k + 1));
-    if (space == NULL || scratch == NULL || sums == NULL) {
+    if (space == NULL || sums == NULL) {
         free(space);
-        free(scratch);
         free(sums);
-        return -1;
+        return ERROR_NO_MEMORY;
     }
     struct hashing hs = {
         .nc = nc, .ncls = ncls, .char_lo = char_lo, .char_hi = char_hi, .word_lo = word_lo,
         .word_hi = word_hi, .word_offset = (int64_t)1 << char_bits,
         .char_mask = ((uint64_t)1 << char_bits) - 1, .word_mask = ((uint64_t)1 << word_bits) - 1,
-        .url_hash = url_hash, .scratch = scratch, .row = row, .table = table, .stride = stride,
+        .url_hash = url_hash, .table = table, .stride = stride,
     };
     int64_t word_offset = hs.word_offset;
     struct columns docs[2];
@@ -366,6 +333,10 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
                     add_row(win_w, r, k, w);
                 }
             }
+            if (words && m + (last - middle) > word_capacity) {
+                m = ERROR_CAPACITY;
+                goto done;
+            }
             if (words)
                 for (int64_t q = middle; q < last; q++)
                     word_cols[m++] = (int32_t)(cols[q] - word_offset);
@@ -386,8 +357,8 @@ EXPORT int64_t score(const uint32_t *nc, const uint8_t *ncls, const int64_t *nof
             m = word_block(table, stride, k, word_offset, word_cols, word_vals, word_ptr[d], m);
         word_ptr[d + 1] = m;
     }
+done:
     free(space);
-    free(scratch);
     free(sums);
     return m;
 }

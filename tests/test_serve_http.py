@@ -128,7 +128,7 @@ def test_analyze_answers_perspectives_shape(server, trained_model_path):
     assert answer == analyze(model, parse_analyze(body, model.attributes)).response
     assert answer["clientToken"] == "comment:1"
     assert answer["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.5
-    assert "detectedLanguages" not in answer  # no language detector yet: nothing claimed
+    assert "detectedLanguages" not in answer  # the client named the language
 
 
 def test_key_in_header_html_comment_and_span_annotations(server):
@@ -336,6 +336,93 @@ const client = new Perspective({apiKey: process.argv[3]});
     result = json.loads(ran.stdout)
     assert set(result["ok"]["attributeScores"]) == {"TOXICITY", "INSULT"}
     assert result["message"].startswith("Unknown requested attribute: SPAM")
+
+
+# --- languages ---------------------------------------------------------------------------------
+
+# comments written for these tests (as in tests/test_serve_perspective.py)
+FOREIGN = {
+    "tr": "Bu kitabı çok sevdim, yazarın anlatımı harika ve karakterler çok canlı.",
+    "es": "Me encantó el artículo, pero creo que el alcalde debería explicar mejor el "
+          "presupuesto.",
+    "de": "Der Artikel ist gut geschrieben, aber die Stadt sollte die Radwege endlich ausbauen.",
+}
+
+
+@pytest.mark.parametrize("code", sorted(FOREIGN))
+def test_a_comment_not_in_english_gets_perspectives_language_error(server, code):
+    status, answer = server.analyze(analyze_body(FOREIGN[code]))
+    assert (status, answer) == (400, google_error(
+        400, "INVALID_ARGUMENT",
+        f"Attribute TOXICITY does not support request languages: {code}"))
+    status, answer = server.analyze(analyze_body(FOREIGN[code], clientToken="c",
+                                                 dropUnsupportedAttributes=True))
+    assert (status, answer) == (200, {"attributeScores": {}, "languages": [code],
+                                      "detectedLanguages": [code], "clientToken": "c"})
+
+
+@pytest.mark.parametrize("code", sorted(FOREIGN))
+def test_english_asserted_is_scored(server, trained_model_path, code):
+    import moderator
+    from moderator.perspective import analyze, parse_analyze
+
+    body = analyze_body(FOREIGN[code], languages=["en"], spanAnnotations=True,
+                        requestedAttributes={"TOXICITY": {}, "INSULT": {}})
+    status, answer = server.analyze(body)
+    assert status == 200
+    model = moderator.load_model(trained_model_path)
+    assert answer == analyze(model, parse_analyze(body, model.attributes)).response
+    assert answer["languages"] == ["en"] and "detectedLanguages" not in answer
+    for scores in answer["attributeScores"].values():
+        assert isinstance(scores["summaryScore"]["value"], float)
+
+
+def test_an_english_comment_gets_detected_languages(server):
+    status, answer = server.analyze(analyze_body())
+    assert status == 200
+    assert (answer["languages"], answer["detectedLanguages"]) == (["en"], ["en"])
+    assert answer["attributeScores"]["TOXICITY"]["summaryScore"]["value"] > 0.5
+
+
+def test_threads_score_of_comments_not_in_english_is_score_output_json(
+        server, trained_model_path, tmp_path):
+    thread = {"id": "mixed", "article": "The council approves the bike lane on Elm Street.",
+              "comments": [{"id": "a", "text": INSULT, "replies": [
+                  {"id": "b", "text": FOREIGN["de"]},
+                  {"id": "c", "text": FOREIGN["tr"], "replies": [
+                      {"id": "d", "text": FOREIGN["es"]}]}]}]}
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(thread, ensure_ascii=False), encoding="utf-8")
+    expected = json.loads(subprocess.run(
+        [str(MODERATOR), "score", str(path), "--model", str(trained_model_path), "--output",
+         "json"], capture_output=True, text=True, check=True).stdout)
+    before = server.request("GET", "/metrics")[1]
+    status, answer = server.request("POST", "/v1/threads:score", raw=path.read_bytes())
+    assert status == 200
+    for document in expected:
+        document["source"]["path"] = "request"
+    assert answer == expected
+    comments = {c["id"]: c for c in answer[0]["comments"]}
+    assert [comments[i]["language"] for i in "abcd"] == ["en", "de", "tr", "es"]
+    for i in "bcd":
+        assert set(comments[i]["scores"].values()) == {None}
+        assert not comments[i]["flagged"]
+    assert comments["a"]["flagged"]
+    status, text = server.request("GET", "/metrics")
+    assert status == 200
+
+    def value(text, name):
+        found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    for name, more in (("moderator_comments_scored_total", 4),
+                       ("moderator_comments_not_english_total", 3)):
+        assert value(text, name) == value(before, name) + more
+    # an AnalyzeComment answered without scores counts too
+    assert server.analyze(analyze_body(FOREIGN["tr"], dropUnsupportedAttributes=True))[0] == 200
+    after = server.request("GET", "/metrics")[1]
+    assert value(after, "moderator_comments_not_english_total") == value(
+        text, "moderator_comments_not_english_total") + 1
 
 
 # --- whole threads, health, metrics ----------------------------------------------------------

@@ -14,12 +14,13 @@ from moderator.perspective import (
     analyze,
     analyze_batch,
     comment_thread,
+    detect_language,
     parse_analyze,
     supported_language,
     utf16_offsets,
 )
 from moderator.policy_config import load_policy, load_serve_settings
-from moderator.review import Policy, score_thread
+from moderator.review import Policy, score_texts, score_thread
 from moderator.threads import read_threads
 
 ATTRIBUTES = ["toxicity", "insult", "threat", "identity_attack", "off_topic"]
@@ -357,3 +358,119 @@ def test_a_request_for_an_attribute_the_new_model_lacks(model):
     assert isinstance(error, RequestError)
     assert error.message == "Unknown requested attribute: THREAT; this server scores " \
                             "TOXICITY, INSULT"
+
+
+# --- languages: detected when the request names none -------------------------------------------
+
+# comments written for these tests: a warm Turkish book review, Spanish and German remarks on
+# a council story (the English model's scores on them would mean nothing)
+FOREIGN = {
+    "tr": "Bu kitabı çok sevdim, yazarın anlatımı harika ve karakterler çok canlı.",
+    "es": "Me encantó el artículo, pero creo que el alcalde debería explicar mejor el "
+          "presupuesto.",
+    "de": "Der Artikel ist gut geschrieben, aber die Stadt sollte die Radwege endlich ausbauen.",
+}
+
+
+@pytest.mark.parametrize("code", sorted(FOREIGN))
+def test_a_comment_not_in_english_is_perspectives_unsupported_language(model, code):
+    parsed = parse_analyze(request(comment={"text": FOREIGN[code]},
+                                   requestedAttributes={"INSULT": {}, "TOXICITY": {}}),
+                           ATTRIBUTES)
+    with pytest.raises(RequestError) as caught:
+        detect_language(parsed)
+    assert caught.value.payload() == {"error": {
+        "code": 400, "status": "INVALID_ARGUMENT",
+        "message": f"Attribute INSULT does not support request languages: {code}"}}
+    # analyze detects too when its caller did not
+    with pytest.raises(RequestError, match=f"does not support request languages: {code}$"):
+        analyze(model, parse_analyze(request(comment={"text": FOREIGN[code]}), ATTRIBUTES))
+
+
+@pytest.mark.parametrize("code", sorted(FOREIGN))
+def test_drop_unsupported_attributes_answers_the_detected_language(model, code):
+    parsed = parse_analyze(request(comment={"text": FOREIGN[code]}, clientToken="t",
+                                   dropUnsupportedAttributes=True), ATTRIBUTES)
+    analysis = analyze(model, detect_language(parsed))
+    assert analysis.response == {"attributeScores": {}, "languages": [code],
+                                 "detectedLanguages": [code], "clientToken": "t"}
+    assert (analysis.flagged, analysis.language) == ([], code)
+
+
+@pytest.mark.parametrize("code", sorted(FOREIGN))
+def test_english_asserted_is_scored_whatever_the_detector_says(model, code):
+    text = FOREIGN[code]
+    parsed = parse_analyze(request(comment={"text": text}, languages=["en"],
+                                   requestedAttributes={"TOXICITY": {}, "INSULT": {}},
+                                   spanAnnotations=True), ATTRIBUTES)
+    analysis = analyze(model, detect_language(parsed))
+    response = analysis.response
+    assert (response["languages"], analysis.language) == (["en"], "en")
+    assert "detectedLanguages" not in response
+    # what `moderator score` would give it, were it English ...
+    judged = score_texts(model, [text], [""], [""], given_languages=["en"])[0]
+    assert judged["language"] == "en"
+    for name, attribute in (("TOXICITY", "toxicity"), ("INSULT", "insult")):
+        value = response["attributeScores"][name]["summaryScore"]["value"]
+        assert isinstance(value, float) and value == judged["scores"][attribute]
+        for span in response["attributeScores"][name]["spanScores"]:
+            assert isinstance(span["score"]["value"], float)
+    # ... which it does not judge, being in another language
+    alone = score_thread(model, comment_thread(parsed))[-1]
+    assert alone["language"] == code
+    assert set(alone["scores"].values()) == {None}
+
+
+def test_an_english_comment_answers_detected_languages(model):
+    for body in (request(), request(languages=[])):  # an empty list names no language
+        parsed = detect_language(parse_analyze(body, ATTRIBUTES))
+        response = analyze(model, parsed).response
+        assert (response["languages"], response["detectedLanguages"]) == (["en"], ["en"])
+        expected = score_thread(model, comment_thread(parsed))[-1]["scores"]["toxicity"]
+        assert response["attributeScores"]["TOXICITY"]["summaryScore"]["value"] == expected
+
+
+def test_the_language_is_detected_after_allowed_words_are_blanked(model):
+    # English only in its allowed words: Turkish to `moderator score`, and so to the server
+    text = ("the story and the photos: Bu kitabı çok sevdim, yazarın anlatımı harika ve "
+            "karakterler çok canlı.")
+    policy = Policy(allowed_words=["the", "and"])
+    assert score_texts(model, [text], policy=policy)[0]["language"] == "tr"
+    with pytest.raises(RequestError, match="does not support request languages: tr$"):
+        detect_language(parse_analyze(request(comment={"text": text}), ATTRIBUTES), policy)
+    without = detect_language(parse_analyze(request(comment={"text": text}), ATTRIBUTES))
+    assert without.detected == ["en"]
+
+
+def test_a_batch_with_languages_scores_each_request_as_alone(model):
+    bodies = [
+        request(),
+        request(comment={"text": FOREIGN["tr"]}, dropUnsupportedAttributes=True),
+        request(comment={"text": FOREIGN["es"]}, languages=["en"]),
+        request(comment={"text": FOREIGN["de"]}, languages=["en-GB"], spanAnnotations=True),
+    ]
+    together = [a.response for a in analyze_batch(
+        model, [parse_analyze(body, ATTRIBUTES) for body in bodies])]
+    alone = [analyze(model, parse_analyze(body, ATTRIBUTES)).response for body in bodies]
+    assert together == alone
+    assert [r.get("detectedLanguages") for r in together] == [["en"], ["tr"], None, None]
+    assert [list(r["attributeScores"]) for r in together] == [["TOXICITY"], [], ["TOXICITY"],
+                                                              ["TOXICITY"]]
+
+
+def test_given_languages_skip_detection_where_set():
+    class Words:  # a stand-in model: one attribute, the same score for every text
+        attributes = ["toxicity"]
+        thresholds = {"toxicity": 0.5}
+
+        def predict(self, texts, articles=None, parents=None, groups=None):
+            import numpy as np
+
+            return np.full((len(texts), 1), 0.25)
+
+    texts = [FOREIGN["tr"], FOREIGN["de"], INSULT]
+    results = score_texts(Words(), texts, given_languages=["en", None, None])
+    assert [r["language"] for r in results] == ["en", "de", "en"]
+    assert [r["scores"]["toxicity"] for r in results] == [0.25, None, 0.25]
+    with pytest.raises(ValueError, match="1 languages given for 3 texts"):
+        score_texts(Words(), texts, given_languages=["en"])

@@ -14,6 +14,8 @@ and answers::
         "spanScores": [{"begin": 17, "end": 22, "score": {"value": 0.87, "type": "PROBABILITY"}}]}},
      "languages": ["en"], "clientToken": "…"}
 
+plus ``"detectedLanguages": ["en"]`` when the request named no ``languages``.
+
 This module is the translation, with no web framework in it: ``parse_analyze`` checks a
 decoded request body (every error a ``RequestError`` naming the field, in Google's words
 where Perspective had them) and ``analyze`` scores it with a model and a flag policy.
@@ -23,6 +25,15 @@ article, then earlier comments, the last entry being the parent the comment repl
 (``articleAndParentComment`` names the two). The comment is scored inside that thread with
 ``review.score_threads`` (many requests in one call), so its scores are those ``moderator
 score`` gives the same thread file: ``comment_thread(request)`` is that thread.
+
+Languages, as Perspective had them: a request naming ``languages`` is scored in them (the
+model reads English only, so anything else is an unsupported language); a request naming
+none has its comment's language detected (``moderator.language``, what ``moderator score``
+reports as ``language``) and answered in ``detectedLanguages`` and ``languages``. A comment in
+a language the model does not read is Perspective's error, ``Attribute TOXICITY does not
+support request languages: tr``, or with ``dropUnsupportedAttributes`` an answer with no
+scores. ``languages: ["en"]`` is the client's word that the comment is English: it is scored
+whatever the detector would say.
 
 ``spanScores`` are Perspective's: offsets in UTF-16 code units of the text scored (after
 HTML stripping). Without ``spanAnnotations`` there is one span, the whole text, with the
@@ -40,7 +51,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import RequestError
-from .review import Policy, score_threads
+from .language import ENGLISH
+from .language import languages as detect_languages
+from .review import Policy, score_texts, score_threads
 from .threads.html_text import html_to_text
 from .threads.jsonload import type_name
 from .threads.model import Comment, Thread
@@ -49,8 +62,8 @@ from .threads.model import Comment, Thread
 MAX_TEXT_CHARS = 20_480
 #: Context entries kept at most (an article, earlier comments, the parent).
 MAX_CONTEXT_ENTRIES = 100
-#: Languages the model reads. Until moderator detects languages, English only.
-SUPPORTED_LANGUAGES = ("en",)
+#: Languages the model reads.
+SUPPORTED_LANGUAGES = (ENGLISH,)
 PROBABILITY = "PROBABILITY"
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", PROBABILITY)
 TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
@@ -81,11 +94,14 @@ class AnalyzeRequest:
     attributes: dict[str, tuple[str, float | None]]
     article: str = ""
     context_comments: list[str] = field(default_factory=list)  # earlier ones, parent last
-    languages: list[str] | None = None
+    languages: list[str] | None = None  # as the request named them
+    #: the comment's language found by ``detect_language`` when ``languages`` is None
+    detected: list[str] | None = None
+    drop_unsupported: bool = False
     client_token: str | None = None
     span_annotations: bool = False
-    #: languages asked for that the model does not read (with dropUnsupportedAttributes:
-    #: every attribute is dropped, as all of them read English only)
+    #: languages asked for (or detected) that the model does not read (with
+    #: dropUnsupportedAttributes: every attribute is dropped, as all of them read English only)
     unsupported: list[str] = field(default_factory=list)
 
 
@@ -231,8 +247,8 @@ def parse_analyze(body: Any, model_attributes: Sequence[str]) -> AnalyzeRequest:
                                                     model_attributes))
     if "context" in body:
         request.article, request.context_comments = _context(body["context"])
-    if "languages" in body:
-        request.languages = _languages(body["languages"])
+    if "languages" in body:  # an empty list names none: the language is detected
+        request.languages = _languages(body["languages"]) or None
     if "clientToken" in body:
         request.client_token = _string(body["clientToken"], "clientToken")
     for name in ("sessionId", "communityId"):
@@ -242,15 +258,42 @@ def parse_analyze(body: Any, model_attributes: Sequence[str]) -> AnalyzeRequest:
         _boolean(body["doNotStore"], "doNotStore")  # nothing is ever stored
     if "spanAnnotations" in body:
         request.span_annotations = _boolean(body["spanAnnotations"], "spanAnnotations")
-    drop = False
     if "dropUnsupportedAttributes" in body:
-        drop = _boolean(body["dropUnsupportedAttributes"], "dropUnsupportedAttributes")
+        request.drop_unsupported = _boolean(body["dropUnsupportedAttributes"],
+                                            "dropUnsupportedAttributes")
     request.unsupported = [code for code in request.languages or ()
                            if not supported_language(code)]
-    if request.unsupported and not drop:
+    _refuse_unsupported(request)
+    return request
+
+
+def _refuse_unsupported(request: AnalyzeRequest) -> None:
+    if request.unsupported and not request.drop_unsupported:
         raise RequestError(f"Attribute {next(iter(request.attributes))} does not support "
                            f"request languages: {', '.join(request.unsupported)}")
+
+
+def detect_language(request: AnalyzeRequest, policy: Policy | None = None) -> AnalyzeRequest:
+    """Find the comment's language when the request named none (``request.detected``), as
+    ``moderator score`` finds it (allowed words blanked first): a language the model does
+    not read is Perspective's error unless the request drops unsupported attributes.
+    Requests naming ``languages``, and those already detected, are left as they are."""
+    if request.languages is not None or request.detected is not None:
+        return request
+    text = (policy or Policy()).mask_allowed(request.text)
+    code = detect_languages([text])[0]
+    request.detected = [code]
+    request.unsupported = [] if supported_language(code) else [code]
+    _refuse_unsupported(request)
     return request
+
+
+def _language_given(request: AnalyzeRequest) -> str:
+    """The language the comment is scored in: English when the client said so (every
+    language it named is one the model reads), else the one detected."""
+    if request.languages is not None:
+        return ENGLISH
+    return request.detected[0] if request.detected else ENGLISH
 
 
 def comment_thread(request: AnalyzeRequest) -> Thread:
@@ -284,10 +327,12 @@ def _score(value: float) -> dict:
 @dataclass
 class Analysis:
     """What ``analyze`` found: the response body and, for metrics, the flag policy's
-    verdict on the comment (``flagged`` attributes, every attribute of the model)."""
+    verdict on the comment (``flagged`` attributes, every attribute of the model) and the
+    language it was taken to be in (not English: not scored)."""
 
     response: dict
     flagged: list[str]
+    language: str = ENGLISH
 
 
 def analyze(model, request: AnalyzeRequest, policy: Policy | None = None) -> Analysis:
@@ -298,21 +343,31 @@ def analyze(model, request: AnalyzeRequest, policy: Policy | None = None) -> Ana
 def analyze_batch(model, requests: Sequence[AnalyzeRequest],
                   policy: Policy | None = None) -> list[Analysis]:
     """``analyze`` of many requests with one model call: each comment is scored in its own
-    thread (``comment_thread``), so its scores are those it gets alone."""
+    thread (``comment_thread``), so its scores are those it gets alone. A request whose
+    language is not known yet is detected first (``detect_language``, which may refuse it)."""
+    for request in requests:
+        detect_language(request, policy)
     threads = {i: comment_thread(r) for i, r in enumerate(requests) if not r.unsupported}
+    given: list[str | None] = []
+    for i, thread in threads.items():  # the context comments' languages: detected
+        given += [None] * (len(thread.comments) - 1) + [_language_given(requests[i])]
     results = dict(zip(threads, score_threads(model, list(threads.values()), policy,
-                                              explain=False), strict=True))
+                                              explain=False, given_languages=given),
+                       strict=True))
     return [_response(model, request, threads.get(i), results.get(i), policy)
             for i, request in enumerate(requests)]
 
 
 def _response(model, request, thread, results, policy) -> Analysis:
     response: dict = {"attributeScores": {},
-                      "languages": request.languages or list(SUPPORTED_LANGUAGES)}
+                      "languages": (request.languages if request.languages is not None
+                                    else request.detected or list(SUPPORTED_LANGUAGES))}
+    if request.languages is None and request.detected is not None:
+        response["detectedLanguages"] = request.detected
     if request.client_token is not None:
         response["clientToken"] = request.client_token
     if thread is None:  # dropUnsupportedAttributes: every attribute reads English only
-        return Analysis(response, [])
+        return Analysis(response, [], request.unsupported[0])
     result = results[-1]  # the comment, after its context comments
     scores = result["scores"]
     text = request.text
@@ -321,7 +376,9 @@ def _response(model, request, thread, results, policy) -> Analysis:
              if request.span_annotations else None)
     out = response["attributeScores"]
     for name, (attribute, threshold) in request.attributes.items():
-        value = scores[attribute]
+        value = scores.get(attribute)
+        if value is None:  # not judged (scored in a language the model does not read)
+            continue
         if threshold is not None and value < threshold:
             continue  # Perspective: no score below the requested threshold
         if spans is None:
@@ -330,10 +387,11 @@ def _response(model, request, thread, results, policy) -> Analysis:
             span_scores = [
                 {"begin": to_utf16(start), "end": to_utf16(end), "score": _score(span_value)}
                 for start, end, span_value in spans[attribute]
-                if threshold is None or span_value >= threshold
+                if span_value is not None and (threshold is None or span_value >= threshold)
             ]
         out[name] = {"spanScores": span_scores, "summaryScore": _score(value)}
-    return Analysis(response, [reason["attribute"] for reason in result["reasons"]])
+    return Analysis(response, [reason["attribute"] for reason in result["reasons"]],
+                    result["language"])
 
 
 def _annotated_spans(model, request, thread, policy) -> dict[str, list]:
@@ -347,10 +405,11 @@ def _annotated_spans(model, request, thread, policy) -> dict[str, list]:
     if not pieces:
         return {attribute: [] for attribute in wanted}
     parent = thread.comments[-2].text if len(thread.comments) > 1 else ""
-    probabilities = model.score_texts(
-        [masked[start:end] for start, end in pieces],
+    # a piece of a comment judged English is English, however short or foreign-looking
+    probabilities = score_texts(
+        model, [masked[start:end] for start, end in pieces],
         articles=[thread.article] * len(pieces), parents=[parent] * len(pieces),
-        policy=policy, explain=False)
+        policy=policy, explain=False, given_languages=[ENGLISH] * len(pieces))
     score_of = {piece: result["scores"] for piece, result in
                 zip(pieces, probabilities, strict=True)}
     return {
@@ -367,6 +426,7 @@ __all__ = [
     "analyze",
     "analyze_batch",
     "comment_thread",
+    "detect_language",
     "parse_analyze",
     "perspective_name",
     "supported_language",

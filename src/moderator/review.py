@@ -117,8 +117,13 @@ def score_texts(
     groups: Sequence | None = None,
     policy: Policy | None = None,
     explain: bool = True,
+    given_languages: Sequence[str | None] | None = None,
 ) -> list[dict]:
-    """Score texts with ``model`` under ``policy``; one contract dict per text."""
+    """Score texts with ``model`` under ``policy``; one contract dict per text.
+
+    ``given_languages``: per text, the language the caller knows it is in (a client saying
+    its comment is English), or None where it is to be detected (``moderator.language``).
+    """
     policy = policy or Policy()
     if policy._word_pattern(policy.allowed_words) is None:
         masked = [t or "" for t in texts]
@@ -145,7 +150,7 @@ def score_texts(
     # post. There is nothing for a moderator to review, whatever a model says.
     empty = set(compress(count(), map(str.isspace, masked)))  # C loops: one item per text
     empty.update(compress(count(), map(operator.not_, masked)))
-    found = languages(masked)
+    found = _languages_of(masked, given_languages)
     # not judged: the English model's scores on another language mean nothing
     foreign = set(compress(count(), map(ENGLISH.__ne__, found)))
     requests: dict[int, list[str]] = {}  # attributes to explain, per flagged text
@@ -186,6 +191,19 @@ def score_texts(
                                           "threshold": 1.0, "spans": banned, "notes": []})
                 result["flagged"] = True
     return results
+
+
+def _languages_of(texts: Sequence[str], given: Sequence[str | None] | None) -> list[str]:
+    """Each text's language: the one ``given``, else detected."""
+    if given is None:
+        return languages(texts)
+    if len(given) != len(texts):
+        raise ValueError(f"{len(given)} languages given for {len(texts)} texts")
+    found = list(given)
+    unknown = [i for i, code in enumerate(found) if code is None]
+    for i, code in zip(unknown, languages([texts[i] for i in unknown]), strict=True):
+        found[i] = code
+    return found
 
 
 def explained(text: str, reason: dict, facts: tuple[dict, dict]) -> dict:
@@ -230,10 +248,12 @@ def score_thread(model, thread, policy: Policy | None = None, explain: bool = Tr
 
 
 def score_threads(model, threads: Sequence, policy: Policy | None = None,
-                  explain: bool = True) -> list[list[dict]]:
+                  explain: bool = True,
+                  given_languages: Sequence[str | None] | None = None) -> list[list[dict]]:
     """``score_thread`` of each thread, in one batch (one model call for them all: what a
     server answering many small requests at once needs). Each comment's context is its
-    own thread's, so a thread's scores are the same alone or in a batch."""
+    own thread's, so a thread's scores are the same alone or in a batch.
+    ``given_languages``: as ``score_texts``'s, one per comment of all the threads in order."""
     texts: list[str] = []
     parents: list[str] = []
     articles: list[str] = []
@@ -258,7 +278,7 @@ def score_threads(model, threads: Sequence, policy: Policy | None = None,
         sizes.append(len(comments))
     grouped = groups if any(key is not None for key in groups) else None
     results = score_texts(model, texts, articles, parents, grouped, policy=policy,
-                          explain=explain)
+                          explain=explain, given_languages=given_languages)
     out, start = [], 0
     for size in sizes:
         out.append(results[start : start + size])

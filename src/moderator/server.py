@@ -49,9 +49,17 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from . import __version__
 from .errors import ModeratorError, RequestError, ThreadFormatError
+from .language import ENGLISH
 from .model import card_path, find_model
 from .output import scored_document
-from .perspective import Analysis, AnalyzeRequest, analyze, analyze_batch, parse_analyze
+from .perspective import (
+    Analysis,
+    AnalyzeRequest,
+    analyze,
+    analyze_batch,
+    detect_language,
+    parse_analyze,
+)
 from .policy_config import ServeSettings
 from .review import flag_counts, score_thread
 from .threads.generic_json import thread_from_object
@@ -279,6 +287,7 @@ class Metrics:
     latency: dict = field(default_factory=dict)  # endpoint -> Histogram
     flags: dict = field(default_factory=dict)  # attribute -> flagged comments
     comments: int = 0
+    not_english: int = 0  # comments the English model did not judge
     reloads: dict = field(default_factory=lambda: {"ok": 0, "failed": 0})
     in_flight: int = 0
     started: float = field(default_factory=time.time)
@@ -292,8 +301,9 @@ class Metrics:
         histogram.observe(seconds)
 
     def scored(self, results: list[dict]) -> None:
-        comments, _, by_attribute, _ = flag_counts(results)
+        comments, _, by_attribute, foreign = flag_counts(results)
         self.comments += comments
+        self.not_english += foreign
         for attribute, n in by_attribute.items():
             self.flags[attribute] = self.flags.get(attribute, 0) + n
 
@@ -323,6 +333,10 @@ class Metrics:
             "# HELP moderator_comments_scored_total Comments scored.",
             "# TYPE moderator_comments_scored_total counter",
             f"moderator_comments_scored_total {self.comments}",
+            "# HELP moderator_comments_not_english_total Comments answered without scores: "
+            "not in English, the language the model reads.",
+            "# TYPE moderator_comments_not_english_total counter",
+            f"moderator_comments_not_english_total {self.not_english}",
             "# HELP moderator_flags_total Comments flagged by the policy, by attribute.",
             "# TYPE moderator_flags_total counter",
         ]
@@ -532,9 +546,12 @@ def create_app(scorer: Scorer, access: Access, options: ServerOptions,
 
     async def analyze_comment(request: Request) -> Response:
         body = decode_json(await read_body(request, options))
-        parsed = parse_analyze(body, scorer.current.model.attributes)
+        loaded = scorer.current
+        parsed = parse_analyze(body, loaded.model.attributes)
+        detect_language(parsed, loaded.policy)  # a comment not in English: refused here
         result = await batcher.analyze(parsed)
         metrics.comments += 1
+        metrics.not_english += result.language != ENGLISH
         for attribute in result.flagged:
             metrics.flags[attribute] = metrics.flags.get(attribute, 0) + 1
         return _json(result.response)

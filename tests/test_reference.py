@@ -97,6 +97,25 @@ def test_random_texts_score_as_the_reference_says(model, texts, with_context, da
     assert_agree(model, texts, **context)
 
 
+
+@pytest.mark.parametrize("texts, articles, groups", [
+    # a link under an article with a link: the thread's share discounts the link cue
+    (["www.a"], ["www.a"], [0]),
+    (["www.a"], ["www.b x"], [0]),
+    # a thread of 3: two links and a price, the third comment judged by the other two
+    (["see www.x.com for the timetable", "I agree, www.y.org has it too", "buy now $5"],
+     ["The bus timetable changes on Monday."] * 3, [0, 0, 0]),
+])
+def test_thread_relative_cues_score_as_the_reference_says(model, texts, articles, groups):
+    """The thread-relative link/e-mail/phone/price cues (the comment's thread and article
+    share one) are in the reference too: it left them undiscounted, 0.005 off for 'www.a'."""
+    assert_agree(model, texts, articles=articles, parents=[None] * len(texts), groups=groups)
+    features = model.features
+    plain = reference.dense_columns(texts, articles, [None] * len(texts), None, features)
+    grouped = reference.dense_columns(texts, articles, [None] * len(texts), groups, features)
+    urls = reference.TEXT_FEATURES.index("urls")
+    assert (grouped[:, urls] < plain[:, urls]).any()
+
 def test_the_long_comment_is_scored_by_its_vile_sentence_and_the_pipeline_is_not_the_model(
         model):
     """The sentence-window combiner: the reference has it, ``pipeline.predict_proba`` has

@@ -10,8 +10,8 @@ the same probabilities the slow, obvious way, from the model's fitted scikit-lea
    hashed into columns (``windows``, ``window_columns``);
 3. TF-IDF rows with the "occurrence norm" of ``moderator.ngrams`` (scipy sparse matrices);
 4. the dense columns: text cues (``text_cues_reference``: the regular expressions of
-   ``runtime`` run on every text) and the context similarities (``context_columns``:
-   cosine of word blocks, with scipy);
+   ``runtime`` run on every text; ``thread_relative_cues`` in a thread) and the context
+   similarities (``context_columns``: cosine of word blocks, with scipy);
 5. logits ``X @ coef_ + intercept_``; the sentence-window combiner and the toxicity cap of
    ``Model.predict``.
 
@@ -40,6 +40,8 @@ from .runtime import (
     EMAIL_RE,
     MONEY_RE,
     PHONE_RE,
+    TEXT_FEATURES,
+    THREAD_RELATIVE_PATTERNS,
     URL_RE,
     WINDOW_MIN_CHARS,
     WORD_RE,
@@ -420,6 +422,8 @@ def word_block(texts, features) -> sp.csr_matrix:
 def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
     """The columns after the n-grams: standardised, clipped text cues, then the context."""
     cues = np.array([text_cues_reference(t) for t in texts], np.float64).reshape(len(texts), -1)
+    if features.context and groups is not None:
+        cues = thread_relative_cues(cues, texts, articles, groups)
     cues = np.clip((cues - features.cue_mean_) / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
     if not features.context:
         return cues
@@ -432,6 +436,26 @@ def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
                              parents=_blank_none(parents), groups=groups)
         return np.hstack([cues, features.extra(batch)[:, cues.shape[1]:]])
     return np.hstack([cues, context_columns(texts, articles, parents, groups, features)])
+
+
+def thread_relative_cues(cues, texts, articles, groups) -> np.ndarray:
+    """``cues`` (raw, one row per text) with each ``THREAD_RELATIVE_PATTERNS`` cue of a
+    comment in a group multiplied by 1 - the share of its thread that has one: the other
+    comments of its group, and its article when it has one (a link under an article with
+    links is not off-topic)."""
+    columns = [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]
+    out = cues.copy()
+    for i, group in enumerate(groups):
+        if group is None:
+            continue
+        thread = [cues[j] for j, g in enumerate(groups) if j != i and g is not None
+                  and g == group]
+        if articles is not None and _given(articles[i]):
+            thread.append(text_cues_reference(articles[i]))
+        for c in columns:
+            if thread:
+                out[i, c] *= 1.0 - sum(row[c] > 0 for row in thread) / len(thread)
+    return out
 
 
 def _blank_none(values):

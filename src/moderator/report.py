@@ -118,7 +118,7 @@ def _comment_html(record: dict, attributes: Sequence[str]) -> str:
         f'<li data-attribute="{escape(r["attribute"])}"><b>FLAG {escape(r["attribute"])}</b> '
         f"{r['score']:.2f} &ge; {r['threshold']:.2f}"
         + "".join(f' <q>{escape(w)}</q>' for w in reason_words(text, r))
-        + "".join(f' <span class="note">{escape(str(n))}</span>' for n in r.get("notes") or ())
+        + "".join(f'; <span class="note">{escape(str(n))}</span>' for n in r.get("notes") or ())
         + "</li>"
         for r in reasons
     )

@@ -10,10 +10,9 @@ Importing the package is cheap: the model and scikit-learn load only when asked 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .errors import ConfigError, LabelsError, ModelError, ModeratorError, ThreadFormatError
 from .threads import Comment, ParseOptions, Thread, read_threads
+from .version import __version__
 
 __all__ = [
     "Comment",

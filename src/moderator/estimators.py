@@ -14,7 +14,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .model import CONTEXT_ATTRIBUTES, _sigmoid
+from .attributes import CONTEXT_ATTRIBUTES
+from .model import sigmoid
 
 
 class AttributeClassifiers(ClassifierMixin, BaseEstimator):
@@ -165,7 +166,7 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """(n, n_attributes) probabilities of the positive class (one column per attribute)."""
-        return _sigmoid(self.decision_function(X))
+        return sigmoid(self.decision_function(X))
 
     def predict(self, X):
         return (self.decision_function(X) >= 0).astype(int)

@@ -32,6 +32,7 @@ from .logs import to_stderr_unless_set_up
 from .output import counted
 from .records import RecordWriter
 from .review import Policy, score_thread
+from .threads import read_threads
 from .threads.model import COMMENT_FIELDS
 
 log = logging.getLogger("moderator")
@@ -150,8 +151,7 @@ def resolve_model(model, config=None):
     policy file's model), loaded once per process (cached by path, size and mtime)."""
     if model is not None and not isinstance(model, str | os.PathLike):
         return model
-    from . import load_model
-    from .model import find_model
+    from .model import find_model, load_model
 
     path = find_model(model, config)
     stat = os.stat(path)
@@ -191,7 +191,6 @@ def score_file(
     ``model`` is a loaded model or a path to one (``None`` = the default model). Rows hold
     the ``QUEUE_FIELDS``; only flagged comments unless ``include_all``.
     """
-    from .threads import read_threads
 
     started = time.perf_counter()
     result = FileResult(path=str(path))

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .errors import ModelError
+
 __all__ = [
     "average_precision",
     "calibration_table",
@@ -211,8 +213,6 @@ def evaluate_model(
     wanted = list(attributes) if attributes is not None else list(model.attributes)
     missing = [a for a in wanted if a not in model.attributes]
     if missing:
-        from .errors import ModelError
-
         raise ModelError(
             f"the model has no attribute {', '.join(missing)} "
             f"(it scores: {', '.join(model.attributes)})"

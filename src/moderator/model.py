@@ -30,16 +30,18 @@ import json
 import os
 import platform
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .attributes import CONTEXT_ATTRIBUTES
 from .errors import ModelError
+from .files import atomic_write, file_sha256
 from .language import ENGLISH
 from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN, _top_spans
+from .review import score_texts as review_texts
+from .review import score_thread as review_thread
 from .runtime import (
     CONTEXT_FEATURES,
     COUNTED_PATTERNS,
@@ -55,6 +57,7 @@ from .runtime import (
     text_cues,
 )
 from .spans import MIN_CONTRIBUTION, STOP_WORDS, SpanSelector, TokenWeights
+from .version import __version__
 
 FORMAT = "moderator-model"
 # 2: window combiner; 3: hashed n-grams; 4: scoring state without sklearn; 5: file not
@@ -72,7 +75,6 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "models" / "moderator.joblib"
 LOOKUP = ("--model", f"${MODEL_ENV}", "the policy file's `model`", f"./{LOCAL_MODEL.as_posix()}",
           "the model shipped with moderator")
 #: Attributes that see the context columns (article/parent/thread similarity).
-CONTEXT_ATTRIBUTES = ("off_topic",)
 RETRAIN = "retrain with `python train.py`"
 #: the most spans ``explain`` lists per attribute (the selector's, strongest first)
 EXPLAIN_TOP = 10
@@ -82,14 +84,14 @@ LANGUAGE_NOTE = ("English only: trained on English comments. Comments in another
 TRAIN_ONE = "train one with `python train.py`"
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
 
 
 def combine(whole: np.ndarray, window: np.ndarray, weights) -> np.ndarray:
     """Probability from the whole comment's logit and its best sentence window's logit."""
     a, b, c = weights
-    return _sigmoid(a * whole + b * window + c)
+    return sigmoid(a * whole + b * window + c)
 
 
 
@@ -211,12 +213,12 @@ class Model:
                 contexts = features.context_facts(batch, extra)
         facts = Facts(self, texts, cues, extra, contexts)
         if not self.combiner:
-            return self._cap(_sigmoid(logits)), facts
+            return self._cap(sigmoid(logits)), facts
         attributes = self.attributes
         columns = [j for j, a in enumerate(attributes) if a in self.combiner]
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         windowed = (n_windows >= 2) & (lengths >= WINDOW_MIN_CHARS) if self.windows else None
-        probabilities = _sigmoid(logits)
+        probabilities = sigmoid(logits)
         for j in columns:
             best = logits[:, j]
             if windowed is not None:
@@ -246,15 +248,11 @@ class Model:
     def score_texts(self, texts, articles=None, parents=None, groups=None, policy=None,
                     explain=True) -> list[dict]:
         """The scoring contract per text (see ``moderator.review.score_texts``)."""
-        from .review import score_texts
-
-        return score_texts(self, texts, articles, parents, groups, policy=policy, explain=explain)
+        return review_texts(self, texts, articles, parents, groups, policy=policy, explain=explain)
 
     def score_thread(self, thread, policy=None, explain=True) -> list[dict]:
         """Score every comment of a ``Thread`` with its article, parent and thread as context."""
-        from .review import score_thread
-
-        return score_thread(self, thread, policy=policy, explain=explain)
+        return review_thread(self, thread, policy=policy, explain=explain)
 
     # -- explanations --
     def explain(self, text: str, attribute: str, article: str | None = None,
@@ -775,27 +773,13 @@ def versions() -> dict:
     }
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(model: Model, path: str | Path) -> Path:
     import joblib
-
-    from .training import file_sha256
 
     path = Path(path)
     payload = {**versions(), "model": model}
     # not compressed: the big pickled pipeline is compressed inside (Model.__getstate__)
-    _atomic_write(path, lambda handle: joblib.dump(payload, handle))
+    atomic_write(path, lambda handle: joblib.dump(payload, handle))
     card = {**model.card, **versions()}
     # what the model reads: others are not judged (moderator.language)
     card.setdefault("languages", [ENGLISH])
@@ -808,7 +792,7 @@ def save_model(model: Model, path: str | Path) -> Path:
     model.card = card
     target = card_path(path)
     text = json.dumps(card, indent=2, sort_keys=False) + "\n"
-    _atomic_write(target, lambda handle: handle.write(text.encode("utf-8")))
+    atomic_write(target, lambda handle: handle.write(text.encode("utf-8")))
     return target
 
 
@@ -841,8 +825,6 @@ def load_model(path: str | Path | None = None, config: str | Path | None = None)
     Checks, before unpickling: the card beside it exists, has this model format, and its
     SHA-256 matches the file. Any failure is a ``ModelError``.
     """
-    from .training import file_sha256
-
     path = find_model(path, config)
     card_file = card_path(path)
     try:

@@ -16,7 +16,8 @@ from json.encoder import (  # what json.dumps(ensure_ascii=False) uses
 )
 from typing import TextIO
 
-from .output import _JSON
+from .output import _JSON, CsvRowWriter, write_jsonl
+from .review import comment_records
 from .threads.model import COMMENT_FIELDS
 
 SCORE_PREFIX = "score_"
@@ -41,8 +42,6 @@ class RecordWriter:
     """
 
     def __init__(self, fh: TextIO, kind: str, fields: Sequence[str], attributes: Sequence[str]):
-        from .output import CsvRowWriter
-
         if kind not in ("jsonl", "csv"):
             raise ValueError(f"unknown record format {kind!r}")
         self.fh = fh
@@ -56,8 +55,6 @@ class RecordWriter:
             self._csv.close()  # the header, even when no row follows
 
     def write(self, record: dict) -> None:
-        from .output import write_jsonl
-
         if self.kind == "csv":
             row = {}
             for name in self.fields:
@@ -75,8 +72,6 @@ class RecordWriter:
         """``write`` each of ``review.comment_records(thread, results)``; JSON Lines of the
         full scored record (``SCORED_FIELDS``) are formatted directly, without the dicts."""
         if self.kind != "jsonl" or tuple(self.fields) != SCORED_FIELDS:
-            from .review import comment_records
-
             for record in comment_records(thread, results):
                 self.write(record)
             return

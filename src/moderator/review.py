@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, count, repeat
 
+from .attributes import ATTRIBUTES
 from .errors import ConfigError
 from .explanations import NO_SINGLE_WORD, marked_spans, notes_for
 from .language import ENGLISH, languages
@@ -70,8 +71,6 @@ class Policy:
         """ConfigError for an attribute name no model has (a typo); a real attribute that
         this model was not trained for is ignored with a warning, so one site policy serves
         several models."""
-        from .training import ATTRIBUTES
-
         known = list(attributes)
         where = f"{self.source}: " if self.source else ""
         for section, names in (("thresholds", self.thresholds), ("attributes", self.disabled)):

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import ConfigError
 from .kernel_contract import CUE_COLUMNS
 from .kernels import Kernel
 
@@ -49,8 +50,6 @@ def scoring_threads() -> int:
     if chosen is not None:
         return chosen
     if os.environ.get(THREADS_ENV, "").strip():
-        from .errors import ConfigError
-
         raise ConfigError(f"${THREADS_ENV} must be a whole number of threads, 1 or more "
                           f"(e.g. {THREADS_ENV}=2), not {os.environ[THREADS_ENV]!r}")
     cores = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")

@@ -26,20 +26,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .attributes import ATTRIBUTES
 from .errors import LabelsError
+from .files import file_sha256
 
 log = logging.getLogger("moderator")
 
-#: Every attribute a model can have, in output order. ``toxicity`` is the umbrella label.
-ATTRIBUTES = (
-    "toxicity",
-    "severe_toxicity",
-    "insult",
-    "profanity",
-    "threat",
-    "identity_attack",
-    "off_topic",
-)
 
 #: Project labels CSV: column name -> attribute. ``toxic`` is the documented name;
 #: ``toxicity`` is accepted as an alias.
@@ -87,14 +79,6 @@ class LabelledSource:
     license: str = ""
     kind: str = "labels"  # "labels" | "corpus" | "feedback"
     columns: dict[str, str] = field(default_factory=dict)  # attribute -> source column name
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _parse_label(value: str, path: str, row: int, column: str) -> int | None:
@@ -797,7 +781,7 @@ def train(
 
     from .estimators import AttributeClassifiers, _cost, _fit_rows, default_jobs, run_parallel
     from .features import CommentBatch, CommentFeatures
-    from .model import CONTEXT_ATTRIBUTES, Model, _sigmoid, combine
+    from .model import CONTEXT_ATTRIBUTES, Model, combine, sigmoid
 
     say = progress or log.info
     started = time.perf_counter()
@@ -949,7 +933,7 @@ def train(
                 best = (ap, C, whole, window)
         _, C, whole, window = best
         if context:
-            oof = _sigmoid(whole[known])
+            oof = sigmoid(whole[known])
         else:
             combiner[attribute] = fit_combiner(whole[known], window[known], y)
             if attribute == "toxicity":
@@ -963,7 +947,7 @@ def train(
             # held-out score of every row (``civil`` rows need not be labelled for it).
             if context:
                 mine = real_rows[context_rows]
-                all_scores, all_labels = _sigmoid(whole), labels
+                all_scores, all_labels = sigmoid(whole), labels
                 civil = labels == 0
                 ids = source_id[context_rows]
             else:

@@ -23,7 +23,7 @@ from moderator.features import (
     CommentBatch,
     CommentFeatures,
     FittedFeatures,
-    _rowwise_dot,
+    rowwise_dot,
     text_cues,
     text_cues_batch,
 )
@@ -111,7 +111,7 @@ def test_rowwise_dot_matches_dense():
     index = rng.integers(-1, 4, size=20)
     dense_x, dense_u = X.toarray(), U.toarray()
     expected = [dense_x[i] @ dense_u[j] if j >= 0 else 0.0 for i, j in enumerate(index)]
-    np.testing.assert_allclose(_rowwise_dot(X, U, index), expected, atol=1e-12)
+    np.testing.assert_allclose(rowwise_dot(X, U, index), expected, atol=1e-12)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,9 @@ say which:
 
 Any other function-level import of a package module is a dodge of a cycle and fails the test,
 except the ones listed in ``KNOWN_DODGES`` (left over, to be removed; new ones are refused).
+
+And no module imports another's private name (``from .ngrams import _codes``): a name used
+across modules is public in its one home.
 """
 
 from __future__ import annotations
@@ -201,3 +204,18 @@ def test_no_function_level_import_dodges_a_cycle():
     assert new == {}, "function-level import of a package module outside the CLI"
     gone = KNOWN_DODGES - set(dodges)
     assert gone == set(), "a known dodge is gone: drop it from KNOWN_DODGES"
+
+
+def test_no_private_name_crosses_modules():
+    known = _modules()
+    crossing = set()
+    for module, path in known.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                targets = _resolve(module, path.name == "__init__.py", node, known)
+                for alias in node.names:
+                    private = alias.name.startswith("_") and not alias.name.startswith("__")
+                    if targets and private:
+                        crossing.add((module, alias.name))
+    assert crossing == set()

@@ -106,14 +106,20 @@ def test_every_exported_c_function_is_in_the_contract():
 
 
 def test_a_kernel_given_too_small_an_output_raises_instead_of_writing_past_it():
-    from moderator.ngrams import _ENUMERATE, _codes, _normalize, _url_hash, char_tables
+    from moderator.ngrams import (
+        _ENUMERATE,
+        char_tables,
+        normalize_codes,
+        text_codes,
+        url_token_hash,
+    )
 
-    codes, offsets = _codes(["Hello there. You are kind.", "Another one"])
-    nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
+    codes, offsets = text_codes(["Hello there. You are kind.", "Another one"])
+    nc, ncls, _, noff = normalize_codes(codes, offsets, *char_tables())
     sentinel = 123456789
     cols = np.full(20, sentinel, np.int64)  # the texts have 100 or so n-grams
     ranges = {"char_lo": 2, "char_hi": 4, "word_lo": 1, "word_hi": 2, "char_bits": 10,
-              "word_bits": 10, "url_hash": int(_url_hash())}
+              "word_bits": 10, "url_hash": int(url_token_hash())}
     arguments = {"nc": nc, "ncls": ncls, "noff": noff, "ndoc": 2, **ranges, "windows": True,
                  "unit_capacity": 20, "unit_ptr": np.zeros(20, np.int64), "capacity": 16,
                  "cols": cols, "starts": np.zeros(20, np.int64),
@@ -135,28 +141,28 @@ def test_the_other_kernels_check_their_capacities_too():
         _NORMALIZE,
         _SCORE,
         _TOKEN_BOUNDS,
-        _codes,
-        _normalize,
-        _url_hash,
         char_tables,
+        normalize_codes,
+        text_codes,
+        url_token_hash,
     )
     from moderator.runtime import _CUE_STATISTICS, cue_statistics
 
-    codes, offsets = _codes(["Hello there. You are kind.", "Another one"])
+    codes, offsets = text_codes(["Hello there. You are kind.", "Another one"])
     classes, lower, leet, letter = char_tables()
     tiny = {"out_c": np.zeros(3, np.uint32), "out_cls": np.zeros(3, np.uint8),
             "out_pos": np.zeros(3, np.int64), "out_off": np.zeros(3, np.int64)}
     with pytest.raises(kernels.KernelCapacityError, match="kernel normalize"):
         _NORMALIZE(codes=codes, offsets=offsets, ndoc=2, classes=classes, lower=lower,
                    leet=leet, letter=letter, positions=True, capacity=3, **tiny)
-    nc, ncls, _, noff = _normalize(codes, offsets, *char_tables())
+    nc, ncls, _, noff = normalize_codes(codes, offsets, *char_tables())
     with pytest.raises(kernels.KernelCapacityError, match="kernel token_bounds"):
         _TOKEN_BOUNDS(nc=nc, ncls=ncls, noff=noff, ndoc=2, ptr=np.zeros(3, np.int64),
                       capacity=2, starts=np.zeros(2, np.int64), ends=np.zeros(2, np.int64))
     table = np.zeros((2048, 8), np.float32)
     with pytest.raises(kernels.KernelCapacityError, match="kernel score"):
         _SCORE(nc=nc, ncls=ncls, noff=noff, ndoc=2, char_lo=2, char_hi=4, word_lo=1,
-               word_hi=2, char_bits=10, word_bits=10, url_hash=int(_url_hash()), table=table,
+               word_hi=2, char_bits=10, word_bits=10, url_hash=int(url_token_hash()), table=table,
                k=7, words=True, out=np.zeros((2, 7)), out_win=np.zeros((2, 7)),
                n_windows=np.zeros(2, np.int64), word_ptr=np.zeros(3, np.int64),
                word_capacity=3, word_cols=np.zeros(3, np.int32),
@@ -176,10 +182,10 @@ def test_ctypes_converts_every_argument_without_python_code():
     """Arrays reach ctypes as addresses: a signal handler's exception (Ctrl-C, SIGTERM) can
     then not be raised inside ctypes' argument conversion, which would report it as an
     ``ArgumentError`` instead of stopping the run as itself."""
-    from moderator.ngrams import _NORMALIZE, _codes, _normalize, char_tables
+    from moderator.ngrams import _NORMALIZE, char_tables, normalize_codes, text_codes
 
-    codes, offsets = _codes(["Hello there"])
-    _normalize(codes, offsets, *char_tables())
+    codes, offsets = text_codes(["Hello there"])
+    normalize_codes(codes, offsets, *char_tables())
     assert _NORMALIZE._function is not None
     for argtype in _NORMALIZE._function.argtypes:
         assert issubclass(argtype, ctypes._SimpleCData), argtype

@@ -195,7 +195,7 @@ def test_batched_explanations_equal_the_one_at_a_time_definition(model, texts):
 def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text):
     """Explanations and the scoring cues run a pattern only where ``possible_patterns``
     allows it: every cue that ``text_cues`` finds non-zero must be allowed."""
-    from moderator.ngrams import _codes
+    from moderator.ngrams import text_codes
     from moderator.runtime import (
         CUE_GATES,
         SPAN_PATTERNS,
@@ -205,7 +205,7 @@ def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text
         text_cues,
     )
 
-    gates = cue_statistics(*_codes([text]))[0, CUE_GATES].tolist()
+    gates = cue_statistics(*text_codes([text]))[0, CUE_GATES].tolist()
     allowed = possible_patterns(text, *gates)
     cues = text_cues(text)
     assert {n for n in SPAN_PATTERNS if cues[TEXT_FEATURES.index(n)]} <= set(allowed)
@@ -221,7 +221,7 @@ HINT_PIECES = st.sampled_from(
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(HINT_PIECES, max_size=14).map("".join), min_size=1, max_size=4))
 def test_compiled_hint_tests_never_miss_a_python_hint(texts):
-    from moderator.ngrams import _codes
+    from moderator.ngrams import text_codes
     from moderator.runtime import (
         _MONEY_HINTS,
         _URL_HINTS,
@@ -231,7 +231,7 @@ def test_compiled_hint_tests_never_miss_a_python_hint(texts):
         cue_statistics,
     )
 
-    stats = cue_statistics(*_codes(texts))
+    stats = cue_statistics(*text_codes(texts))
     for text, row in zip(texts, stats, strict=True):
         if _any_in(_URL_HINTS, text.lower()):
             assert row[10]

@@ -22,11 +22,11 @@ TEXTS = st.lists(PIECES, max_size=25).map("".join)
 
 
 def kernel_tokens(text: str) -> list[str]:
-    """Tokens as the compiled kernels cut them (``_token_bounds`` over normalised arrays)."""
-    codes, offsets = ngrams._codes([text])
-    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    """Tokens as the compiled kernels cut them (``token_bounds`` over normalised arrays)."""
+    codes, offsets = ngrams.text_codes([text])
+    nc, ncls, _, noff = ngrams.normalize_codes(codes, offsets, *ngrams.char_tables())
     normalized = nc.tobytes().decode("utf-32-le")
-    _, starts, ends = ngrams._token_bounds(nc, ncls, noff)
+    _, starts, ends = ngrams.token_bounds(nc, ncls, noff)
     return [normalized[i:j] for i, j in zip(starts.tolist(), ends.tolist(), strict=True)]
 
 
@@ -90,8 +90,8 @@ def test_vector_gather_of_seven_attributes_equals_the_scalar_loop(texts):
     coef = np.random.default_rng(3).standard_normal((vectorizer.n_features_, 7))
     seven = vectorizer.score_table(coef)
     eight = vectorizer.score_table(np.hstack([coef, np.zeros((len(coef), 1))]))
-    codes, offsets = ngrams._codes(texts)
-    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    codes, offsets = ngrams.text_codes(texts)
+    nc, ncls, _, noff = ngrams.normalize_codes(codes, offsets, *ngrams.char_tables())
     fast = vectorizer._score_normalized(nc, ncls, noff, seven, True)
     scalar = vectorizer._score_normalized(nc, ncls, noff, eight, True)
     np.testing.assert_array_equal(fast[0], scalar[0][:, :7])
@@ -104,10 +104,10 @@ def test_vector_gather_of_seven_attributes_equals_the_scalar_loop(texts):
 @given(st.lists(TEXTS, max_size=5))
 def test_normalisation_without_positions_is_the_same_text(texts):
     """What scoring reads (no original offsets) is what explanations read."""
-    codes, offsets = ngrams._codes(texts)
+    codes, offsets = ngrams.text_codes(texts)
     tables = ngrams.char_tables()
-    nc, ncls, pos, noff = ngrams._normalize(codes, offsets, *tables)
-    nc2, ncls2, pos2, noff2 = ngrams._normalize(codes, offsets, *tables, False)
+    nc, ncls, pos, noff = ngrams.normalize_codes(codes, offsets, *tables)
+    nc2, ncls2, pos2, noff2 = ngrams.normalize_codes(codes, offsets, *tables, False)
     for a, b in ((nc, nc2), (ncls, ncls2), (noff, noff2)):
         np.testing.assert_array_equal(a, b)
     assert len(pos) == len(nc) and len(pos2) == 0
@@ -147,10 +147,10 @@ def test_document_contributions_are_the_reference_ones_transposed(texts):
     weights = np.random.default_rng(4).standard_normal((vectorizer.n_features_, 3))
     weights = weights.astype(np.float32)
     table = vectorizer.score_table(weights)
-    codes, offsets = ngrams._codes(texts)
-    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    codes, offsets = ngrams.text_codes(texts)
+    nc, ncls, _, noff = ngrams.normalize_codes(codes, offsets, *ngrams.char_tables())
     ranges = (*vectorizer.char_range, *vectorizer.word_range, vectorizer.char_bits,
-              vectorizer.word_bits, ngrams._url_hash())
+              vectorizer.word_bits, ngrams.url_token_hash())
     columns = np.array([2, 0], np.int64)
     for d in range(len(texts)):
         a, b = int(noff[d]), int(noff[d + 1])
@@ -204,8 +204,8 @@ def test_empty_and_whitespace_documents_have_no_features():
 def test_word_block_from_the_scoring_pass_equals_transform(texts):
     vectorizer = HashedNgrams(char_bits=12, word_bits=11, min_df=2).fit(
         texts + ["fit text here", "fit text"])
-    codes, offsets = ngrams._codes(texts)
-    nc, ncls, _, noff = ngrams._normalize(codes, offsets, *ngrams.char_tables())
+    codes, offsets = ngrams.text_codes(texts)
+    nc, ncls, _, noff = ngrams.normalize_codes(codes, offsets, *ngrams.char_tables())
     table = vectorizer.score_table(np.ones((vectorizer.n_features_, 2), np.float32))
     *_, ptr, cols, vals = vectorizer._score_normalized(nc, ncls, noff, table, words=True)
     block = vectorizer.words_matrix(ptr, cols, vals)

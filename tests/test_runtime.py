@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moderator.reference import rowwise_dot_reference
-from moderator.runtime import _rowwise_dot
+from moderator.runtime import rowwise_dot
 
 
 @settings(max_examples=100, deadline=None)
@@ -22,7 +22,7 @@ def test_rowwise_dot_sums_as_the_sorted_search_does(seed, n, n_targets, dtype):
     X = sp.random(n, 40, density=0.3, format="csr", dtype=np.float32, random_state=rng)
     U = sp.random(n_targets, 40, density=0.5, format="csr", dtype=dtype, random_state=rng)
     index = rng.integers(-1, max(n_targets, 1), size=n) if n_targets else np.full(n, -1)
-    got = _rowwise_dot(X, U, index)
+    got = rowwise_dot(X, U, index)
     expected = rowwise_dot_reference(X, U, index)
     assert got.tobytes() == expected.tobytes()
     dense = np.array([X[i].toarray() @ U[j].toarray().T if j >= 0 else [[0.0]]
@@ -108,7 +108,7 @@ CUE_PIECES = st.sampled_from(
 def test_one_pass_cue_statistics_equal_text_cues(texts):
     """The compiled pass (statistics, entropy counts and hint gates in one loop; money, phone
     and e-mail scans only past their gates) gives the cues of text_cues, gates included."""
-    from moderator.ngrams import _codes
+    from moderator.ngrams import text_codes
     from moderator.runtime import (
         _MONEY_HINTS,
         _URL_HINTS,
@@ -126,7 +126,7 @@ def test_one_pass_cue_statistics_equal_text_cues(texts):
     patterns = [TEXT_FEATURES.index(n) for n in ("urls", "email", "phone", "money")]
     np.testing.assert_array_equal(got[:, patterns], expected[:, patterns])
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    stats = cue_statistics(*_codes(texts))
+    stats = cue_statistics(*text_codes(texts))
     for text, row in zip(texts, stats, strict=True):
         digits = sum(map(text.count, "0123456789"))
         assert row[9] == digits
@@ -181,7 +181,7 @@ PHONE_PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(URL_PIECES | PHONE_PIECES, max_size=25).map("".join))
 def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
-    from moderator.ngrams import _codes, char_tables
+    from moderator.ngrams import char_tables, text_codes
     from moderator.runtime import (
         _TLDS,
         PHONE_RE,
@@ -193,7 +193,7 @@ def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
         digit_table,
     )
 
-    codes, offsets = _codes([text])
+    codes, offsets = text_codes([text])
     starts = np.zeros(len(text) + 1, np.int64)
     ends = np.zeros(len(text) + 1, np.int64)
     if all(ord(c) < 65536 for c in text):
@@ -220,11 +220,11 @@ def test_pattern_spans_map_the_matches_to_normalised_characters(texts):
     """What explanations spread the URL and phone cues over: each match's first and last
     character in the normalised text (matches whose ends normalisation dropped are left
     out), as found from finditer and the offsets of normalize()."""
-    from moderator.ngrams import _codes, _normalize, char_tables
+    from moderator.ngrams import char_tables, normalize_codes, text_codes
     from moderator.runtime import PHONE_RE, URL_RE, pattern_spans
 
-    codes, offsets = _codes(texts)
-    _, _, pos, noff = _normalize(codes, offsets, *char_tables())
+    codes, offsets = text_codes(texts)
+    _, _, pos, noff = normalize_codes(codes, offsets, *char_tables())
     requests = [(d, kind) for d in range(len(texts)) for kind in (0, 1)]
     count, ptr, start, end = pattern_spans(codes, offsets, pos, noff,
                                            [d for d, _ in requests], [k for _, k in requests])

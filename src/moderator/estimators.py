@@ -79,8 +79,8 @@ class AttributeClassifiers(ClassifierMixin, BaseEstimator):
                 blocks[width] = X if width == X.shape[1] else X[:, :width]
             block = blocks[width]
             tasks[j] = (
-                _fit_rows(block, known, labels, self._C_for(attribute), self.max_iter, self.tol),
-                _cost(block, known),
+                fit_rows(block, known, labels, self._C_for(attribute), self.max_iter, self.tol),
+                task_cost(block, known),
             )
         fitted = run_parallel(
             {j: task for j, (task, _) in tasks.items()},
@@ -252,7 +252,7 @@ def _mean_model(models: Sequence[LogisticRegression]) -> LogisticRegression:
     return mean
 
 
-def _fit_rows(
+def fit_rows(
     X, rows, y, C, max_iter=1000, tol=1e-4, sample_weight=None
 ) -> Callable[[], LogisticRegression]:
     """A task fitting ``fit_logistic`` on ``X[rows]``; the row copy is made when it runs, so
@@ -269,7 +269,7 @@ def default_jobs() -> int:
     return max(1, cores)
 
 
-def _cost(X, rows) -> float:
+def task_cost(X, rows) -> float:
     """Work of a fit on ``X[rows]``: its stored values (liblinear is linear in them)."""
     if hasattr(X, "indptr"):
         return float(np.diff(X.indptr)[rows].sum())

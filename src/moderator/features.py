@@ -34,10 +34,10 @@ from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives
     WINDOW_MIN_CHARS,
     CommentBatch,
     FittedFeatures,
-    _rowwise_dot,
-    _unique_index,
+    rowwise_dot,
     text_cues,
     text_cues_batch,
+    unique_index,
     word_counts,
 )
 
@@ -109,7 +109,7 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
         from sklearn.decomposition import TruncatedSVD
 
         texts = [t or "" for t in batch.texts]
-        articles, _ = _unique_index(batch.articles, len(batch))
+        articles, _ = unique_index(batch.articles, len(batch))
         corpus = texts + articles
         if len(corpus) > self.topic_sample:
             pick = np.random.default_rng(0).choice(len(corpus), self.topic_sample, replace=False)

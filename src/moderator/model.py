@@ -39,7 +39,18 @@ from .attributes import CONTEXT_ATTRIBUTES
 from .errors import ModelError
 from .files import atomic_write, file_sha256
 from .language import ENGLISH
-from .ngrams import EXPLAIN_PUNCTUATION, TOKEN_PATTERN, _top_spans
+from .ngrams import (
+    EXPLAIN_PUNCTUATION,
+    TOKEN_PATTERN,
+    char_tables,
+    explain_spans,
+    explain_tables,
+    normalize_codes,
+    text_codes,
+    token_bounds,
+    top_spans,
+    url_token_hash,
+)
 from .review import score_texts as review_texts
 from .review import score_thread as review_thread
 from .runtime import (
@@ -52,6 +63,8 @@ from .runtime import (
     WINDOW_MIN_CHARS,
     CommentBatch,
     FittedFeatures,
+    cue_statistics,
+    pattern_spans,
     possible_patterns,
     scoring_threads,
     text_cues,
@@ -308,7 +321,7 @@ class Model:
     def _explain_chunk(self, texts, requests, columns, results, top_k):
         tokens, pos, origin, _ = self._token_weights(texts, requests, columns)
         found = self.selector.spans(tokens, at_least_one=np.ones(len(tokens.attributes), bool))
-        top_ptr, top_s, top_e, top_w, exact = _top_spans(
+        top_ptr, top_s, top_e, top_w, exact = top_spans(
             found.ptr, found.start, found.end, found.weight, pos, origin, top_k)
         top = [[s, e, w] for s, e, w in zip(top_s.tolist(), top_e.tolist(), top_w.tolist(),
                                              strict=True)]
@@ -354,20 +367,10 @@ class Model:
     def _token_weights(self, texts, requests, columns):
         """(TokenWeights of every requested (text, attribute) pair, normalised -> original
         character map, first original offset of each pair's text, normalised text)."""
-        from .ngrams import (
-            _codes,
-            _explain,
-            _normalize,
-            _token_bounds,
-            _url_hash,
-            char_tables,
-            explain_tables,
-        )
-
         ngrams = self.features.ngrams_
-        codes, offsets = _codes(texts)
-        nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
-        tok_ptr, tok_start, tok_end = _token_bounds(nc, ncls, noff)
+        codes, offsets = text_codes(texts)
+        nc, ncls, pos, noff = normalize_codes(codes, offsets, *char_tables())
+        tok_ptr, tok_start, tok_end = token_bounds(nc, ncls, noff)
         tok_ptr, tok_start, tok_end = _astral_tokens(nc, noff, tok_ptr, tok_start, tok_end)
         pair_ptr = np.zeros(len(texts) + 1, np.int64)
         np.cumsum([len(attributes) for attributes in requests], out=pair_ptr[1:])
@@ -376,12 +379,12 @@ class Model:
                                                pair_cols)
         punctuation, alnum = explain_tables()
         # every token but punctuation, each on its own: the selector chooses
-        ptr, start, end, weight = _explain(
+        ptr, start, end, weight = explain_spans(
             nc, ncls, noff, pair_ptr, np.array(pair_cols, np.int64), tok_ptr, tok_start,
             tok_end, add_ptr, add[:, 0].astype(np.int64),
             add[:, 1].astype(np.int64), add[:, 2].copy(), punctuation, alnum,
             ngrams.char_range[0], ngrams.char_range[1], ngrams.word_range[0],
-            ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, _url_hash(),
+            ngrams.word_range[1], ngrams.char_bits, ngrams.word_bits, url_token_hash(),
             self._score_table(), -np.inf, -np.inf, merge=False,
         )
         norm = nc.tobytes().decode("utf-32-le", "surrogatepass")
@@ -434,7 +437,7 @@ class Model:
 
     def _pattern_additions(self, texts, codes, offsets, pos, noff, pair_ptr, pair_cols):
         """The pattern cues' (URLs, e-mail, phone numbers, money) extra weights of every
-        (document, column) pair, for ``_explain``: ``(add_ptr, rows of (start, end,
+        (document, column) pair, for ``explain_spans``: ``(add_ptr, rows of (start, end,
         weight))``, each cue's contribution spread over the normalised characters of its
         matches. A pattern runs once per document, only where ``cue_statistics`` allows a
         match (``possible_patterns``), and gives the cue's value (its number of
@@ -444,12 +447,10 @@ class Model:
         deltas = [self._cue_deltas(column) for column in pair_cols]
         cued = [p for p, delta in enumerate(deltas) if delta is not None]
         if cued:
-            from .ngrams import _codes
-            from .runtime import cue_statistics, pattern_spans
-
             doc_of = np.repeat(np.arange(len(texts)), np.diff(pair_ptr)).tolist()
             cued_docs = sorted({doc_of[p] for p in cued})
-            stats = cue_statistics(*_codes([texts[d] for d in cued_docs]))[:, CUE_GATES].tolist()
+            cued_codes = text_codes([texts[d] for d in cued_docs])
+            stats = cue_statistics(*cued_codes)[:, CUE_GATES].tolist()
             empty = (noff[1:] == noff[:-1]).tolist()
             allowed = {}
             requests: list[tuple[int, str]] = []
@@ -539,7 +540,7 @@ class Model:
         weights[: len(norm)] = contributions[:, column]
         n_text = features.slices_["text"].stop - features.slices_["text"].start
         self._cue_weights(text, norm, offsets, self.extra_coef_[:n_text, column], weights)
-        starts, ends = self._token_bounds(norm)
+        starts, ends = self.token_bounds(norm)
         cumulative = np.concatenate([[0.0], np.cumsum(weights[: len(norm)])])
         token_weights = cumulative[ends] - cumulative[starts]
         tokens = [(s, e, w) for s, e, w in zip(starts.tolist(), ends.tolist(),
@@ -578,7 +579,7 @@ class Model:
         result.sort(key=lambda span: -span[2])
         return result[:top_k]
 
-    def _token_bounds(self, norm: str):
+    def token_bounds(self, norm: str):
         """Start and end arrays of the tokens of normalised text."""
         bounds = [m.span() for m in _TOKEN_RE.finditer(norm)]
         return (np.array([b[0] for b in bounds], dtype=np.intp),

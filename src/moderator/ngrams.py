@@ -92,7 +92,7 @@ def explain_tables() -> tuple[np.ndarray, np.ndarray]:
     return punctuation, alnum
 
 
-def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def text_codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Concatenated UTF-32 code points and per-text offsets (offsets are Python str indices)."""
     joined = "".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -122,7 +122,7 @@ def _output(n, dtype):
 _NORMALIZE = Kernel("normalize")
 
 
-def _normalize(codes, offsets, classes, lower, leet, letter, positions=True):
+def normalize_codes(codes, offsets, classes, lower, leet, letter, positions=True):
     """Normalised code points, their classes, original offsets, and per-document offsets.
     Without ``positions`` (scoring needs none), the offsets are not kept (an empty array):
     the largest of the outputs, neither allocated nor written. (C: ``normalize``.)"""
@@ -230,7 +230,7 @@ def _contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_bits
     return out
 
 
-def _url_hash() -> np.uint64:
+def url_token_hash() -> np.uint64:
     h = _FNV_OFFSET
     for ch in URL_TOKEN:
         h = np.uint64((int(h) ^ ord(ch)) * int(_FNV_PRIME) % (1 << 64))
@@ -248,8 +248,8 @@ def tokenize(text: str) -> list[str]:
 
 def normalize(text: str) -> tuple[str, np.ndarray]:
     """The normalised text and, per normalised character, its offset in ``text``."""
-    codes, offsets = _codes([text])
-    nc, _, pos, _ = _normalize(codes, offsets, *char_tables())
+    codes, offsets = text_codes([text])
+    nc, _, pos, _ = normalize_codes(codes, offsets, *char_tables())
     return nc.tobytes().decode("utf-32-le", "surrogatepass"), pos
 
 
@@ -284,12 +284,12 @@ class HashedNgrams:
 
     # enumeration ------------------------------------------------------------------------
     def _occurrences(self, texts, windows=False, chars=True):
-        codes, offsets = _codes(list(texts))
-        nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
+        codes, offsets = text_codes(list(texts))
+        nc, ncls, pos, noff = normalize_codes(codes, offsets, *char_tables())
         char_lo, char_hi = self.char_range if chars else (1, 0)
         ptr, cols, starts, ends, unit_doc = _enumerate(
             nc, ncls, noff, char_lo, char_hi, self.word_range[0],
-            self.word_range[1], self.char_bits, self.word_bits, _url_hash(), windows,
+            self.word_range[1], self.char_bits, self.word_bits, url_token_hash(), windows,
         )
         return ptr, cols, starts, ends, unit_doc, pos, noff
 
@@ -338,8 +338,8 @@ class HashedNgrams:
     def score(self, texts, coef: np.ndarray):
         """``(X @ coef.T, best window @ coef.T, number of windows)`` for ``texts`` without
         building X. ``coef`` is (n_attributes, n_features_)."""
-        codes, offsets = _codes(list(texts))
-        nc, ncls, _, noff = _normalize(codes, offsets, *char_tables(), False)
+        codes, offsets = text_codes(list(texts))
+        nc, ncls, _, noff = normalize_codes(codes, offsets, *char_tables(), False)
         return self._score_normalized(nc, ncls, noff, self.score_table(coef.T))[:3]
 
     def score_table(self, weights: np.ndarray) -> np.ndarray:
@@ -360,7 +360,7 @@ class HashedNgrams:
         """``_score`` of normalised documents (``table`` from ``score_table``)."""
         return _score(nc, ncls, noff, self.char_range[0], self.char_range[1],
                       self.word_range[0], self.word_range[1], self.char_bits, self.word_bits,
-                      _url_hash(), table, words)
+                      url_token_hash(), table, words)
 
     def words_matrix(self, ptr, cols, vals) -> sp.csr_matrix:
         """The word block (``transform(chars=False)``'s columns after the character block)
@@ -375,12 +375,12 @@ class HashedNgrams:
         where ``contributions[p, j]`` is character p's share of ``(X @ coef.T)[0, j]``: each
         n-gram occurrence's value times its weight, spread evenly over the characters it
         covers. ``coef`` is (n_attributes, n_features_); the rows sum to the score."""
-        codes, offsets = _codes([text])
-        nc, ncls, pos, noff = _normalize(codes, offsets, *char_tables())
+        codes, offsets = text_codes([text])
+        nc, ncls, pos, noff = normalize_codes(codes, offsets, *char_tables())
         weights = np.ascontiguousarray(np.atleast_2d(coef).T, dtype=np.float32)
         out = _contributions(nc, ncls, 0, int(noff[1]), self.char_range[0], self.char_range[1],
                              self.word_range[0], self.word_range[1], self.char_bits,
-                             self.word_bits, _url_hash(), weights, self.idf_)
+                             self.word_bits, url_token_hash(), weights, self.idf_)
         return nc.tobytes().decode("utf-32-le", "surrogatepass"), pos, out
 
 
@@ -390,7 +390,7 @@ class HashedNgrams:
 _TOKEN_BOUNDS = Kernel("token_bounds")
 
 
-def _token_bounds(nc, ncls, noff):
+def token_bounds(nc, ncls, noff):
     """Token ``(start, end)`` (normalised offsets) of every document, ``TOKEN_PATTERN``
     semantics as in ``_enumerate``; ``ptr[d]:ptr[d + 1]`` are document d's.
     (C: ``token_bounds``.)"""
@@ -419,7 +419,7 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
     characters per column; ``table`` as ``_score`` reads it.
     ``cols``/``firsts``/``lasts`` are scratch space for the document's n-grams: hashed once,
     their norms summed with rows prefetched, then their shares spread in the same order.
-    (C: ``doc_contributions``, with ``_spread_columns`` inlined; ``_explain`` calls it
+    (C: ``doc_contributions``, with ``_spread_columns`` inlined; ``explain_spans`` calls it
     directly.)"""
     _check_word_range(word_hi)
     out = np.zeros((columns.shape[0], b - a), np.float64)
@@ -434,7 +434,7 @@ def _doc_contributions(nc, ncls, a, b, char_lo, char_hi, word_lo, word_hi, char_
 _EXPLAIN = Kernel("explain")
 
 
-def _explain(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
+def explain_spans(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_end, add_ptr,
              add_start, add_end, add_value, punctuation, alnum, char_lo, char_hi, word_lo,
              word_hi, char_bits, word_bits, url_hash, table, min_weight, share, merge=True):
     """The spans behind every requested (document, weight column) pair.
@@ -475,7 +475,7 @@ _ROUND4 = Kernel("round4")
 def _round4(x):
     """``(round(x, 4), True)`` as Python rounds (the double nearest the decimal), or
     ``(x, False)`` where ``x * 10**4`` lies too near a half for a double to decide.
-    (C: ``round4``; ``_top_spans`` rounds in C.)"""
+    (C: ``round4``; ``top_spans`` rounds in C.)"""
     value = np.empty(1, np.float64)
     exact = _ROUND4(x=float(x), value=value)
     return float(value[0]), bool(exact)
@@ -484,7 +484,7 @@ def _round4(x):
 _TOP_SPANS = Kernel("top_spans")
 
 
-def _top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
+def top_spans(span_ptr, span_start, span_end, span_w, pos, origin, top_k):
     """Per pair, its ``top_k`` spans as ``Model.explain`` lists them: original offsets
     ``[start, end)`` (``pos`` maps normalised to original characters, ``origin[p]`` is the
     text's first), weights rounded to 4 places, strongest first (ties keep text order).

@@ -26,7 +26,7 @@ from .threads.model import COMMENT_FIELDS, Thread
 
 ROW_FIELDS: tuple[str, ...] = ("thread_id", *COMMENT_FIELDS)
 # one encoder reused: json.dumps(..., ensure_ascii=False) builds a new one on every call
-_JSON = json.JSONEncoder(ensure_ascii=False)
+JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def comment_rows(
@@ -68,7 +68,7 @@ def write_jsonl(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
     """One JSON object per line (UTF-8, not ASCII-escaped); returns the number of rows."""
     count = 0
     for row in rows:
-        stream.write(_JSON.encode(row) + "\n")
+        stream.write(JSON_ENCODER.encode(row) + "\n")
         count += 1
     return count
 

@@ -16,7 +16,7 @@ from json.encoder import (  # what json.dumps(ensure_ascii=False) uses
 )
 from typing import TextIO
 
-from .output import _JSON, CsvRowWriter, write_jsonl
+from .output import JSON_ENCODER, CsvRowWriter, write_jsonl
 from .review import comment_records
 from .threads.model import COMMENT_FIELDS
 
@@ -187,9 +187,9 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
     enc = encode_basestring
     # the same text for ASCII without DEL (which only the ASCII encoder escapes), and faster
     ascii_enc, delete = encode_basestring_ascii, "\x7f"
-    # _JSON's C encoder made once, not once per call as JSONEncoder.encode does
-    encode = (c_make_encoder({}, _JSON.default, enc, None, ": ", ", ", False, False, True)
-              if c_make_encoder is not None else lambda value, _: [_JSON.encode(value)])
+    # JSON_ENCODER's C encoder made once, not once per call as JSONEncoder.encode does
+    encode = (c_make_encoder({}, JSON_ENCODER.default, enc, None, ": ", ", ", False, False, True)
+              if c_make_encoder is not None else lambda value, _: [JSON_ENCODER.encode(value)])
     reasons_json = _ReasonsText(float_text).text
     for comment, result in zip(thread.comments, results, strict=True):
         try:
@@ -237,4 +237,4 @@ def _scored_lines(thread, results, fields, floats: _FloatText) -> Iterator[str]:
             )
         except _NotARecord:
             record = {"thread_id": thread.id, **comment.to_dict(), **result}
-            yield _JSON.encode({name: record.get(name) for name in fields}) + "\n"
+            yield JSON_ENCODER.encode({name: record.get(name) for name in fields}) + "\n"

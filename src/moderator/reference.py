@@ -15,7 +15,7 @@ the same probabilities the slow, obvious way, from the model's fitted scikit-lea
 5. logits ``X @ coef_ + intercept_``; the sentence-window combiner and the toxicity cap of
    ``Model.predict``.
 
-Nothing here calls the kernels or their wrappers (``ngrams._normalize``, ``_enumerate``,
+Nothing here calls the kernels or their wrappers (``ngrams.normalize_codes``, ``_enumerate``,
 ``_score``...): only the hashing constants and the model's fitted arrays are shared. It is
 slow (a Python loop per character and n-gram): for tests and for reading, not for scoring.
 ``model.pipeline.predict_proba`` is not this: it has neither the combiner nor the cap.
@@ -333,7 +333,7 @@ def text_cues_reference(text: str) -> list[float]:
 
 
 def rowwise_dot_reference(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
-    """``runtime._rowwise_dot``: dot(X[i], U[index[i]]) for every row i (0 where
+    """``runtime.rowwise_dot``: dot(X[i], U[index[i]]) for every row i (0 where
     index[i] < 0), by a sorted search of every (row, column) key."""
     n = X.shape[0]
     out = np.zeros(n)

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from .errors import ConfigError
 from .kernel_contract import CUE_COLUMNS
 from .kernels import Kernel
+from .ngrams import char_tables, normalize_codes, text_codes
 
 WINDOW_MIN_CHARS = 120  # shorter comments are scored whole only
 #: texts per compiled scoring call: arrays that stay small (RSS, caches), work to share out
@@ -298,8 +299,8 @@ _PHONE_MATCHES = Kernel("phone_matches_at")
 
 def _pattern_spans(codes, offsets, pos, noff, req_doc, req_kind, classes, digit, tlds):
     """For explanations: per request r, the matches of ``URL_RE`` (``req_kind[r]`` 0) or
-    ``PHONE_RE`` (1) in text ``req_doc[r]`` of ``ngrams._codes`` output, as normalised
-    ``[start, end)`` (``pos``/``noff`` of ``ngrams._normalize``) of the matches whose first
+    ``PHONE_RE`` (1) in text ``req_doc[r]`` of ``ngrams.text_codes`` output, as normalised
+    ``[start, end)`` (``pos``/``noff`` of ``ngrams.normalize_codes``) of the matches whose first
     and last characters normalisation kept. Returns ``(count, ptr, start, end)``;
     ``count[r]`` is the number of matches, -1 where Python must find them (a character
     beyond the BMP)."""
@@ -325,8 +326,6 @@ _PATTERN_SPANS = Kernel("pattern_spans")
 
 def pattern_spans(codes, offsets, pos, noff, req_doc, req_kind):
     """``_pattern_spans`` with the character tables."""
-    from .ngrams import char_tables
-
     return _pattern_spans(codes, offsets, pos, noff, np.asarray(req_doc, np.int64),
                           np.asarray(req_kind, np.int64), char_tables()[0], digit_table(), _TLDS)
 
@@ -334,17 +333,13 @@ def pattern_spans(codes, offsets, pos, noff, req_doc, req_kind):
 def text_cues_batch(texts: Sequence[str]) -> np.ndarray:
     """``text_cues`` of many texts, shape (len(texts), len(TEXT_FEATURES)): the character
     statistics in one compiled pass, the patterns only where a cheap test allows a match."""
-    from .ngrams import _codes
-
     texts = [t or "" for t in texts]
-    codes, offsets = _codes(texts)
+    codes, offsets = text_codes(texts)
     return _cues_of(texts, cue_statistics(codes, offsets))
 
 
 def cue_statistics(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """``_cue_statistics`` of ``ngrams._codes`` output."""
-    from .ngrams import char_tables
-
+    """``_cue_statistics`` of ``ngrams.text_codes`` output."""
     return _cue_statistics(codes, offsets, char_tables()[0], _URL_HINT_CODES,
                            _MONEY_HINT_CODES, digit_table(), _TLDS)
 
@@ -490,7 +485,7 @@ class CommentBatch:
         return cls(texts=list(X))
 
 
-def _rowwise_dot(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
+def rowwise_dot(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
     """dot(X[i], U[index[i]]) for every row i (0 where index[i] < 0), without materialising
     U[index] (an article's vector repeated for each of a million comments would not fit).
 
@@ -523,7 +518,7 @@ _ROWWISE_DOT_F32 = Kernel("rowwise_dot_f32")
 _ROWWISE_DOT_F64 = Kernel("rowwise_dot_f64")
 
 
-def _unique_index(values: Sequence[str] | None, n: int):
+def unique_index(values: Sequence[str] | None, n: int):
     """(unique non-empty values, index per row into them or -1)."""
     index = np.full(n, -1, dtype=np.intp)
     if values is None:
@@ -621,7 +616,7 @@ class FittedFeatures:
         group = np.maximum(codes, 0)
         with_it = totals[group] - own[:, None] * has
         others = sizes[group] - own
-        articles, art_index = _unique_index(batch.articles, n)
+        articles, art_index = unique_index(batch.articles, n)
         if articles:
             article_has = text_cues_batch(articles)[:, columns] > 0
             with_it = with_it + np.where(art_index[:, None] >= 0,
@@ -662,11 +657,9 @@ class FittedFeatures:
                 np.concatenate(cues), sp.vstack(blocks, format="csr") if words else None)
 
     def _score_chunk(self, texts, table, words):
-        from .ngrams import _codes, _normalize, char_tables
-
         tables = char_tables()
-        codes, offsets = _codes(texts)
-        nc, ncls, _, noff = _normalize(codes, offsets, *tables, False)
+        codes, offsets = text_codes(texts)
+        nc, ncls, _, noff = normalize_codes(codes, offsets, *tables, False)
         whole, best, n_windows, ptr, cols, vals = self.ngrams_._score_normalized(
             nc, ncls, noff, table, words)
         del nc, ncls
@@ -705,20 +698,20 @@ class FittedFeatures:
         query = _with_data(words, idf[words.indices])  # the comment's words, by idf
         topics = self._topics(words)
         # Article: the same article repeats for a whole thread; vectorise each once.
-        articles, art_index = _unique_index(batch.articles, n)
+        articles, art_index = unique_index(batch.articles, n)
         if articles:
             asked = np.array(["?" in a for a in articles])
             columns[:, names["asks_under_question"]] = (
                 (art_index >= 0) & asked[np.maximum(art_index, 0)]
                 & np.array(["?" in (t or "") for t in batch.texts], dtype=bool))
             article_words = self._words(articles)
-            columns[:, names["article_word"]] = _rowwise_dot(words, article_words, art_index)
+            columns[:, names["article_word"]] = rowwise_dot(words, article_words, art_index)
             self._lexical(query, article_words, art_index, columns[:, names["article_overlap"]],
                           columns[:, names["article_bm25"]])
             columns[:, names["article_topic"]] = _rowwise_dense(
                 topics, self._topics(article_words), art_index)
         # Parent: usually another comment of the batch; reuse its row when it is.
-        parents, par_index = _unique_index(batch.parents, n)
+        parents, par_index = unique_index(batch.parents, n)
         if parents:
             row_of = {}
             for i, text in enumerate(batch.texts):
@@ -734,7 +727,7 @@ class FittedFeatures:
                 all_words, all_topics = words, topics
             lookup = np.array([row_of[p] for p in parents], dtype=np.intp)
             rows = np.where(par_index >= 0, lookup[np.maximum(par_index, 0)], -1)
-            columns[:, names["parent_word"]] = _rowwise_dot(words, all_words, rows)
+            columns[:, names["parent_word"]] = rowwise_dot(words, all_words, rows)
             self._lexical(query, all_words, rows, columns[:, names["parent_overlap"]],
                           columns[:, names["parent_bm25"]])
             columns[:, names["parent_topic"]] = _rowwise_dense(topics, all_topics, rows)
@@ -765,12 +758,12 @@ class FittedFeatures:
         BM25 of it against that row divided by its maximum (every word found, saturated)."""
         total = np.asarray(query.sum(axis=1)).ravel()
         present = _with_data(context_words, np.ones(context_words.nnz))
-        np.divide(_rowwise_dot(query, present, index), total, out=overlap, where=total > 0)
+        np.divide(rowwise_dot(query, present, index), total, out=overlap, where=total > 0)
         counts, per_row, length = word_counts(context_words, self._word_idf())
         scale = BM25_K1 * (1 - BM25_B + BM25_B * length / max(self.context_length_, 1.0))
         saturated = counts * (BM25_K1 + 1) / (counts + scale[per_row])
         tf = _with_data(context_words, saturated)
-        np.divide(_rowwise_dot(query, tf, index), total * (BM25_K1 + 1), out=bm25,
+        np.divide(rowwise_dot(query, tf, index), total * (BM25_K1 + 1), out=bm25,
                   where=total > 0)
 
     def _topics(self, words) -> np.ndarray:
@@ -800,8 +793,8 @@ class FittedFeatures:
         # summed as ``dot`` sums (float64 products, same order): a comment that shares no
         # word with the rest of its thread then gets rest_dot 0 exactly, not rounding noise
         # (float32 squares left up to 3e-9, 5e-5 after the square root of thread_word_sqrt)
-        self_norm2 = _rowwise_dot(words, words.astype(np.float64), np.arange(n))
-        dot = _rowwise_dot(words, sums, codes)
+        self_norm2 = rowwise_dot(words, words.astype(np.float64), np.arange(n))
+        dot = rowwise_dot(words, sums, codes)
         valid = codes >= 0
         own = members.astype(np.float64)
         rest_dot = dot - own * self_norm2
@@ -833,8 +826,8 @@ def _contexts_present(batch: CommentBatch) -> dict[str, np.ndarray]:
     non-blank parent, another member comment in their thread."""
     n = len(batch)
     present = {c: np.zeros(n, dtype=bool) for c in CONTEXTS}
-    present["article"] = _unique_index(batch.articles, n)[1] >= 0
-    present["parent"] = _unique_index(batch.parents, n)[1] >= 0
+    present["article"] = unique_index(batch.articles, n)[1] >= 0
+    present["parent"] = unique_index(batch.parents, n)[1] >= 0
     if batch.groups is not None:
         codes, members = _group_codes(batch)
         if (codes >= 0).any():

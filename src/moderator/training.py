@@ -654,7 +654,7 @@ def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=Fal
     """
     import numpy as np
 
-    from .estimators import _cost, fit_logistic
+    from .estimators import fit_logistic, task_cost
 
     scored = np.zeros(len(fold), dtype=bool)
     scored[np.arange(len(fold)) if score_all else known] = True
@@ -676,7 +676,7 @@ def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=Fal
             return test_rows, estimator.decision_function(matrix[test_rows]), windows, estimator
 
         tasks[f] = task
-        cost[f] = _cost(matrix, train_rows)
+        cost[f] = task_cost(matrix, train_rows)
     return tasks, cost
 
 
@@ -779,7 +779,7 @@ def train(
     from sklearn.metrics import average_precision_score
     from sklearn.pipeline import Pipeline
 
-    from .estimators import AttributeClassifiers, _cost, _fit_rows, default_jobs, run_parallel
+    from .estimators import AttributeClassifiers, default_jobs, fit_rows, run_parallel, task_cost
     from .features import CommentBatch, CommentFeatures
     from .model import CONTEXT_ATTRIBUTES, Model, combine, sigmoid
 
@@ -1006,11 +1006,11 @@ def train(
             models[attribute] = fitted
             averaged.append(attribute)
         else:
-            final_tasks[attribute] = _fit_rows(
+            final_tasks[attribute] = fit_rows(
                 matrix, known, labels[known].astype(int), chosen_C[attribute],
                 sample_weight=weights[known],
             )
-            final_cost[attribute] = _cost(matrix, known)
+            final_cost[attribute] = task_cost(matrix, known)
     del results
     for attribute, model in run_parallel(final_tasks, jobs, final_cost).items():
         models[attribute] = [model]

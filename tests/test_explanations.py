@@ -241,3 +241,16 @@ def test_no_flag_shows_only_stop_words_or_punctuation_on_the_dev_split(civil_spl
                 assert any(t not in STOP_WORDS for t in tokens), (word, row.text)
                 shown += 1
     assert shown >= len(dev)
+
+
+def test_a_piece_of_an_asterisk_masked_word_is_shown_as_the_whole_word():
+    from moderator.explanations import marked_spans, reason_words
+
+    text = "What a load of sh1t. These f**king clowns waste our money. sh*t!"
+    # the tokenizer splits "f**king" at the asterisks: the model's spans are its pieces
+    reason = {"spans": [[15, 19, 2.1], [27, 28, 0.6], [30, 34, 0.4], [35, 41, 1.2],
+                        [59, 61, 0.3]]}
+    assert reason_words(text, reason) == ["sh1t", "clowns", "f**king", "sh*t"]
+    assert (27, 34, 0.6) in marked_spans(text, reason)  # each word once, its best weight
+    # a phrase that starts inside the masked word takes the whole word
+    assert reason_words(text, {"spans": [[30, 41, 1.0]]}) == ["f**king clowns"]

@@ -25,6 +25,7 @@ such as "shares nothing with the article" belong in ``_context_notes``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 #: What a flag with neither a word nor a fact behind it says (the model's bias alone:
@@ -48,17 +49,34 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: A word masked with asterisks ("f**king", "sh*t"): the tokenizer splits it at the
+#: asterisks, so a span on one piece is shown as the whole word.
+MASKED_WORD = re.compile(r"\w+(?:\*+\w*)+|\*+\w+")
+
+
+def _whole_masked_word(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` widened at either edge that falls inside a masked word."""
+    for match in MASKED_WORD.finditer(text, max(0, start - 64), min(len(text), end + 64)):
+        if match.start() <= start < match.end():
+            start = match.start()
+        if match.start() < end <= match.end():
+            end = match.end()
+    return start, end
+
+
 def marked_spans(text: str, reason: dict) -> list[tuple[int, int, float]]:
     """The ``(start, end, weight)`` of the words shown for ``reason``, strongest first:
     every span with a positive weight, trimmed of spaces and sentence punctuation (a span
-    of nothing else is left out)."""
+    of nothing else is left out), a piece of an asterisk-masked word shown as the word."""
     shown = []
+    seen: set[tuple[int, int]] = set()
     for span in sorted(reason.get("spans") or [], key=lambda s: -float(s[2])):
         weight = float(span[2])
         if weight <= 0:
             continue
-        start, end = trim_span(text, span[0], span[1])
-        if end > start:
+        start, end = _whole_masked_word(text, *trim_span(text, span[0], span[1]))
+        if end > start and (start, end) not in seen:
+            seen.add((start, end))
             shown.append((start, end, weight))
     return shown
 

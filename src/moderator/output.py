@@ -195,6 +195,13 @@ def table_lines(
             if name not in attributes:
                 attributes.append(name)
         flags = flags or "flagged" in note
+    hidden = _columns_to_hide(attributes, annotations or (), flags, width)
+    attributes = [name for name in attributes if name not in hidden]
+    if hidden:
+        for piece in textwrap.wrap(f"({counted(len(hidden), 'score column')} hidden at this "
+                                   f"width: {', '.join(hidden)}; a wider terminal or --output "
+                                   f"jsonl shows them)", max(width, 20)):
+            yield None, piece
     header = f"{'#':>4} {'likes':>5}"
     for name in attributes:
         header += f" {name[:7]:>7}"
@@ -229,6 +236,28 @@ def table_lines(
             )
             for piece in wrapped:
                 yield index, pad + piece
+
+
+#: The narrowest comment column the score table keeps: below it score columns are hidden.
+MIN_COMMENT_WIDTH = 24
+
+
+def _columns_to_hide(attributes: list[str], annotations: Sequence[dict[str, Any]],
+                     flags: bool, width: int) -> list[str]:
+    """The score columns a table ``width`` wide cannot show beside a readable comment: the
+    attributes that flag a comment of the thread stay, then those with the highest scores."""
+    fixed = 10 + (5 if flags else 0) + 2 + MIN_COMMENT_WIDTH  # "#", likes, flag, comment
+    room = max(0, (width - fixed) // 8)  # a score column is 8 characters
+    if room >= len(attributes):
+        return []
+    flagged = {reason.get("attribute") for note in annotations
+               for reason in note.get("reasons") or ()}
+    highest = {name: max((s for note in annotations
+                          if isinstance(s := (note.get("scores") or {}).get(name), int | float)),
+                         default=0.0) for name in attributes}
+    ranked = sorted(attributes, key=lambda name: (name not in flagged, -highest[name]))
+    kept = set(ranked[:room])
+    return [name for name in attributes if name not in kept]
 
 
 class Summary:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, shared_path
 from doubles import KeywordModel, write_thread
+from moderator.attributes import TOXICITY_FAMILY
 from moderator.cli import main
 from moderator.explanations import (
     NO_SINGLE_WORD,
@@ -23,7 +24,7 @@ from moderator.explanations import (
     reason_words,
     why_text,
 )
-from moderator.review import TOXICITY_FAMILY, Policy, score_texts
+from moderator.review import Policy, score_texts
 from moderator.spans import STOP_WORDS
 
 

@@ -23,8 +23,8 @@ import logging
 import re
 from pathlib import Path
 
+from .attributes import TOXICITY_FAMILY
 from .errors import LabelsError
-from .review import TOXICITY_FAMILY
 from .training import ATTRIBUTES, CSV_ROW_LIMIT, LabelledRow, LabelledSource
 
 log = logging.getLogger("moderator")

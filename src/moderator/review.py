@@ -38,16 +38,6 @@ log = logging.getLogger("moderator")
 
 BANNED_WORD = "banned_word"
 
-# Attributes that are kinds of toxicity: a moderator rejecting a comment for any of them
-# confirms ``toxicity`` too (see moderator.feedback).
-TOXICITY_FAMILY = (
-    "toxicity",
-    "severe_toxicity",
-    "insult",
-    "profanity",
-    "threat",
-    "identity_attack",
-)
 
 
 @dataclass

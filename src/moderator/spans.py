@@ -40,15 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .attributes import TOXICITY_FAMILY
+
 #: The attributes people's toxic-span marks are about: the learned selector explains these.
-LEARNED_ATTRIBUTES = (
-    "toxicity",
-    "severe_toxicity",
-    "insult",
-    "profanity",
-    "threat",
-    "identity_attack",
-)
+LEARNED_ATTRIBUTES = TOXICITY_FAMILY
 
 #: English function words: a span made only of them (and punctuation) says nothing about
 #: why a comment was flagged ("They", "must", "your", "an" were shown before this list).

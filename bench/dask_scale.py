@@ -52,7 +52,8 @@ def load_or_train_model(workdir: Path):
         return model
     except Exception as exc:  # missing, or saved by an older version of the code
         print(f"[dask_scale] {default}: {exc}; training on data/labels.csv", file=sys.stderr)
-    from moderator.training import load_labels_csv, train
+    from moderator.labels import load_labels_csv
+    from moderator.model.training import train
 
     path = workdir / "model.joblib"
     save_model(train([load_labels_csv(REPO / "data" / "labels.csv")]), path)

@@ -5,7 +5,7 @@ stratified, a fixed seed, threads on one side; the default model trains on the s
 splits, so the dev splits are unseen). Then, for each dev split, ROC AUC and average
 precision of:
 
-  (a) a pooled model trained on all the train splits together (``moderator.training.train``)
+  (a) a pooled model trained on all the train splits together (``moderator.model.training.train``)
       by this run, or ``--model-a PATH`` (e.g. the pooled model of an earlier commit),
   (b) the default model, models/moderator.joblib (``make model``), or ``--model-b PATH``,
       with the precision and recall of its flags and the share of civil rows it flags,
@@ -241,7 +241,7 @@ def train_alone(splits, train_kwargs=None) -> dict:
     """{corpus: model trained on its train split alone}; a corpus that cannot be trained
     alone (one class of every attribute) is left out, and its (a1) is n/a."""
     from moderator.errors import LabelsError
-    from moderator.training import train
+    from moderator.model.training import train
 
     models = {}
     for split, source, _ in splits:
@@ -271,7 +271,8 @@ def run(
     from moderator.corpora import DEV_FRACTION, DEV_SEED
     from moderator.errors import ModeratorError
     from moderator.metrics import average_precision, json_ready, roc_auc
-    from moderator.training import train
+    from moderator.model.persistence import save_model
+    from moderator.model.training import train
 
     splits = load_splits(data_dir, names)
     if not splits:
@@ -295,7 +296,7 @@ def run(
         )
         say(f"model (a) trained in {time.perf_counter() - started:.0f} s")
         try:
-            trained.save(kept)
+            save_model(trained, kept)
         except (ModeratorError, OSError) as exc:
             say(f"could not keep model (a): {exc}")
     train_seconds = time.perf_counter() - started
@@ -399,7 +400,7 @@ def explained_spans(model, rows, threshold: float | None = None) -> list[list]:
 
 def span_quality(name: str, model, dev_rows) -> dict | None:
     """Character F1 of a model's explanations on the civil-spans dev split (see above)."""
-    from moderator.spans import char_f1
+    from moderator.model.spans import char_f1
 
     rows = span_rows(dev_rows)
     if model is None or not rows or "toxicity" not in model.attributes:

@@ -49,8 +49,9 @@ def _model() -> Path:
     default = REPO / "models" / "moderator.joblib"
     if default.is_file():
         return default
+    from moderator.labels import load_labels_csv
     from moderator.model import save_model
-    from moderator.training import load_labels_csv, train
+    from moderator.model.training import train
 
     path = Path(tempfile.mkdtemp(prefix="serve-bench-")) / "small.joblib"
     save_model(train([load_labels_csv(REPO / "tests" / "fixtures" / "labels_small.csv")],

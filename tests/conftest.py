@@ -26,9 +26,10 @@ def fixtures() -> Path:
 
 @pytest.fixture(scope="session")
 def trained_model_path(tmp_path_factory) -> Path:
-    """A real model trained once per session by moderator.training on labels_small.csv."""
+    """A real model trained once per session by moderator.model.training on labels_small.csv."""
+    from moderator.labels import load_labels_csv
     from moderator.model import save_model
-    from moderator.training import load_labels_csv, train
+    from moderator.model.training import train
 
     path = tmp_path_factory.mktemp("model") / "small.joblib"
     save_model(train([load_labels_csv(FIXTURES / "labels_small.csv")], folds=3), path)

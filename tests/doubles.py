@@ -1,7 +1,7 @@
 """A deterministic stand-in for moderator.model.Model, for unit tests of the review workflow.
 
 It scores by keywords so a test knows exactly which comment flags and why; the command
-tests use a real model trained by ``moderator.training`` (``trained_model_path``).
+tests use a real model trained by ``moderator.model.training`` (``trained_model_path``).
 """
 
 from __future__ import annotations

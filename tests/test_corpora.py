@@ -19,7 +19,8 @@ from moderator.corpora import (
     unescape_impermium,
 )
 from moderator.errors import LabelsError
-from moderator.training import LabelledRow, LabelledSource, file_sha256
+from moderator.files import file_sha256
+from moderator.labels import LabelledRow, LabelledSource
 
 CORPORA_DIR = FIXTURES / "corpora"
 ALL_TOXIC = {
@@ -40,7 +41,7 @@ def label_counts(rows) -> Counter:
 
 
 def test_registry_has_license_notes_and_known_attributes():
-    from moderator.training import ATTRIBUTES
+    from moderator.attributes import ATTRIBUTES
 
     for name in ("jigsaw", "civil-spans", "olid", "davidson", "kaggle-insults", "semeval-cqa"):
         assert name in CORPORA

@@ -2,7 +2,7 @@
 
 One LocalCluster (two single-threaded worker processes on loopback) serves the module; the
 command tests reach it with ``--scheduler``, and one test lets ``--engine dask`` start and
-close a cluster of its own. The model is the real one trained by ``moderator.training``.
+close a cluster of its own. The model is the real one trained by ``moderator.model.training``.
 """
 
 from __future__ import annotations

@@ -151,12 +151,12 @@ def test_help_has_an_example():
 
 
 def test_real_model_numbers_match_its_own_predictions(trained_model_path):
-    """A model trained by moderator.training: evaluate reports what scikit-learn computes
+    """A model trained by moderator.model.training: evaluate reports what scikit-learn computes
     from the model's own predictions, at the model's own thresholds."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
+    from moderator.labels import load_labels_csv
     from moderator.model import load_model
-    from moderator.training import load_labels_csv
 
     labels = FIXTURES / "labels_small.csv"
     semeval = FIXTURES / "corpora" / "semeval_cqa"

@@ -24,8 +24,8 @@ from moderator.explanations import (
     reason_words,
     why_text,
 )
+from moderator.model.spans import STOP_WORDS
 from moderator.review import Policy, score_texts
-from moderator.spans import STOP_WORDS
 
 
 def run(*args, **kwargs):
@@ -219,7 +219,8 @@ def civil_split():
 def test_no_flag_shows_only_stop_words_or_punctuation_on_the_dev_split(civil_split):
     """A model trained on part of the train split explains every dev comment it flags (all
     of them, at threshold 0) with words that are not only stop words or punctuation."""
-    from moderator.training import LabelledSource, load_labels_csv, train
+    from moderator.labels import LabelledSource, load_labels_csv
+    from moderator.model.training import train
 
     source, train_rows, dev_rows = civil_split
     part = LabelledSource("civil-spans (part of the train split)", source.path,

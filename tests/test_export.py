@@ -1,7 +1,7 @@
 """`moderator export`: inputs, queue shapes, order across --jobs, failures, atomicity, summary.
 
 The library pieces are pinned with the keyword double; the command runs on a real model
-trained by moderator.training (``trained_model_path``), including a real Ctrl-C.
+trained by moderator.model.training (``trained_model_path``), including a real Ctrl-C.
 """
 
 from __future__ import annotations

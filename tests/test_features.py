@@ -16,18 +16,21 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from moderator.features import (
+from moderator.model.batch import CommentBatch
+from moderator.model.context import (
     CONTEXT_FEATURES,
     CONTEXT_SCALE,
-    TEXT_FEATURES,
-    CommentBatch,
-    CommentFeatures,
-    FittedFeatures,
+    lexical_views,
     rowwise_dot,
-    text_cues,
-    text_cues_batch,
+    thread_relative_cues,
+    thread_similarity,
+    topic_rows,
+    word_idf,
 )
-from moderator.ngrams import normalize, tokenize
+from moderator.model.cues import TEXT_FEATURES, text_cues, text_cues_batch
+from moderator.model.features import CommentFeatures
+from moderator.model.fitted import FittedFeatures
+from moderator.model.ngrams import normalize, tokenize
 
 
 def normalise(text):
@@ -155,9 +158,9 @@ def test_thread_similarity_equals_brute_force(fitted):
     texts = DOCS[:6]
     groups = ["a", "a", "b", "a", "b", None]
     members = np.array([True, True, True, False, True, True])
-    word_matrix = fitted._words(texts)
+    word_matrix = fitted.word_block(texts)
     words = word_matrix.toarray()
-    has, cosine = fitted._thread_similarity(
+    has, cosine = thread_similarity(
         CommentBatch(texts=texts, groups=groups, members=members), word_matrix
     )
     for i in range(6):
@@ -200,8 +203,7 @@ CUE_TEXT = st.lists(
 @given(st.lists(CUE_TEXT, min_size=1, max_size=5))
 def test_fast_text_cues_equal_their_definition(texts):
     """The shortcuts (compiled statistics, pattern pre-tests) never change a cue."""
-    from moderator.features import text_cues_batch
-    from moderator.reference import text_cues_reference
+    from moderator.model.reference import text_cues_reference
 
     expected = np.array([text_cues_reference(t) for t in texts])
     np.testing.assert_allclose([text_cues(t) for t in texts], expected, atol=1e-9)
@@ -229,13 +231,13 @@ def topical():
 def test_overlap_and_bm25_equal_their_definitions(topical):
     texts = ["the island ferry fares", "choir song", "nothing shared here"]
     article = "Ferry fares for the island rise; the ferry company blames fuel."
-    words = topical._words(texts)
-    article_words = topical._words([article])
+    words = topical.word_block(texts)
+    article_words = topical.word_block([article])
     overlap, bm25 = np.zeros(3), np.zeros(3)
-    idf = topical._word_idf().astype(np.float64)
+    idf = word_idf(topical).astype(np.float64)
     query = words.copy()
     query.data = idf[query.indices]
-    topical._lexical(query, article_words, np.zeros(3, np.intp), overlap, bm25)
+    lexical_views(topical, query, article_words, np.zeros(3, np.intp), overlap, bm25)
     counts = {}  # the article's n-gram counts, from its occurrences
     ptr, cols, *_ = topical.ngrams_._occurrences([article], chars=False)
     n_char = 1 << topical.char_bits
@@ -261,12 +263,12 @@ def test_overlap_and_bm25_equal_their_definitions(topical):
 def test_topic_space_relates_texts_of_one_subject(topical):
     assert topical.topic_components_.shape == (3, len(topical.topic_columns_))
     texts = ["island ferry fares", "choir song", "seasonal visas"]
-    topics = topical._topics(topical._words(texts))
-    article = topical._topics(topical._words(["The ferry to the island"]))[0]
+    topics = topic_rows(topical, topical.word_block(texts))
+    article = topic_rows(topical, topical.word_block(["The ferry to the island"]))[0]
     assert np.allclose(np.linalg.norm(topics, axis=1), 1.0)
     assert topics[0] @ article > 0.9 > max(topics[1] @ article, topics[2] @ article)
     restored = FittedFeatures.of(topical)  # the state a saved model keeps
-    assert np.array_equal(restored._topics(topical._words(texts)), topics)
+    assert np.array_equal(topic_rows(restored, topical.word_block(texts)), topics)
 
 
 def test_a_reply_answering_its_parent_is_close_to_its_best_context(topical):
@@ -297,7 +299,7 @@ def test_links_and_prices_are_judged_against_the_thread(topical):
             "Cheap pills at https://pills.example"]
     batch = CommentBatch(texts=hiring + spam, groups=["h"] * 3 + ["s"] * 3)
     raw = text_cues_batch(batch.texts)
-    relative = topical._thread_relative_cues(batch, raw)
+    relative = thread_relative_cues(batch, raw)
     urls = TEXT_FEATURES.index("urls")
     # every other hiring post has a link: the links are the thread's topic
     assert relative[0, urls] == 0 and raw[0, urls] == 1
@@ -305,7 +307,7 @@ def test_links_and_prices_are_judged_against_the_thread(topical):
     assert relative[5, urls] == raw[5, urls] == 1
     money = TEXT_FEATURES.index("money")
     assert relative[0, money] == pytest.approx(raw[0, money] * (1 - 1 / 2))
-    alone = topical._thread_relative_cues(CommentBatch(texts=hiring), raw[:3])
+    alone = thread_relative_cues(CommentBatch(texts=hiring), raw[:3])
     assert np.array_equal(alone, raw[:3])  # no thread: nothing to judge against
 
 

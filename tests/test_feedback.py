@@ -13,7 +13,7 @@ from doubles import BUS_THREAD, KeywordModel, write_thread
 from moderator.errors import LabelsError
 from moderator.export import run_export
 from moderator.feedback import decision_labels, load_feedback
-from moderator.training import LabelledRow, LabelledSource
+from moderator.labels import LabelledRow, LabelledSource
 
 
 @pytest.fixture

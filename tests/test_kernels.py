@@ -106,7 +106,7 @@ def test_every_exported_c_function_is_in_the_contract():
 
 
 def test_a_kernel_given_too_small_an_output_raises_instead_of_writing_past_it():
-    from moderator.ngrams import (
+    from moderator.model.ngrams import (
         _ENUMERATE,
         char_tables,
         normalize_codes,
@@ -137,7 +137,8 @@ def test_a_kernel_given_too_small_an_output_raises_instead_of_writing_past_it():
 
 
 def test_the_other_kernels_check_their_capacities_too():
-    from moderator.ngrams import (
+    from moderator.model.cues import _CUE_STATISTICS, cue_statistics
+    from moderator.model.ngrams import (
         _NORMALIZE,
         _SCORE,
         _TOKEN_BOUNDS,
@@ -146,7 +147,6 @@ def test_the_other_kernels_check_their_capacities_too():
         text_codes,
         url_token_hash,
     )
-    from moderator.runtime import _CUE_STATISTICS, cue_statistics
 
     codes, offsets = text_codes(["Hello there. You are kind.", "Another one"])
     classes, lower, leet, letter = char_tables()
@@ -182,7 +182,7 @@ def test_ctypes_converts_every_argument_without_python_code():
     """Arrays reach ctypes as addresses: a signal handler's exception (Ctrl-C, SIGTERM) can
     then not be raised inside ctypes' argument conversion, which would report it as an
     ``ArgumentError`` instead of stopping the run as itself."""
-    from moderator.ngrams import _NORMALIZE, char_tables, normalize_codes, text_codes
+    from moderator.model.ngrams import _NORMALIZE, char_tables, normalize_codes, text_codes
 
     codes, offsets = text_codes(["Hello there"])
     normalize_codes(codes, offsets, *char_tables())

@@ -18,13 +18,14 @@ from sklearn.linear_model import LogisticRegression
 
 import moderator
 from moderator.errors import ModelError
-from moderator.estimators import AttributeClassifiers
 from moderator.model import (
     Model,
     card_path,
     load_model,
     save_model,
 )
+from moderator.model.estimators import AttributeClassifiers
+from moderator.model.explain import explain_reference
 from moderator.threads.model import Comment, Thread
 
 
@@ -158,16 +159,16 @@ def test_explain_unknown_attribute_and_empty_text(model):
 
 
 def test_chunks_and_threads_score_as_one_batch(model, monkeypatch):
-    from moderator import runtime
+    from moderator.model import fitted
 
     texts = [f"Comment {i}: you are an idiot." if i % 3 else f"The bus plan {i} is fine. " * 8
              for i in range(23)]
     groups = ["a"] * 10 + ["b"] * 13
     parents = [""] + texts[:-1]
-    monkeypatch.setenv(runtime.THREADS_ENV, "1")
+    monkeypatch.setenv(fitted.THREADS_ENV, "1")
     whole = model.predict(texts, parents=parents, groups=groups)
-    monkeypatch.setattr(runtime, "SCORE_CHUNK", 4)
-    monkeypatch.setenv(runtime.THREADS_ENV, "3")
+    monkeypatch.setattr(fitted, "SCORE_CHUNK", 4)
+    monkeypatch.setenv(fitted.THREADS_ENV, "3")
     np.testing.assert_array_equal(model.predict(texts, parents=parents, groups=groups), whole)
 
 
@@ -186,7 +187,7 @@ def test_batched_explanations_equal_the_one_at_a_time_definition(model, texts):
     batched = model.explain_batch(texts, requests)
     for text, spans in zip(texts, batched, strict=True):
         for attribute in model.attributes:
-            assert spans[attribute] == model._explain_reference(text, attribute)
+            assert spans[attribute] == explain_reference(model, text, attribute)
 
 
 @settings(max_examples=200, deadline=None)
@@ -195,8 +196,7 @@ def test_batched_explanations_equal_the_one_at_a_time_definition(model, texts):
 def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text):
     """Explanations and the scoring cues run a pattern only where ``possible_patterns``
     allows it: every cue that ``text_cues`` finds non-zero must be allowed."""
-    from moderator.ngrams import text_codes
-    from moderator.runtime import (
+    from moderator.model.cues import (
         CUE_GATES,
         SPAN_PATTERNS,
         TEXT_FEATURES,
@@ -204,6 +204,7 @@ def test_possible_patterns_never_rule_out_a_pattern_cue_that_text_cues_sees(text
         possible_patterns,
         text_cues,
     )
+    from moderator.model.ngrams import text_codes
 
     gates = cue_statistics(*text_codes([text]))[0, CUE_GATES].tolist()
     allowed = possible_patterns(text, *gates)
@@ -221,8 +222,7 @@ HINT_PIECES = st.sampled_from(
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.lists(HINT_PIECES, max_size=14).map("".join), min_size=1, max_size=4))
 def test_compiled_hint_tests_never_miss_a_python_hint(texts):
-    from moderator.ngrams import text_codes
-    from moderator.runtime import (
+    from moderator.model.cues import (
         _MONEY_HINTS,
         _URL_HINTS,
         EMAIL_RE,
@@ -230,6 +230,7 @@ def test_compiled_hint_tests_never_miss_a_python_hint(texts):
         _any_in,
         cue_statistics,
     )
+    from moderator.model.ngrams import text_codes
 
     stats = cue_statistics(*text_codes(texts))
     for text, row in zip(texts, stats, strict=True):
@@ -282,7 +283,7 @@ def test_round_trip_and_card(model_copy, model):
 def test_default_path_and_env_var(model_copy, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("MODERATOR_MODEL", raising=False)
-    monkeypatch.setattr("moderator.model.SHIPPED_MODEL", tmp_path / "none" / "m.joblib")
+    monkeypatch.setattr("moderator.model.persistence.SHIPPED_MODEL", tmp_path / "none" / "m.joblib")
     with pytest.raises(ModelError, match="^no model found: "):
         moderator.load_model()
     monkeypatch.setenv("MODERATOR_MODEL", str(model_copy))
@@ -322,7 +323,7 @@ def test_payload_version_is_checked_too(model_copy):
     payload = joblib.load(model_copy)
     payload["format_version"] = 1
     joblib.dump(payload, model_copy)
-    from moderator.training import file_sha256
+    from moderator.files import file_sha256
 
     _edit_card(model_copy, model_sha256=file_sha256(model_copy))
     with pytest.raises(ModelError, match="saved in model format 1"):
@@ -349,7 +350,7 @@ def test_another_scikit_learn_scores_but_cannot_restore_the_pipeline(model_copy,
 
 def test_corrupt_model_and_missing_card(model_copy):
     model_copy.write_bytes(b"not a joblib file")
-    from moderator.training import file_sha256
+    from moderator.files import file_sha256
 
     _edit_card(model_copy, model_sha256=file_sha256(model_copy))
     with pytest.raises(ModelError, match="cannot load model"):

@@ -36,7 +36,7 @@ def places(trained_model_path, tmp_path, monkeypatch):
     monkeypatch.chdir(work)
     monkeypatch.delenv("MODERATOR_MODEL", raising=False)
     shipped = tmp_path / "package" / "models" / "moderator.joblib"
-    monkeypatch.setattr("moderator.model.SHIPPED_MODEL", shipped)
+    monkeypatch.setattr("moderator.model.persistence.SHIPPED_MODEL", shipped)
     return {
         "given": _place(trained_model_path, tmp_path / "given.joblib"),
         "env": _place(trained_model_path, tmp_path / "env.joblib"),

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nltk.tokenize import RegexpTokenizer
 
-from moderator import ngrams
-from moderator.ngrams import TOKEN_PATTERN, HashedNgrams, normalize, tokenize
+from moderator.model import ngrams
+from moderator.model.ngrams import TOKEN_PATTERN, HashedNgrams, normalize, tokenize
 
 PIECES = st.sampled_from(
     ["idiot", "You", "f*ck", "sh1t", "a$$hole", "b!tch", "2020", "don't", "it’s", "!!!", "?",
@@ -232,7 +232,7 @@ def test_char_tables_equal_their_per_code_point_definition():
     itself says (re's \\w and \\s, str.lower of one character, isalpha, isalnum, isdecimal)."""
     import re
 
-    from moderator.runtime import digit_table
+    from moderator.model.cues import digit_table
 
     classes, lower, leet, letter = ngrams.char_tables.__wrapped__()
     punctuation, alnum = ngrams.explain_tables.__wrapped__()

@@ -11,8 +11,9 @@ import pytest
 
 from conftest import REPO, shared_path
 from moderator.corpora import load_corpus
+from moderator.labels import LabelledSource, load_labels_csv
+from moderator.model.training import train
 from moderator.threads import Comment, Thread, read_threads
-from moderator.training import LabelledSource, load_labels_csv, train
 
 EXAMPLES = REPO / "examples"
 #: (corpus, folder, threads sampled): enough real threads to learn from in seconds

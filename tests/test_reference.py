@@ -1,4 +1,4 @@
-"""``Model.predict`` (compiled kernels) held to ``moderator.reference.predict_reference``
+"""``Model.predict`` (compiled kernels) held to ``moderator.model.reference.predict_reference``
 (plain Python, numpy and scipy, with its own normalisation and n-gram enumeration) within
 1e-6, on random and hostile texts, with and without context."""
 
@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from moderator import load_model, reference
-from moderator.ngrams import normalize
+from moderator import load_model
+from moderator.model import reference
+from moderator.model.ngrams import normalize
 
 TOLERANCE = 1e-6
 

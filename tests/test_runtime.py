@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderator.reference import rowwise_dot_reference
-from moderator.runtime import rowwise_dot
+from moderator.model.context import rowwise_dot
+from moderator.model.reference import rowwise_dot_reference
 
 
 @settings(max_examples=100, deadline=None)
@@ -31,22 +31,22 @@ def test_rowwise_dot_sums_as_the_sorted_search_does(seed, n, n_targets, dtype):
 
 
 def test_scoring_threads_follow_the_env_and_worker_caps(monkeypatch):
-    from moderator import runtime
+    from moderator.model import fitted
 
-    for name in (runtime.THREADS_ENV, *runtime.WORKER_THREAD_CAPS):
+    for name in (fitted.THREADS_ENV, *fitted.WORKER_THREAD_CAPS):
         monkeypatch.delenv(name, raising=False)
-    cores = runtime.scoring_threads()
+    cores = fitted.scoring_threads()
     assert 1 <= cores <= 8
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what a Dask nanny gives its worker
-    assert runtime.scoring_threads() == 1
-    monkeypatch.setenv(runtime.THREADS_ENV, "3")  # the user's choice wins
-    assert runtime.scoring_threads() == 3
-    monkeypatch.setenv(runtime.THREADS_ENV, "")  # set but empty: as if unset
+    assert fitted.scoring_threads() == 1
+    monkeypatch.setenv(fitted.THREADS_ENV, "3")  # the user's choice wins
+    assert fitted.scoring_threads() == 3
+    monkeypatch.setenv(fitted.THREADS_ENV, "")  # set but empty: as if unset
     monkeypatch.setenv("OMP_NUM_THREADS", "")
     monkeypatch.setenv("NUMBA_NUM_THREADS", "64")  # a cap above the cores caps nothing
-    assert runtime.scoring_threads() == cores
+    assert fitted.scoring_threads() == cores
     monkeypatch.setenv("NUMBA_NUM_THREADS", "many")  # another tool's odd cap: ignored
-    assert runtime.scoring_threads() == cores
+    assert fitted.scoring_threads() == cores
 
 
 def test_a_thread_count_that_is_not_a_positive_number_is_refused(monkeypatch, tmp_path,
@@ -55,18 +55,18 @@ def test_a_thread_count_that_is_not_a_positive_number_is_refused(monkeypatch, tm
     from the command, exit 1, instead of silently using every core."""
     from click.testing import CliRunner
 
-    from moderator import runtime
     from moderator.cli import main
     from moderator.errors import ConfigError
+    from moderator.model import fitted
 
     for value in ("zero", "0", "-2", "1.5"):
-        monkeypatch.setenv(runtime.THREADS_ENV, value)
+        monkeypatch.setenv(fitted.THREADS_ENV, value)
         with pytest.raises(ConfigError, match=f"MODERATOR_THREADS must be .* not '{value}'"):
-            runtime.scoring_threads()
+            fitted.scoring_threads()
     thread = tmp_path / "thread.json"
     thread.write_text('{"article": "Bus routes", "comments": [{"text": "Good change."}]}',
                       encoding="utf-8")
-    monkeypatch.setenv(runtime.THREADS_ENV, "two")
+    monkeypatch.setenv(fitted.THREADS_ENV, "two")
     result = CliRunner().invoke(main, ["score", str(thread), "--output", "jsonl",
                                        "--model", str(trained_model_path)])
     assert result.exit_code == 1, result.output
@@ -86,7 +86,7 @@ def test_export_workers_share_the_cores_instead_of_each_taking_all():
     """joblib's workers (export --jobs N) score with cores // N threads each."""
     from joblib import Parallel, delayed
 
-    from moderator.runtime import scoring_threads
+    from moderator.model.fitted import scoring_threads
 
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     per_worker = Parallel(n_jobs=2)(delayed(scoring_threads)() for _ in range(2))
@@ -108,8 +108,7 @@ CUE_PIECES = st.sampled_from(
 def test_one_pass_cue_statistics_equal_text_cues(texts):
     """The compiled pass (statistics, entropy counts and hint gates in one loop; money, phone
     and e-mail scans only past their gates) gives the cues of text_cues, gates included."""
-    from moderator.ngrams import text_codes
-    from moderator.runtime import (
+    from moderator.model.cues import (
         _MONEY_HINTS,
         _URL_HINTS,
         EMAIL_RE,
@@ -120,6 +119,7 @@ def test_one_pass_cue_statistics_equal_text_cues(texts):
         text_cues,
         text_cues_batch,
     )
+    from moderator.model.ngrams import text_codes
 
     expected = np.array([text_cues(t) for t in texts])
     got = text_cues_batch(texts)
@@ -150,7 +150,7 @@ def test_compiled_url_letters_and_digits_are_those_of_the_regular_expressions():
     compiled matchers take them (ASCII plus İ ı ſ and the Kelvin sign)."""
     import re
 
-    from moderator.runtime import _in_host_class, _same_letter, digit_table
+    from moderator.model.cues import _in_host_class, _same_letter, digit_table
 
     host = re.compile("[a-z0-9-]", re.I)
     digit = re.compile(r"\d")
@@ -181,8 +181,7 @@ PHONE_PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(URL_PIECES | PHONE_PIECES, max_size=25).map("".join))
 def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
-    from moderator.ngrams import char_tables, text_codes
-    from moderator.runtime import (
+    from moderator.model.cues import (
         _TLDS,
         PHONE_RE,
         URL_RE,
@@ -192,6 +191,7 @@ def test_compiled_url_and_phone_matchers_equal_the_regular_expressions(text):
         cue_statistics,
         digit_table,
     )
+    from moderator.model.ngrams import char_tables, text_codes
 
     codes, offsets = text_codes([text])
     starts = np.zeros(len(text) + 1, np.int64)
@@ -220,8 +220,8 @@ def test_pattern_spans_map_the_matches_to_normalised_characters(texts):
     """What explanations spread the URL and phone cues over: each match's first and last
     character in the normalised text (matches whose ends normalisation dropped are left
     out), as found from finditer and the offsets of normalize()."""
-    from moderator.ngrams import char_tables, normalize_codes, text_codes
-    from moderator.runtime import PHONE_RE, URL_RE, pattern_spans
+    from moderator.model.cues import PHONE_RE, URL_RE, pattern_spans
+    from moderator.model.ngrams import char_tables, normalize_codes, text_codes
 
     codes, offsets = text_codes(texts)
     _, _, pos, noff = normalize_codes(codes, offsets, *char_tables())
@@ -247,7 +247,7 @@ def test_a_lone_surrogate_does_not_end_a_run_of_consonants():
     """text_cues counts consonant runs in the UTF-8 bytes, where encode("utf-8", "ignore")
     drops a lone surrogate: "sd\\ud800http" is one run of six (Hypothesis found the compiled
     pass ending it at the surrogate)."""
-    from moderator.runtime import TEXT_FEATURES, text_cues, text_cues_batch
+    from moderator.model.cues import TEXT_FEATURES, text_cues, text_cues_batch
 
     column = TEXT_FEATURES.index("consonant_runs")
     for text in ("usd\ud800http://", "sd\ud800\udc00fgh kk", "bcd\u00e9fgh"):
@@ -257,7 +257,7 @@ def test_a_lone_surrogate_does_not_end_a_run_of_consonants():
 def test_entropy_of_long_texts_beyond_ascii_equals_text_cues():
     """The compiled entropy sorts a text's non-ASCII characters to count them: long texts
     (past the sort's small-run cutoff), sorted, reversed, all equal, few and many distinct."""
-    from moderator.runtime import TEXT_FEATURES, text_cues, text_cues_batch
+    from moderator.model.cues import TEXT_FEATURES, text_cues, text_cues_batch
 
     rng = np.random.default_rng(5)
     column = TEXT_FEATURES.index("entropy")

@@ -1,7 +1,7 @@
 """`moderator score`: every output, every policy option and error path.
 
 Policy behaviour is pinned with the keyword double (it flags exactly what a test expects);
-the command end to end also runs on a real model trained by moderator.training.
+the command end to end also runs on a real model trained by moderator.model.training.
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def test_reads_standard_input(double, thread_file):
 
 @pytest.mark.slow
 def test_real_model_every_output(trained_model_path, tmp_path):
-    """The command end to end on a model trained by moderator.training."""
+    """The command end to end on a model trained by moderator.model.training."""
     from conftest import REPO
 
     thread = REPO / "examples" / "thread.json"

@@ -609,8 +609,9 @@ def test_a_missing_serve_extra_says_how_to_install(monkeypatch):
 @pytest.fixture(scope="module")
 def retrained_model(tmp_path_factory):
     """A second model, trained on part of the labels: other weights, other SHA-256."""
+    from moderator.labels import load_labels_csv
     from moderator.model import save_model
-    from moderator.training import load_labels_csv, train
+    from moderator.model.training import train
 
     source = Path(__file__).resolve().parent / "fixtures" / "labels_small.csv"
     folder = tmp_path_factory.mktemp("retrained")

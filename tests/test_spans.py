@@ -1,4 +1,4 @@
-"""Span selection (moderator.spans): the rule, phrases, stop words, and the selector a model
+"""Span selection (moderator.model.spans): the rule, phrases, stop words, and the selector a model
 learns from people's marks during training."""
 
 from __future__ import annotations
@@ -8,13 +8,16 @@ import pytest
 
 from conftest import FIXTURES
 from moderator.corpora import CorpusRow
-from moderator.spans import (
+from moderator.labels import LabelledSource, load_labels_csv
+from moderator.model.explain import explain_reference
+from moderator.model.persistence import save_model
+from moderator.model.spans import (
     STOP_WORDS,
     SpanSelector,
     TokenWeights,
     char_f1,
 )
-from moderator.training import LabelledSource, load_labels_csv, train
+from moderator.model.training import train
 
 
 def test_char_f1_follows_semeval():
@@ -139,7 +142,7 @@ def test_learned_explain_batch_equals_the_python_reference(learned_model):
     batched = learned_model.explain_batch(texts, [["toxicity", "insult"]] * len(texts))
     for text, spans in zip(texts, batched, strict=True):
         for attribute in ("toxicity", "insult"):
-            assert spans[attribute] == learned_model._explain_reference(text, attribute)
+            assert spans[attribute] == explain_reference(learned_model, text, attribute)
 
 
 def test_training_without_marks_keeps_the_rule(trained_model_path):
@@ -153,7 +156,7 @@ def test_training_without_marks_keeps_the_rule(trained_model_path):
 def test_the_learned_selector_is_saved_with_the_model(learned_model, tmp_path):
     import moderator
 
-    learned_model.save(tmp_path / "m.joblib")
+    save_model(learned_model, tmp_path / "m.joblib")
     loaded = moderator.load_model(tmp_path / "m.joblib")
     assert loaded.selector.learned
     text = "What a dimwit, honestly."

@@ -10,15 +10,13 @@ import numpy as np
 import pytest
 
 from moderator.errors import LabelsError
-from moderator.training import (
+from moderator.labels import LabelledRow, LabelledSource, load_labels_csv
+from moderator.model.training import (
     DONOR_WINDOW,
     PAIRS_SOURCE,
     PAIRS_WEIGHT,
     THREAD_PAIRS_SOURCE,
-    LabelledRow,
-    LabelledSource,
     label_matrix,
-    load_labels_csv,
     make_contextless_copies,
     make_offtopic_pairs,
     row_weights,
@@ -318,7 +316,7 @@ def test_threads_give_the_same_model_as_one_thread():
 
 
 def test_folds_default_to_five_and_three_above_large_rows(monkeypatch):
-    import moderator.training as training
+    import moderator.model.training as training
 
     small = train([_mixed_source()])
     assert small.card["cross_validation"]["folds"] == 5
@@ -332,8 +330,8 @@ def test_folds_default_to_five_and_three_above_large_rows(monkeypatch):
 
 
 def test_fold_averaged_model_is_the_mean_of_the_fold_models(monkeypatch):
-    import moderator.estimators as estimators
-    import moderator.training as training
+    import moderator.model.estimators as estimators
+    import moderator.model.training as training
 
     batches = []
     real = estimators.run_parallel
@@ -432,7 +430,7 @@ def test_dual_liblinear_fits_run_alone_and_primal_fits_together(monkeypatch):
     import threading
     import time
 
-    from moderator import estimators
+    from moderator.model import estimators
 
     intervals = []
     lock = threading.Lock()
@@ -473,7 +471,7 @@ def test_dual_liblinear_fits_run_alone_and_primal_fits_together(monkeypatch):
 def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
     import numpy as np
 
-    from moderator.training import MAX_CIVIL_FLAG_RATE, choose_threshold
+    from moderator.model.training import MAX_CIVIL_FLAG_RATE, choose_threshold
 
     rng = np.random.default_rng(0)
     # source 0: well separated; source 1: its civil rows score high (a hard domain)
@@ -502,7 +500,7 @@ def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
 def test_choose_threshold_gives_none_when_no_threshold_meets_the_bar():
     import numpy as np
 
-    from moderator.training import choose_threshold
+    from moderator.model.training import choose_threshold
 
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 2000)
@@ -554,7 +552,7 @@ def test_same_corpora_give_the_same_scores(tmp_path):
 
 
 def test_a_corpus_with_positives_only_does_not_teach_that_attribute():
-    from moderator.training import positives_only
+    from moderator.model.training import positives_only
 
     hate = LabelledSource("hate", "h.csv", [
         LabelledRow("they are vermin", {"identity_attack": 1}, source="hate"),

@@ -19,5 +19,5 @@ CONTEXT_ATTRIBUTES = ("off_topic",)
 
 #: The kinds of toxicity (every attribute judged on the text alone): a moderator rejecting a
 #: comment for any of them confirms ``toxicity`` too (moderator.feedback), and people's
-#: toxic-span marks are about them (moderator.spans).
+#: toxic-span marks are about them (moderator.model.spans).
 TOXICITY_FAMILY = tuple(a for a in ATTRIBUTES if a not in CONTEXT_ATTRIBUTES)

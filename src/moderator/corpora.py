@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LabelsError
-from .training import LabelledRow, LabelledSource, file_sha256
+from .files import file_sha256
+from .labels import LabelledRow, LabelledSource
 
 TOXIC_SUBTYPES = ("severe_toxicity", "insult", "profanity", "threat", "identity_attack")
 
@@ -64,7 +65,7 @@ def _row(text, labels, *, article=None, parent=None, group=None, source="", id=N
 #:   Comments raters, so "not toxic" there is a borderline call, not a civil comment;
 #: - youtube-spam ham: "not spam" under a video nobody has the text of; off_topic = 0 is a
 #:   guess without an article to judge it against.
-#: With both (and the pooled-source balancing in ``moderator.training``) bench/quality.py's
+#: With both (and the pooled-source balancing in ``moderator.model.training``) bench/quality.py's
 #: dev ROC AUC rose on 10 of 11 rows (youtube-spam 0.995 -> 0.992).
 CIVIL_NEGATIVE_WEIGHT = 0.5
 YOUTUBE_HAM_WEIGHT = 0.2

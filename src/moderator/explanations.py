@@ -1,7 +1,7 @@
 """The words behind a flag: one definition, read by every output.
 
 A flagged comment's ``reasons`` (``moderator.review``) hold, per attribute, the ``spans``
-the model's span selector chose (``moderator.spans``: learned from people's marks) and
+the model's span selector chose (``moderator.model.spans``: learned from people's marks) and
 ``notes``, the reasons that are not words (an off-topic comment's similarity to the
 article, its links and phone numbers, its length). What a person is shown comes from here
 alone, so the score table's ``why:`` line, the review queue's ``why`` column, the JSON

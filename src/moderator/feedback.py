@@ -23,9 +23,9 @@ import logging
 import re
 from pathlib import Path
 
-from .attributes import TOXICITY_FAMILY
+from .attributes import ATTRIBUTES, TOXICITY_FAMILY
 from .errors import LabelsError
-from .training import ATTRIBUTES, CSV_ROW_LIMIT, LabelledRow, LabelledSource
+from .labels import CSV_ROW_LIMIT, LabelledRow, LabelledSource
 
 log = logging.getLogger("moderator")
 

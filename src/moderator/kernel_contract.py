@@ -22,7 +22,7 @@ KERNEL_ERRORS = {
 ERROR_NO_MEMORY = -1
 ERROR_CAPACITY = -2
 
-#: the columns ``cue_statistics`` writes per text, in order (``runtime._cue_statistics``
+#: the columns ``cue_statistics`` writes per text, in order (``cues._cue_statistics``
 #: says what each holds)
 CUE_COLUMNS = (
     "log_length", "upper_ratio", "digit_ratio", "symbol_ratio", "entropy", "consonant_runs",

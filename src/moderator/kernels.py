@@ -3,11 +3,11 @@ loaded with ctypes on first use.
 
 Plain C called through ctypes: no JIT to import or warm up (numba cost 0.4 s of every run
 before any work), and ctypes releases the GIL for the length of each call, so the scoring
-threads run the kernels in parallel. A wrapper in ``ngrams``/``runtime`` allocates the
-output arrays, calls the kernel through a ``Kernel`` (by argument name, as
-``kernel_contract.KERNELS`` declares them) and slices the result. Kernels are told their
-outputs' capacities and return an error code rather than write past one: ``Kernel`` raises
-it as ``KernelCapacityError`` (or ``MemoryError``).
+threads run the kernels in parallel. A wrapper in ``model.ngrams``, ``model.cues`` or
+``model.context`` allocates the output arrays, calls the kernel through a ``Kernel`` (by
+argument name, as ``kernel_contract.KERNELS`` declares them) and slices the result. Kernels
+are told their outputs' capacities and return an error code rather than write past one:
+``Kernel`` raises it as ``KernelCapacityError`` (or ``MemoryError``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Evaluation metrics: pure functions over arrays, plus ``evaluate_model`` over labelled rows.
 
-Everything here is plain numpy so that ``training.py`` (cross-validation, threshold choice),
+Everything here is plain numpy so that ``model/training.py`` (cross-validation, threshold choice),
 ``moderator evaluate`` and ``bench/quality.py`` agree on the numbers. Labels are 0/1; a
 label that is unknown (``None`` / NaN / -1) is left out of that attribute's metrics.
 

@@ -82,8 +82,8 @@ def evaluate(labels_paths, data_specs, model_path, output, against, bins):
 
     import moderator
     from moderator.corpora import load_corpus, parse_data_option
+    from moderator.labels import load_labels_csv
     from moderator.metrics import evaluate_sources, json_ready, render_evaluation
-    from moderator.training import load_labels_csv
 
     if not labels_paths and not data_specs:
         raise click.UsageError("give --labels PATH and/or --data NAME=PATH")

@@ -69,7 +69,7 @@ def load_policy_and_model(model_path, config_path, thresholds, load=True):
     # model, ./models, the shipped one; workers given model_path and the policy do the same
     model = moderator.load_model(model_path, policy.model_path)
     from moderator.kernels import library
-    from moderator.runtime import scoring_threads
+    from moderator.model.fitted import scoring_threads
 
     scoring_threads()  # a bad $MODERATOR_THREADS stops the command here, not file by file
     library()  # so does a missing or stale build of the compiled kernels

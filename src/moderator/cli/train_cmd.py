@@ -87,8 +87,9 @@ def train(labels_paths, data_specs, shared_dir, feedback_paths, model_path, targ
     """
     from pathlib import Path
 
-    from moderator.training import as_source, load_labels_csv
-    from moderator.training import train as train_model
+    from moderator.labels import as_source, load_labels_csv
+    from moderator.model.persistence import save_model
+    from moderator.model.training import train as train_model
 
     def progress(message: str) -> None:
         if not quiet:
@@ -134,7 +135,7 @@ def train(labels_paths, data_specs, shared_dir, feedback_paths, model_path, targ
     if splits:
         progress("judging the model on the dev splits")
         model.card["default_model"] = corpora.default_model_card(model, splits)
-    card = model.save(model_path)
+    card = save_model(model, model_path)
     click.echo(
         f"wrote {model_path} and {card}: {', '.join(model.attributes)} "
         f"({model.card['training_seconds']:.1f}s)"

@@ -14,8 +14,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .attributes import CONTEXT_ATTRIBUTES
-from .model import sigmoid
+from ..attributes import CONTEXT_ATTRIBUTES
+from .scoring import sigmoid
 
 
 class AttributeClassifiers(ClassifierMixin, BaseEstimator):

@@ -10,7 +10,7 @@ Columns, in order (``CommentFeatures.slices_`` names them):
 - ``context``: similarity of the comment to its article, its parent and the rest of its
   thread (cosine of word TF-IDF vectors), with presence indicators.
 
-The n-gram blocks come from ``moderator.ngrams.HashedNgrams`` (compiled kernels; text is
+The n-gram blocks come from ``moderator.model.ngrams.HashedNgrams`` (compiled kernels; text is
 normalised there: lower case, leetspeak such as ``sh1t``/``a$$hole``, elongations, with
 offsets kept for explanations). Only the context attributes (``off_topic``) use the last two
 blocks (``n_extra_features_`` columns); the toxicity attributes see the n-grams alone.
@@ -24,22 +24,11 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .batch import CommentBatch, unique_index
+from .context import CONTEXT_FEATURES, word_counts, word_idf
+from .cues import TEXT_FEATURES, text_cues_batch
+from .fitted import FittedFeatures
 from .ngrams import HashedNgrams
-from .runtime import (  # noqa: F401 - re-exported: the feature vocabulary lives in runtime
-    CONTEXT_FEATURES,
-    CONTEXT_SCALE,
-    CUE_CLIP,
-    SPAN_PATTERNS,
-    TEXT_FEATURES,
-    WINDOW_MIN_CHARS,
-    CommentBatch,
-    FittedFeatures,
-    rowwise_dot,
-    text_cues,
-    text_cues_batch,
-    unique_index,
-    word_counts,
-)
 
 
 class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
@@ -114,8 +103,8 @@ class CommentFeatures(FittedFeatures, TransformerMixin, BaseEstimator):
         if len(corpus) > self.topic_sample:
             pick = np.random.default_rng(0).choice(len(corpus), self.topic_sample, replace=False)
             corpus = [corpus[i] for i in np.sort(pick)]
-        words = self._words(corpus)
-        _, _, lengths = word_counts(words, self._word_idf())
+        words = self.word_block(corpus)
+        _, _, lengths = word_counts(words, word_idf(self))
         self.context_length_ = float(lengths.mean()) if len(lengths) else 1.0
         self.topic_columns_ = np.zeros(0, dtype=np.int64)
         self.topic_components_ = None

@@ -36,8 +36,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-from .kernel_contract import MAX_WORD_N
-from .kernels import Kernel
+from ..kernel_contract import MAX_WORD_N
+from ..kernels import Kernel
 
 BMP = 65536
 CLS_SPACE, CLS_WORD, CLS_OTHER = 0, 1, 2
@@ -445,7 +445,7 @@ def explain_spans(nc, ncls, noff, pair_ptr, pair_cols, tok_ptr, tok_start, tok_e
     below ``share`` of the strongest, or of punctuation only, are left out; kept tokens
     separated by no letter or digit join into one span. Without ``merge``, every token but
     punctuation is a span of its own (``share`` unused): the token weights a
-    ``moderator.spans.SpanSelector`` chooses from. Returns ``(span_ptr, start, end,
+    ``moderator.model.spans.SpanSelector`` chooses from. Returns ``(span_ptr, start, end,
     weight)`` with normalised offsets [start, end); no spans when the strongest token
     weighs ``min_weight`` or less. (C: ``explain``; its scratch is allocated once, for the
     longest document.)

@@ -8,9 +8,9 @@ the same probabilities the slow, obvious way, from the model's fitted scikit-lea
 1. normalise each text character by character (``normalize``);
 2. cut it into sentence windows and enumerate each window's character and word n-grams,
    hashed into columns (``windows``, ``window_columns``);
-3. TF-IDF rows with the "occurrence norm" of ``moderator.ngrams`` (scipy sparse matrices);
+3. TF-IDF rows with the "occurrence norm" of ``moderator.model.ngrams`` (scipy sparse matrices);
 4. the dense columns: text cues (``text_cues_reference``: the regular expressions of
-   ``runtime`` run on every text; ``thread_relative_cues`` in a thread) and the context
+   ``cues`` run on every text; ``thread_relative_cues`` in a thread) and the context
    similarities (``context_columns``: cosine of word blocks, with scipy);
 5. logits ``X @ coef_ + intercept_``; the sentence-window combiner and the toxicity cap of
    ``Model.predict``.
@@ -33,22 +33,21 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 
-from .runtime import (
+from .batch import CommentBatch
+from .context import CONTEXT_FEATURES, THREAD_RELATIVE_PATTERNS
+from .cues import (
     CONSONANT_RUN_RE,
-    CONTEXT_FEATURES,
     CUE_CLIP,
     EMAIL_RE,
     MONEY_RE,
     PHONE_RE,
     TEXT_FEATURES,
-    THREAD_RELATIVE_PATTERNS,
     URL_RE,
-    WINDOW_MIN_CHARS,
     WORD_RE,
-    CommentBatch,
 )
+from .fitted import WINDOW_MIN_CHARS
 
-# --- the hashing spec (moderator/ngrams.py's docstring) --------------------------------------
+# --- the hashing spec (moderator/model/ngrams.py's docstring) -------------------------------
 
 MASK64 = (1 << 64) - 1
 FNV_OFFSET = 14695981039346656037
@@ -300,7 +299,7 @@ def ngram_rows(texts: Sequence[str], ngrams):
 
 
 def text_cues_reference(text: str) -> list[float]:
-    """``runtime.TEXT_FEATURES`` of one text, without the shortcuts of ``runtime.text_cues``
+    """``cues.TEXT_FEATURES`` of one text, without the shortcuts of ``cues.text_cues``
     (and of the compiled cue pass): ratios over UTF-8 bytes, ASCII classes, every pattern
     run on every text."""
     raw = text.encode("utf-8", "ignore")
@@ -333,7 +332,7 @@ def text_cues_reference(text: str) -> list[float]:
 
 
 def rowwise_dot_reference(X: sp.csr_matrix, U: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
-    """``runtime.rowwise_dot``: dot(X[i], U[index[i]]) for every row i (0 where
+    """``context.rowwise_dot``: dot(X[i], U[index[i]]) for every row i (0 where
     index[i] < 0), by a sorted search of every (row, column) key."""
     n = X.shape[0]
     out = np.zeros(n)
@@ -429,7 +428,7 @@ def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
         return cues
     if set(CONTEXT_FEATURES) - set(REFERENCE_CONTEXT_FEATURES):
         # Context features added since (the off-topic work) have no plain definition here
-        # yet: their block is the production one (runtime.FittedFeatures.extra), so only
+        # yet: their block is the production one (fitted.FittedFeatures.extra), so only
         # the n-grams, the cues and the combiner are checked independently. To do: define
         # them in context_columns.
         batch = CommentBatch(texts=texts, articles=_blank_none(articles),

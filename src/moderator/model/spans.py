@@ -6,7 +6,7 @@ the words a person would point at are few. A ``SpanSelector`` decides which toke
 shown, then joins neighbours into phrases::
 
     selector = SpanSelector().fit(model, texts, marks)   # marks: [[start, end), ...] per text
-    model.span_selector = selector                       # what moderator.training does
+    model.span_selector = selector                       # what moderator.model.training does
 
 Two ways to decide, both stored in the model:
 
@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attributes import TOXICITY_FAMILY
+from ..attributes import TOXICITY_FAMILY
 
 #: The attributes people's toxic-span marks are about: the learned selector explains these.
 LEARNED_ATTRIBUTES = TOXICITY_FAMILY

@@ -1,214 +1,43 @@
-"""Training data and training: labelled rows, the labels CSV, cross-validation, thresholds.
+"""Training: a ``Model`` from labelled sources (``moderator.labels``): the off-topic pairs
+and contextless copies made from them, source and class balancing, cross-validated scores,
+the window combiner, thresholds at a target precision, the span selector.
 
-The row type every training source produces (``labels.csv``, the public-corpus adapters in
-``moderator.corpora``, the review-queue loader in ``moderator.feedback``)::
-
-    LabelledRow(text, labels={"toxicity": 1, "insult": 0}, article="", parent="",
-                group=None, source="labels.csv")
-
-``labels`` holds only the attributes the source knows: an attribute missing from the dict is
-*unknown* for that row, and the row is left out of that attribute's training (never treated
-as negative). Label values are the ints 0 and 1. Attribute names are those of ``ATTRIBUTES``.
-
-A whole source (one file or corpus) is a ``LabelledSource(name, path, rows, sha256,
-license)``; ``moderator.corpora.load_corpus(name, path)`` and
-``moderator.feedback.load_feedback(path)`` return one (a plain list of rows is accepted too).
 ``train(sources, target_precision=0.9, seed=0) -> moderator.model.Model``.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import logging
+import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from .attributes import ATTRIBUTES
-from .errors import LabelsError
-from .files import file_sha256
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+from sklearn.pipeline import Pipeline
+
+from ..attributes import ATTRIBUTES, CONTEXT_ATTRIBUTES
+from ..errors import LabelsError
+from ..labels import LabelledRow, LabelledSource
+from .batch import CommentBatch
+from .estimators import (
+    AttributeClassifiers,
+    default_jobs,
+    fit_logistic,
+    fit_rows,
+    run_parallel,
+    task_cost,
+)
+from .features import CommentFeatures
+from .scoring import Model, combine, sigmoid
+from .spans import MIN_MARKED_TEXTS, SpanSelector
 
 log = logging.getLogger("moderator")
 
 
-#: Project labels CSV: column name -> attribute. ``toxic`` is the documented name;
-#: ``toxicity`` is accepted as an alias.
-LABEL_COLUMNS = {
-    "toxic": "toxicity",
-    "toxicity": "toxicity",
-    "severe_toxicity": "severe_toxicity",
-    "insult": "insult",
-    "profanity": "profanity",
-    "threat": "threat",
-    "identity_attack": "identity_attack",
-    "off_topic": "off_topic",
-}
-
-PROJECT_LICENSE = "written by the moderator project"
-CSV_ROW_LIMIT = 1 << 24  # csv module's default field limit (128 KiB) is too small for articles
-
-
-@dataclass
-class LabelledRow:
-    """One labelled comment. ``labels`` maps attribute -> 0/1; absent attribute = unknown.
-
-    ``article``/``parent`` are context texts ("" when unknown). ``group`` is a thread key:
-    rows sharing it are comments of one thread (None = no thread known). ``weight``
-    multiplies the row's sample weight in every attribute it labels.
-    """
-
-    text: str
-    labels: dict[str, int]
-    article: str = ""
-    parent: str = ""
-    group: str | None = None
-    source: str = ""
-    weight: float = 1.0  # how much the row counts in training (corpora lower weak labels)
-
-
-@dataclass
-class LabelledSource:
-    """A training/evaluation source: its rows plus what the model card records about it."""
-
-    name: str
-    path: str
-    rows: list[LabelledRow]
-    sha256: str = ""
-    license: str = ""
-    kind: str = "labels"  # "labels" | "corpus" | "feedback"
-    columns: dict[str, str] = field(default_factory=dict)  # attribute -> source column name
-
-
-def _parse_label(value: str, path: str, row: int, column: str) -> int | None:
-    value = value.strip()
-    if value == "":
-        return None
-    if value in ("0", "1"):
-        return int(value)
-    if value in ("0.0", "1.0"):  # spreadsheets and pandas write ints as floats beside blanks
-        return int(float(value))
-    raise LabelsError(path, f"label {value!r} is not 0, 1 or empty", row=row, column=column)
-
-
-def load_labels_csv(path: str | Path) -> LabelledSource:
-    """Read a labels CSV in the project schema ``text, toxic, off_topic, article, parent``.
-
-    Extra attribute columns (``insult``, ``profanity``, ``threat``, ``identity_attack``,
-    ``severe_toxicity``) are read when present; an optional ``thread`` column gives thread
-    keys (otherwise rows sharing an ``article`` form one thread). Rows are numbered like a
-    spreadsheet: the header is row 1. Raises ``LabelsError`` naming file, row and column.
-    """
-    path = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise LabelsError(path, f"cannot read labels file: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LabelsError(path, f"not UTF-8 text (byte {exc.start})", row=line) from None
-    if not text.strip():
-        raise LabelsError(path, "empty file: expected a header row with a 'text' column", row=1)
-    csv.field_size_limit(CSV_ROW_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        raise LabelsError(path, f"bad CSV header: {exc}", row=1) from None
-    lowered = [h.lower() for h in header]
-    if "text" not in lowered:
-        raise LabelsError(
-            path, f"no 'text' column (found: {', '.join(header) or 'nothing'})", row=1,
-            column="text",
-        )
-    text_at = lowered.index("text")
-    label_at = {
-        LABEL_COLUMNS[name]: (i, header[i])
-        for i, name in enumerate(lowered)
-        if name in LABEL_COLUMNS
-    }
-    if not label_at:
-        raise LabelsError(
-            path,
-            "no label column: expected 'toxic' and/or 'off_topic' "
-            f"(or {', '.join(sorted(set(LABEL_COLUMNS) - {'toxic', 'toxicity', 'off_topic'}))})",
-            row=1,
-        )
-    article_at = lowered.index("article") if "article" in lowered else None
-    parent_at = lowered.index("parent") if "parent" in lowered else None
-    thread_at = lowered.index("thread") if "thread" in lowered else None
-    name = Path(path).name
-    rows: list[LabelledRow] = []
-    skipped_empty = 0
-    row_number = 1
-    try:
-        for row_number, record in enumerate(reader, start=2):
-            if not record or all(not cell.strip() for cell in record):
-                continue
-            if len(record) > len(header):
-                raise LabelsError(
-                    path, f"{len(record)} fields but the header has {len(header)}",
-                    row=row_number,
-                )
-            record = record + [""] * (len(header) - len(record))
-            comment = record[text_at]
-            labels = {}
-            for attribute, (i, column) in label_at.items():
-                value = _parse_label(record[i], path, row_number, column)
-                if value is not None:
-                    labels[attribute] = value
-            if not comment.strip():
-                skipped_empty += 1
-                continue
-            article = record[article_at] if article_at is not None else ""
-            group = None
-            if thread_at is not None and record[thread_at].strip():
-                group = f"{name}#{record[thread_at].strip()}"
-            elif article.strip():
-                group = f"{name}#article:{hashlib.sha1(article.encode()).hexdigest()[:16]}"
-            rows.append(
-                LabelledRow(
-                    text=comment,
-                    labels=labels,
-                    article=article,
-                    parent=record[parent_at] if parent_at is not None else "",
-                    group=group,
-                    source=name,
-                )
-            )
-    except csv.Error as exc:
-        raise LabelsError(path, f"bad CSV: {exc}", row=row_number) from None
-    if skipped_empty:
-        log.warning("%s: skipped %d rows with empty text", path, skipped_empty)
-    if not rows:
-        raise LabelsError(path, "no labelled rows after the header", row=2)
-    return LabelledSource(
-        name=name,
-        path=path,
-        rows=rows,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        license=PROJECT_LICENSE,
-        kind="labels",
-        columns={attribute: column for attribute, (_, column) in label_at.items()},
-    )
-
-
-def as_source(loaded, name: str, path: str, kind: str) -> LabelledSource:
-    """Accept a ``LabelledSource`` or a plain iterable of ``LabelledRow`` from a loader."""
-    if isinstance(loaded, LabelledSource):
-        loaded.kind = loaded.kind if loaded.kind != "labels" else kind
-        return loaded
-    rows = list(loaded)
-    sha = file_sha256(path) if Path(path).is_file() else ""
-    return LabelledSource(name=name, path=str(path), rows=rows, sha256=sha, kind=kind)
-
-
 def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
     """(n, k) int8 array: 1/0 labels, -1 unknown."""
-    import numpy as np
 
     attributes = list(attributes)
     y = np.full((len(rows), len(attributes)), -1, dtype=np.int8)
@@ -326,7 +155,6 @@ def make_offtopic_pairs(
     (site), and its context is of similar length (one of the nearest in length among the
     source's other threads). The made rows label ``off_topic`` only. Needs two contexts.
     """
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     contexts = [_context_of(r) for r in rows]
@@ -390,7 +218,6 @@ def split_large_threads(rows: list[LabelledRow], seed: int = 0, largest: int = 3
     threads being scored are mostly far smaller, and their "rest of the thread" vectors far
     noisier. Training on realistic sizes keeps the thread-similarity weight honest.
     """
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     members: dict = {}
@@ -429,7 +256,6 @@ def thread_members(rows: Sequence[LabelledRow], n_original: int):
     "threads", where a thread being scored is mostly real comments; its links would count
     as the thread's topic). Made pairs and copies are compared with a thread, never part
     of it."""
-    import numpy as np
 
     return np.array([
         i < n_original and not (row.labels.get("off_topic") == 1 and not row.article.strip())
@@ -448,8 +274,6 @@ def threshold_at_precision(
     whose recall is within ``recall_slack`` (and half) of that best recall. Returns (threshold,
     reached); when no threshold reaches the target, the best-F1 threshold and False.
     """
-    import numpy as np
-    from sklearn.metrics import precision_recall_curve
 
     precision, recall, thresholds = precision_recall_curve(y, scores)
     ok = np.flatnonzero(precision[:-1] >= target)
@@ -492,7 +316,6 @@ def choose_threshold(y, scores, civil, source_ids, target: float,
     precision, recall and civil flag rate pooled and per source at the threshold (or, when
     None, at the best-F1 threshold, for the card).
     """
-    import numpy as np
 
     y = np.asarray(y)
     scores = np.asarray(scores, dtype=np.float64)
@@ -582,8 +405,6 @@ def _warn_about_threshold(attribute: str, metrics: dict, target: float, reached:
 
 def attribute_metrics(y, scores, threshold: float) -> dict:
     """ROC AUC, average precision and precision/recall/F1 at ``threshold``."""
-    import numpy as np
-    from sklearn.metrics import average_precision_score, roc_auc_score
 
     y = np.asarray(y)
     flagged = np.asarray(scores) >= threshold
@@ -605,7 +426,6 @@ def attribute_metrics(y, scores, threshold: float) -> dict:
 
 def _fold_of(y_first, n_folds: int, seed: int):
     """Stratified fold per row: rows shuffled, then dealt round-robin within each class."""
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     folds = np.empty(len(y_first), dtype=np.intp)
@@ -652,10 +472,6 @@ def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=Fal
     The test rows are the fold's known rows (every row of the fold with ``score_all``;
     toxicity needs that to cap its sub-attributes).
     """
-    import numpy as np
-
-    from .estimators import fit_logistic, task_cost
-
     scored = np.zeros(len(fold), dtype=bool)
     scored[np.arange(len(fold)) if score_all else known] = True
     tasks, cost = {}, {}
@@ -683,7 +499,6 @@ def _cv_tasks(matrix, labels, known, fold, folds, C, fold_windows, score_all=Fal
 def _gather_folds(results, fold_windows, n_rows, scored_rows):
     """Out-of-fold logits over all rows from ``_cv_tasks`` results: (whole comment, the
     better of the whole comment and its best sentence window, as ``Model.predict`` does)."""
-    import numpy as np
 
     whole = np.zeros(n_rows)
     best = np.full(n_rows, -np.inf)
@@ -706,7 +521,6 @@ def row_weights(rows, Y, source_balance=SOURCE_BALANCE, class_balance=CLASS_BALA
     class_balance`` and its negatives likewise (1 = equal totals). One source alone keeps
     its own class balance.
     """
-    import numpy as np
 
     W = np.tile(np.array([r.weight for r in rows], dtype=np.float64)[:, None], (1, Y.shape[1]))
     names = np.array([r.source for r in rows])
@@ -734,8 +548,6 @@ def fit_combiner(whole, window, y) -> tuple[float, float, float]:
     sentences score noisily); a learned weight keeps what windows add. ``b`` is kept >= 0 so
     a vile sentence can only raise a comment's score.
     """
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     both = LogisticRegression(C=100.0).fit(np.column_stack([whole, window]), y)
     a, b = (float(v) for v in both.coef_.ravel())
@@ -772,17 +584,6 @@ def train(
     (default: every core this process may use). Unknown labels are left out per attribute.
     Raises ``LabelsError`` for unusable data.
     """
-    import time
-
-    import numpy as np
-    import scipy.sparse as sp
-    from sklearn.metrics import average_precision_score
-    from sklearn.pipeline import Pipeline
-
-    from .estimators import AttributeClassifiers, default_jobs, fit_rows, run_parallel, task_cost
-    from .features import CommentBatch, CommentFeatures
-    from .model import CONTEXT_ATTRIBUTES, Model, combine, sigmoid
-
     say = progress or log.info
     started = time.perf_counter()
     if not 0.0 < target_precision < 1.0:
@@ -1097,10 +898,8 @@ def marked_rows(sources: Sequence[LabelledSource]) -> list:
 
 
 def fit_span_selector(model, sources: Sequence[LabelledSource], say=log.info):
-    """The span selector learned from the sources' marked rows (``moderator.spans``), or
+    """The span selector learned from the sources' marked rows (``moderator.model.spans``), or
     None (the documented rule) when there are fewer than ``MIN_MARKED_TEXTS`` of them."""
-    from .spans import MIN_MARKED_TEXTS, SpanSelector
-
     rows = marked_rows(sources)
     if "toxicity" not in model.attributes or len(rows) < MIN_MARKED_TEXTS:
         say(f"explanations: the rule (spans need {MIN_MARKED_TEXTS}+ texts with marked "

@@ -1,4 +1,4 @@
-/* Kernels of moderator/ngrams.py behind Model.explain: per-character contributions of one
+/* Kernels of moderator/model/ngrams.py behind Model.explain: per-character contributions of one
  * document for some weight columns, the spans of many (document, column) pairs, Python's
  * round(x, 4), the top spans of each pair. Each mirrors the docstring of its Python wrapper
  * (same name with a leading underscore). */
@@ -94,7 +94,7 @@ EXPORT int64_t doc_contributions(const uint32_t *nc, const uint8_t *ncls, int64_
     return 0;
 }
 
-/* _explain: out_start/out_end/out_w hold `capacity` spans (one per (pair, token) of each
+/* explain_spans: out_start/out_end/out_w hold `capacity` spans (one per (pair, token) of each
  * document is enough), span_ptr npair + 1 (zero on entry); returns the number of spans,
  * ERROR_NO_MEMORY when scratch space cannot be allocated, ERROR_CAPACITY. Without `merge`
  * every token but punctuation is a span of its own, whatever its weight (`share` unused). */
@@ -257,7 +257,7 @@ EXPORT bool round4(double x, double *value)
     return round4_into(x, value);
 }
 
-/* _top_spans: out_s/out_e/out_w hold `capacity` spans (min(spans, top_k) of every pair is
+/* top_spans: out_s/out_e/out_w hold `capacity` spans (min(spans, top_k) of every pair is
  * enough), top_ptr and exact npair + 1 and npair (zero and true on entry); returns the
  * number listed, ERROR_NO_MEMORY when scratch space cannot be allocated, ERROR_CAPACITY. */
 EXPORT int64_t top_spans(const int64_t *span_ptr, int64_t npair, const int64_t *span_start,

@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 /* Every exported kernel is `EXPORT`; everything else is static. Arrays are C-contiguous
- * numpy arrays (their dtypes are declared beside each wrapper, in moderator/ngrams.py and runtime.py). */
+ * numpy arrays (their dtypes are declared beside each wrapper, in moderator/model/ngrams.py,
+ * cues.py and context.py). */
 #define EXPORT __attribute__((visibility("default")))
 
 #endif

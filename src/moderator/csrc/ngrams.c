@@ -1,4 +1,4 @@
-/* Kernels of moderator/ngrams.py: normalisation, the enumeration of n-gram occurrences,
+/* Kernels of moderator/model/ngrams.py: normalisation, the enumeration of n-gram occurrences,
  * per-character contributions of one document, token bounds. Each mirrors the docstring of
  * its Python wrapper (same name with a leading underscore). */
 #include <math.h>
@@ -73,7 +73,7 @@ static inline int64_t normalize_doc(const uint32_t *codes, int64_t start, int64_
     return k;
 }
 
-/* _normalize: out_c, out_cls (and with `positions` out_pos) hold `capacity` entries, at
+/* normalize_codes: out_c, out_cls (and with `positions` out_pos) hold `capacity` entries, at
  * least one per code point (a text never grows); returns the number of normalised
  * characters, ERROR_CAPACITY when they may not fit. */
 EXPORT int64_t normalize(const uint32_t *codes, const int64_t *offsets, int64_t ndoc,
@@ -239,7 +239,7 @@ EXPORT int64_t contributions(const uint32_t *nc, const uint8_t *ncls, int64_t a,
     return 0;
 }
 
-/* _token_bounds: ptr holds ndoc + 1 entries, starts/ends `capacity` (one per character is
+/* token_bounds: ptr holds ndoc + 1 entries, starts/ends `capacity` (one per character is
  * enough); returns the number of tokens, or ERROR_CAPACITY. */
 EXPORT int64_t token_bounds(const uint32_t *nc, const uint8_t *ncls, const int64_t *noff,
                             int64_t ndoc, int64_t *ptr, int64_t capacity, int64_t *starts,

@@ -1,4 +1,4 @@
-/* The n-gram primitives of moderator/ngrams.py, shared by its kernels (ngrams.c, score.c,
+/* The n-gram primitives of moderator/model/ngrams.py, shared by its kernels (ngrams.c, score.c,
  * explain.c). Text is normalised code points (`nc`, uint32) with their classes (`ncls`:
  * 0 space, 1 word character, 2 other); every function mirrors its Python namesake. */
 #ifndef MODERATOR_NGRAMS_H

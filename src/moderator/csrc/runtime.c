@@ -1,5 +1,5 @@
-/* Kernels of moderator/runtime.py: context similarities, the text cues and the URL/phone
- * matchers. Each mirrors the Python docstring of its wrapper. */
+/* Kernels of moderator/model/context.py (context similarities: rowwise_dot) and
+ * moderator/model/cues.py (the text cues and the URL/phone matchers). Each mirrors the Python docstring of its wrapper. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +54,7 @@ ROWWISE_DOT(rowwise_dot_f64, double)
 #define FOLDS_TO_S 0x17F
 #define FOLDS_TO_K 0x212A
 
-/* Rows of code points padded with 0 (runtime._hint_array). */
+/* Rows of code points padded with 0 (cues._hint_array). */
 typedef struct {
     const uint32_t *code;
     int64_t rows;
@@ -426,9 +426,9 @@ static void sort_codes(uint32_t *v, int64_t n)
     }
 }
 
-/* runtime._cue_statistics: per text, the N_CUE_COLUMNS columns of enum cue_column into out
+/* cues._cue_statistics: per text, the N_CUE_COLUMNS columns of enum cue_column into out
  * (ndoc rows of `out_width`, zero on entry); see its docstring. `flags` is
- * runtime._ASCII_FLAGS. Returns 0, ERROR_CAPACITY when out's rows are not N_CUE_COLUMNS
+ * cues._ASCII_FLAGS. Returns 0, ERROR_CAPACITY when out's rows are not N_CUE_COLUMNS
  * wide, ERROR_NO_MEMORY when scratch memory cannot be had. */
 EXPORT int64_t cue_statistics(const uint32_t *codes, const int64_t *offsets, int64_t ndoc,
                               const uint8_t *classes, const int64_t *flags,
@@ -599,8 +599,8 @@ static inline int64_t search_left(const int64_t *v, int64_t n, int64_t x)
     return lo;
 }
 
-/* runtime._pattern_spans: per request r, the URL_RE (req_kind 0) or PHONE_RE (1) matches of
- * text req_doc[r], as normalised [start, end) (pos/noff of ngrams._normalize) of those whose
+/* cues._pattern_spans: per request r, the URL_RE (req_kind 0) or PHONE_RE (1) matches of
+ * text req_doc[r], as normalised [start, end) (pos/noff of ngrams.normalize_codes) of those whose
  * first and last characters normalisation kept; count[r] -1 for a text beyond the BMP.
  * starts/ends: `scratch_capacity` entries (the longest requested text + 1 is enough);
  * out_s/out_e `capacity` (the requested texts' total length is enough). Returns the number
@@ -662,7 +662,7 @@ EXPORT int64_t pattern_spans(const uint32_t *codes, const int64_t *offsets, cons
     return m;
 }
 
-/* runtime._url_matches: at most `limit` matches into starts/ends. */
+/* cues._url_matches: at most `limit` matches into starts/ends. */
 EXPORT int64_t url_matches_at(const uint32_t *codes, int64_t a, int64_t b,
                               const uint8_t *classes, const uint32_t *tld_codes,
                               int64_t tld_rows, int64_t tld_width, int64_t limit,
@@ -672,14 +672,14 @@ EXPORT int64_t url_matches_at(const uint32_t *codes, int64_t a, int64_t b,
     return url_matches(codes, a, b, classes, tlds, limit, starts, ends);
 }
 
-/* runtime._phone_search */
+/* cues._phone_search */
 EXPORT bool phone_search_at(const uint32_t *codes, int64_t a, int64_t b, const uint8_t *classes,
                             const bool *digit)
 {
     return phone_search(codes, a, b, classes, digit);
 }
 
-/* runtime._phone_matches: at most `capacity` matches into starts/ends. */
+/* cues._phone_matches: at most `capacity` matches into starts/ends. */
 EXPORT int64_t phone_matches_at(const uint32_t *codes, int64_t a, int64_t b,
                                 const uint8_t *classes, const bool *digit, int64_t capacity,
                                 int64_t *starts, int64_t *ends)
@@ -687,14 +687,14 @@ EXPORT int64_t phone_matches_at(const uint32_t *codes, int64_t a, int64_t b,
     return phone_matches(codes, a, b, classes, digit, capacity, starts, ends);
 }
 
-/* runtime._same_letter */
+/* cues._same_letter */
 EXPORT bool same_letter_of(int64_t c, int64_t want)
 {
     return c >= 0 && c <= UINT32_MAX && want >= 0 && want <= UINT32_MAX
            && same_letter((uint32_t)c, (uint32_t)want);
 }
 
-/* runtime._in_host_class */
+/* cues._in_host_class */
 EXPORT bool in_host_class_of(int64_t c)
 {
     return c >= 0 && c <= UINT32_MAX && in_host_class((uint32_t)c);

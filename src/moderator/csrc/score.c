@@ -1,4 +1,4 @@
-/* The fused scoring pass of moderator/ngrams.py (`_score`): X @ weights for whole documents
+/* The fused scoring pass of moderator/model/ngrams.py (`_score`): X @ weights for whole documents
  * and their best sentence window, without building X. */
 #include <math.h>
 #include <stdlib.h>
@@ -243,7 +243,7 @@ static int64_t word_block(const float *table, int64_t stride, int64_t k, int64_t
     return kept;
 }
 
-/* _score in moderator/ngrams.py: table is (n_features, k + 1) float32, C order (the k
+/* _score in moderator/model/ngrams.py: table is (n_features, k + 1) float32, C order (the k
  * weights, then the idf); out and out_win are (ndoc, k). With `words`, word_cols/word_vals
  * (`word_capacity` entries) get each document's word block, word_ptr (ndoc + 1) its
  * extent. Returns the number of word entries, ERROR_NO_MEMORY or ERROR_CAPACITY. */

@@ -330,17 +330,16 @@ def test_folds_default_to_five_and_three_above_large_rows(monkeypatch):
 
 
 def test_fold_averaged_model_is_the_mean_of_the_fold_models(monkeypatch):
-    import moderator.model.estimators as estimators
     import moderator.model.training as training
 
     batches = []
-    real = estimators.run_parallel
+    real = training.run_parallel
 
     def recording(tasks, *args, **kwargs):
         batches.append(real(tasks, *args, **kwargs))
         return batches[-1]
 
-    monkeypatch.setattr(estimators, "run_parallel", recording)
+    monkeypatch.setattr(training, "run_parallel", recording)
     monkeypatch.setattr(training, "LARGE_ROWS", 20)
     model = train([_mixed_source()], jobs=2)
     results, finals = batches  # the cross-validation fits, then no final fit

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -557,6 +558,44 @@ def fit_combiner(whole, window, y) -> tuple[float, float, float]:
     return float(alone.coef_[0, 0]), 0.0, float(alone.intercept_[0])
 
 
+@dataclass
+class _Rows:
+    """The rows ``train`` learns from: the sources' (first ``n_original``) and the made ones
+    (``made``: off-topic pairs and contextless copies), with the label matrix ``Y``."""
+
+    rows: list
+    made: list
+    n_original: int
+    n_pairs: int
+    attributes: list
+    Y: np.ndarray
+    taught_nothing: dict
+
+
+@dataclass
+class _Matrices:
+    """The fitted features and every row's matrices (``view`` gives an attribute's)."""
+
+    features: CommentFeatures
+    X_text: object
+    extra: np.ndarray
+    owner: np.ndarray
+    n_seen: int
+    fold: np.ndarray
+    fold_windows: list | None
+    is_context: list
+    context_rows: np.ndarray
+    X_context: object
+    W: np.ndarray
+
+    def view(self, data: _Rows, j: int):
+        """(matrix, labels, fold, sample weights) attribute ``j`` is trained on."""
+        if self.is_context[j]:
+            rows = self.context_rows
+            return self.X_context, data.Y[rows, j], self.fold[rows], self.W[rows, j]
+        return self.X_text, data.Y[:, j], self.fold, self.W[:, j]
+
+
 def train(
     sources: Sequence[LabelledSource],
     target_precision: float = 0.9,
@@ -591,6 +630,48 @@ def train(
     sources = list(sources)
     if not sources:
         raise LabelsError("training data", "no labelled sources given")
+    data = _training_rows(sources, seed, pairs, say)
+    large = len(data.rows) > LARGE_ROWS
+    if folds is None:
+        folds = LARGE_FOLDS if large else SMALL_FOLDS
+    jobs = default_jobs() if not jobs else jobs
+    matrices = _training_matrices(data, feature_params, jobs, folds, seed, source_balance,
+                                  class_balance, say, started)
+    # Above LARGE_ROWS one C: each value costs a full cross-validation. C=2 there: on the
+    # pooled English corpora it beat C=8 on held-out toxicity (ROC AUC 0.901 vs 0.892) and
+    # fits 1.6x faster.
+    grid = list(C_grid) if C_grid else ([4.0, 16.0] if not large else [LARGE_C])
+    # off_topic (pairs make identical texts with both labels) converges 4x slower in liblinear
+    # than the text attributes, so it gets one C: OFF_TOPIC_C.
+    context_C = grid[0] if C_grid else OFF_TOPIC_C
+    candidates = {attribute: [context_C] if matrices.is_context[j] else grid
+                  for j, attribute in enumerate(data.attributes)}
+    results = _cross_validate(data, matrices, candidates, folds, jobs)
+    say(f"cross-validated {len(results)} fits ({folds} folds) on {jobs} thread(s) "
+        f"[{time.perf_counter() - started:.1f}s]")
+    chosen = _choose(sources, data, matrices, candidates, results, target_precision, say)
+    matrices.fold_windows = None
+    classifier, n_final, averaged = _final_classifier(
+        data, matrices, chosen["C"], results, folds, average_folds, jobs)
+    del results
+    say(f"final models: {n_final} fitted, {len(averaged)} fold means "
+        f"[{time.perf_counter() - started:.1f}s]")
+    pipeline = Pipeline([("features", matrices.features), ("classifier", classifier)])
+    seconds = round(time.perf_counter() - started, 2)
+    card = _card(sources, data, matrices, chosen, target_precision, seed, folds, grid,
+                 context_C, averaged, source_balance, class_balance, seconds)
+    model = Model(pipeline, chosen["thresholds"], card, combiner=chosen["combiner"],
+                  capped=chosen["capped"], unflagged=chosen["unflagged"])
+    model.span_selector = fit_span_selector(model, sources, say)
+    model.card["explanations"] = model.selector.describe()
+    model.card["training_seconds"] = round(time.perf_counter() - started, 2)
+    say(f"trained in {model.card['training_seconds']:.1f}s")
+    return model
+
+
+def _training_rows(sources, seed: int, pairs: bool, say) -> _Rows:
+    """Every source's rows (labels implied), threads split, pairs and copies made, and the
+    attributes some row labels with both classes."""
     rows = [
         LabelledRow(r.text, dict(_implied(r.labels)), r.article or "", r.parent or "", r.group,
                     r.source or s.name, getattr(r, "weight", 1.0))
@@ -622,7 +703,14 @@ def train(
     say(f"training on {n_original} rows from {len(sources)} source(s) + {n_pairs} off-topic "
         f"pairs + {len(made) - n_pairs} context-free on-topic copies; "
         f"attributes: {', '.join(attributes)}")
+    return _Rows(rows, made, n_original, n_pairs, attributes, Y, taught_nothing)
 
+
+def _training_matrices(data: _Rows, feature_params, jobs, folds, seed, source_balance,
+                       class_balance, say, started) -> _Matrices:
+    """Features fitted once on the sources' comments; every row's n-grams, extra columns and
+    sentence windows; each row's fold (a pair shares its comment's) and sample weights."""
+    rows, n_original, made, Y = data.rows, data.n_original, data.made, data.Y
     features = CommentFeatures(**(feature_params or {}))
     batch = CommentBatch(
         texts=[r.text for r in rows],
@@ -633,24 +721,12 @@ def train(
     )
     features.fit(CommentBatch(texts=batch.texts[:n_original],
                               articles=batch.articles[:n_original]))
-    jobs = default_jobs() if not jobs else jobs
     X_text, extra, X_windows, owner = features.training_matrices(batch, jobs)
     n_extra = features.n_extra_features_
     n_seen = int(np.count_nonzero(features.ngrams_.idf_))
     say(f"features: {X_text.shape[1] + n_extra} columns ({n_seen} hashed n-grams seen), "
         f"{len(owner)} sentence windows "
         f"[{time.perf_counter() - started:.1f}s]")
-
-    large = len(rows) > LARGE_ROWS
-    if folds is None:
-        folds = LARGE_FOLDS if large else SMALL_FOLDS
-    # Above LARGE_ROWS one C: each value costs a full cross-validation. C=2 there: on the
-    # pooled English corpora it beat C=8 on held-out toxicity (ROC AUC 0.901 vs 0.892) and
-    # fits 1.6x faster.
-    grid = list(C_grid) if C_grid else ([4.0, 16.0] if not large else [LARGE_C])
-    # off_topic (pairs make identical texts with both labels) converges 4x slower in liblinear
-    # than the text attributes, so it gets one C: OFF_TOPIC_C.
-    context_C = grid[0] if C_grid else OFF_TOPIC_C
     first_label = np.where(Y[:, 0] >= 0, Y[:, 0], 2)
     fold = _fold_of(first_label[:n_original], folds, seed)
     text_row = {}  # a pair shares its comment's fold, so no comment is on both sides
@@ -665,140 +741,175 @@ def train(
             in_fold = np.flatnonzero(fold[owner] == f)
             fold_windows.append((X_windows[in_fold], owner[in_fold]))
     del X_windows
-
     # The context attributes see the extra columns too: n-grams | extra, stacked only for
     # the rows they label (``context_rows``; their row numbers are local to that matrix).
-    is_context = [a in CONTEXT_ATTRIBUTES for a in attributes]
+    is_context = [a in CONTEXT_ATTRIBUTES for a in data.attributes]
     context_rows = np.flatnonzero(
         (Y[:, is_context] >= 0).any(axis=1) if any(is_context) else np.zeros(len(rows), bool)
     )
     X_context = sp.hstack([X_text[context_rows], sp.csr_matrix(extra[context_rows])],
                           format="csr")
-
     W = row_weights(rows, Y, source_balance, class_balance)
+    return _Matrices(features, X_text, extra, owner, n_seen, fold, fold_windows, is_context,
+                     context_rows, X_context, W)
 
-    def view(j):
-        """(matrix, labels, fold, sample weights or None) an attribute is trained on."""
-        if is_context[j]:
-            return X_context, Y[context_rows, j], fold[context_rows], W[context_rows, j]
-        return X_text, Y[:, j], fold, W[:, j]
 
-    # Every attribute's every fold (and C) is one task; they run on ``jobs`` threads.
-    tasks, cost, candidates = {}, {}, {}
-    for j, attribute in enumerate(attributes):
-        matrix, labels, attribute_fold, weights = view(j)
+def _cross_validate(data: _Rows, matrices: _Matrices, candidates, folds, jobs) -> dict:
+    """Every attribute's every fold (and C) as one task, run on ``jobs`` threads:
+    ``{(attribute, C, fold): _cv_tasks result}``."""
+    tasks, cost = {}, {}
+    for j, attribute in enumerate(data.attributes):
+        matrix, labels, attribute_fold, weights = matrices.view(data, j)
         known = np.flatnonzero(labels >= 0)
-        candidates[attribute] = [context_C] if is_context[j] else grid
+        context = matrices.is_context[j]
         for C in candidates[attribute]:
             fold_tasks, fold_cost = _cv_tasks(
                 matrix, labels, known, attribute_fold, folds, C,
-                None if is_context[j] else fold_windows, score_all=not is_context[j],
+                None if context else matrices.fold_windows, score_all=not context,
                 weights=weights,
             )
             for f, task in fold_tasks.items():
                 tasks[attribute, C, f] = task
                 cost[attribute, C, f] = fold_cost[f]
-    results = run_parallel(tasks, jobs, cost)
-    say(f"cross-validated {len(tasks)} fits ({folds} folds) on {jobs} thread(s) "
-        f"[{time.perf_counter() - started:.1f}s]")
+    return run_parallel(tasks, jobs, cost)
 
-    chosen_C, thresholds, metrics, combiner = {}, {}, {}, {}
+
+def _choose(sources, data: _Rows, matrices: _Matrices, candidates, results,
+            target_precision, say) -> dict:
+    """Per attribute, from the out-of-fold scores: its C (best average precision), its
+    window combiner, its threshold at ``target_precision`` and its card metrics."""
+    rows, n_original, attributes = data.rows, data.n_original, data.attributes
+    chosen = {"C": {}, "thresholds": {}, "metrics": {}, "combiner": {}, "unflagged": []}
     # Thresholds come from the held-out scores of real rows when there are any: the rows of
     # corpora and review queues, not the made pairs or a project-written labels file.
     real_names = {s.name for s in sources if s.kind in REAL_KINDS}
     real_names |= {r.source for s in sources if s.kind in REAL_KINDS for r in s.rows}
     source_names = sorted({r.source for r in rows})
-    source_id = np.array([source_names.index(r.source) for r in rows])
-    real_rows = np.array([i < n_original and r.source in real_names for i, r in enumerate(rows)])
-    # Weak negatives (a row weight below 1: civil-spans posts half the original raters had
-    # called toxic, youtube's "not spam") are no civil comments to hold the bar to.
-    strong = np.array([r.weight >= 1.0 for r in rows])
-    unflagged: list[str] = []
-    capped = [a for a in attributes if a in IMPLIES_TOXICITY] if "toxicity" in attributes else []
+    real = {
+        "names": source_names,
+        "id": np.array([source_names.index(r.source) for r in rows]),
+        "rows": np.array([i < n_original and r.source in real_names
+                          for i, r in enumerate(rows)]),
+        # Weak negatives (a row weight below 1: civil-spans posts half the original raters
+        # had called toxic, youtube's "not spam") are no civil comments to hold the bar to.
+        "strong": np.array([r.weight >= 1.0 for r in rows]),
+    }
+    chosen["capped"] = ([a for a in attributes if a in IMPLIES_TOXICITY]
+                        if "toxicity" in attributes else [])
     toxicity_all = None  # out-of-fold toxicity probability of every row
     for j, attribute in enumerate(attributes):
-        matrix, labels, attribute_fold, _ = view(j)
-        known = np.flatnonzero(labels >= 0)
-        y = labels[known].astype(int)
-        context = is_context[j]
-        scored_rows = np.zeros(len(labels), dtype=bool)
-        scored_rows[known if context else np.arange(len(labels))] = True
-        best = None
-        for C in candidates[attribute]:
-            whole, window = _gather_folds(
-                {key[2]: value for key, value in results.items() if key[:2] == (attribute, C)},
-                None if context else fold_windows, len(labels), scored_rows,
-            )
-            ap = average_precision_score(y, whole[known])
-            if best is None or ap > best[0] + 1e-9:
-                best = (ap, C, whole, window)
-        _, C, whole, window = best
-        if context:
-            oof = sigmoid(whole[known])
-        else:
-            combiner[attribute] = fit_combiner(whole[known], window[known], y)
+        _, labels, _, _ = matrices.view(data, j)
+        context = matrices.is_context[j]
+        C, whole, window = _best_C(attribute, labels, context, candidates[attribute],
+                                   results, matrices.fold_windows)
+        if not context:
+            chosen["combiner"][attribute] = fit_combiner(
+                whole[labels >= 0], window[labels >= 0], labels[labels >= 0].astype(int))
             if attribute == "toxicity":
-                toxicity_all = combine(whole, window, combiner[attribute])
-            oof = combine(whole[known], window[known], combiner[attribute])
-        if attribute in capped:
-            oof = np.minimum(oof, toxicity_all[known])
-        bar = None
-        if real_rows.any():
-            # On real rows (corpora, review queues): the bar per source and pooled, on the
-            # held-out score of every row (``civil`` rows need not be labelled for it).
-            if context:
-                mine = real_rows[context_rows]
-                all_scores, all_labels = sigmoid(whole), labels
-                civil = labels == 0
-                ids = source_id[context_rows]
-            else:
-                mine = real_rows
-                all_scores = combine(whole, window, combiner[attribute])
-                if attribute in capped:
-                    all_scores = np.minimum(all_scores, toxicity_all)
-                all_labels = labels
-                civil = Y[:, attributes.index("toxicity")] == 0 if "toxicity" in attributes \
-                    else labels == 0
-                civil &= labels != 1  # "holy shit, what a goal": civil, and profane
-                ids = source_id
-            civil = civil & strong[context_rows if context else slice(None)]
-            real_labels = all_labels[mine]
-        if real_rows.any() and {0, 1} <= set(np.unique(real_labels).tolist()):
-            chosen, bar = choose_threshold(real_labels, all_scores[mine], civil[mine],
-                                           ids[mine], target_precision)
-            bar["per_source"] = {source_names[k]: v for k, v in bar["per_source"].items()}
-            threshold, reached = bar["threshold"], chosen is not None
-            if not reached:
-                unflagged.append(attribute)
-        else:  # no real rows with both classes of it: the cross-validated threshold
-            threshold, reached = threshold_at_precision(y, oof, target_precision)
-        chosen_C[attribute] = C
-        thresholds[attribute] = round(threshold, 6)
-        metrics[attribute] = {
-            "rows": int(len(known)),
-            "positives": int(y.sum()),
-            **({"pairs": n_pairs, "contextless_copies": len(made) - n_pairs}
-               if attribute == "off_topic" else {}),
-            "C": C,
-            **({"window_combiner": [round(v, 4) for v in combiner[attribute]]}
-               if attribute in combiner else {}),
-            **attribute_metrics(y, oof, threshold),
-            "target_precision_reached": reached,
-            **({"real_rows_bar": bar} if bar is not None else {}),
-        }
-        say(f"{attribute}: {len(known)} rows, {int(y.sum())} positive, C={C:g}, "
-            f"ROC AUC {metrics[attribute]['roc_auc']:.3f}, AP "
-            f"{metrics[attribute]['average_precision']:.3f}, threshold {threshold:.3f} "
-            f"(P {metrics[attribute]['precision']:.2f} R {metrics[attribute]['recall']:.2f})")
-        _warn_about_threshold(attribute, metrics[attribute], target_precision, reached)
-    del fold_windows
+                toxicity_all = combine(whole, window, chosen["combiner"][attribute])
+        _threshold_of(attribute, j, C, whole, window, labels, context, data, matrices, real,
+                      chosen, toxicity_all, target_precision, say)
+    return chosen
 
-    # Final models. An attribute with more than LARGE_ROWS labelled rows takes the mean of
-    # its fold models (itself a logistic model), which saves its final fit; the others are
-    # fitted on all their rows.
+
+def _best_C(attribute, labels, context, candidates, results, fold_windows):
+    """(C, out-of-fold whole-comment logits, window logits) of the candidate C with the best
+    average precision on the attribute's known rows."""
+    known = np.flatnonzero(labels >= 0)
+    y = labels[known].astype(int)
+    scored_rows = np.zeros(len(labels), dtype=bool)
+    scored_rows[known if context else np.arange(len(labels))] = True
+    best = None
+    for C in candidates:
+        whole, window = _gather_folds(
+            {key[2]: value for key, value in results.items() if key[:2] == (attribute, C)},
+            None if context else fold_windows, len(labels), scored_rows,
+        )
+        ap = average_precision_score(y, whole[known])
+        if best is None or ap > best[0] + 1e-9:
+            best = (ap, C, whole, window)
+    return best[1], best[2], best[3]
+
+
+def _threshold_of(attribute, j, C, whole, window, labels, context, data: _Rows,
+                  matrices: _Matrices, real: dict, chosen: dict, toxicity_all,
+                  target_precision, say) -> None:
+    """Into ``chosen``: the attribute's C, threshold and metrics (and whether it flags),
+    judged on held-out real rows when there are any with both classes."""
+    attributes, Y, context_rows = data.attributes, data.Y, matrices.context_rows
+    known = np.flatnonzero(labels >= 0)
+    y = labels[known].astype(int)
+    combiner = chosen["combiner"]
+    capped = chosen["capped"]
+    if context:
+        oof = sigmoid(whole[known])
+    else:
+        oof = combine(whole[known], window[known], combiner[attribute])
+    if attribute in capped:
+        oof = np.minimum(oof, toxicity_all[known])
+    bar = None
+    real_rows = real["rows"]
+    if real_rows.any():
+        # On real rows (corpora, review queues): the bar per source and pooled, on the
+        # held-out score of every row (``civil`` rows need not be labelled for it).
+        if context:
+            mine = real_rows[context_rows]
+            all_scores, all_labels = sigmoid(whole), labels
+            civil = labels == 0
+            ids = real["id"][context_rows]
+        else:
+            mine = real_rows
+            all_scores = combine(whole, window, combiner[attribute])
+            if attribute in capped:
+                all_scores = np.minimum(all_scores, toxicity_all)
+            all_labels = labels
+            civil = Y[:, attributes.index("toxicity")] == 0 if "toxicity" in attributes \
+                else labels == 0
+            civil &= labels != 1  # "holy shit, what a goal": civil, and profane
+            ids = real["id"]
+        civil = civil & real["strong"][context_rows if context else slice(None)]
+        real_labels = all_labels[mine]
+    if real_rows.any() and {0, 1} <= set(np.unique(real_labels).tolist()):
+        found, bar = choose_threshold(real_labels, all_scores[mine], civil[mine],
+                                      ids[mine], target_precision)
+        bar["per_source"] = {real["names"][k]: v for k, v in bar["per_source"].items()}
+        threshold, reached = bar["threshold"], found is not None
+        if not reached:
+            chosen["unflagged"].append(attribute)
+    else:  # no real rows with both classes of it: the cross-validated threshold
+        threshold, reached = threshold_at_precision(y, oof, target_precision)
+    chosen["C"][attribute] = C
+    chosen["thresholds"][attribute] = round(threshold, 6)
+    metrics = chosen["metrics"][attribute] = {
+        "rows": int(len(known)),
+        "positives": int(y.sum()),
+        **({"pairs": data.n_pairs, "contextless_copies": len(data.made) - data.n_pairs}
+           if attribute == "off_topic" else {}),
+        "C": C,
+        **({"window_combiner": [round(v, 4) for v in combiner[attribute]]}
+           if attribute in combiner else {}),
+        **attribute_metrics(y, oof, threshold),
+        "target_precision_reached": reached,
+        **({"real_rows_bar": bar} if bar is not None else {}),
+    }
+    say(f"{attribute}: {len(known)} rows, {int(y.sum())} positive, C={C:g}, "
+        f"ROC AUC {metrics['roc_auc']:.3f}, AP "
+        f"{metrics['average_precision']:.3f}, threshold {threshold:.3f} "
+        f"(P {metrics['precision']:.2f} R {metrics['recall']:.2f})")
+    _warn_about_threshold(attribute, metrics, target_precision, reached)
+
+
+def _final_classifier(data: _Rows, matrices: _Matrices, chosen_C, results, folds,
+                      average_folds, jobs):
+    """The final ``AttributeClassifiers``, the number of final fits and the attributes that
+    took the mean of their fold models.
+
+    An attribute with more than LARGE_ROWS labelled rows takes the mean of its fold models
+    (itself a logistic model), which saves its final fit; the others are fitted on all their
+    rows."""
     models, final_tasks, final_cost, averaged = {}, {}, {}, []
-    for j, attribute in enumerate(attributes):
-        matrix, labels, _, weights = view(j)
+    for j, attribute in enumerate(data.attributes):
+        matrix, labels, _, weights = matrices.view(data, j)
         known = np.flatnonzero(labels >= 0)
         fitted = [value[3] for key, value in results.items()
                   if key[:2] == (attribute, chosen_C[attribute])]
@@ -812,16 +923,23 @@ def train(
                 sample_weight=weights[known],
             )
             final_cost[attribute] = task_cost(matrix, known)
-    del results
     for attribute, model in run_parallel(final_tasks, jobs, final_cost).items():
         models[attribute] = [model]
+    n_extra = matrices.features.n_extra_features_
     classifier = AttributeClassifiers(
-        attributes=attributes, n_extra_features=n_extra, C=chosen_C
-    ).from_models(models, X_text.shape[1] + n_extra)
-    say(f"final models: {len(final_tasks)} fitted, {len(averaged)} fold means "
-        f"[{time.perf_counter() - started:.1f}s]")
-    pipeline = Pipeline([("features", features), ("classifier", classifier)])
-    seconds = round(time.perf_counter() - started, 2)
+        attributes=data.attributes, n_extra_features=n_extra, C=chosen_C
+    ).from_models(models, matrices.X_text.shape[1] + n_extra)
+    return classifier, len(final_tasks), averaged
+
+
+def _card(sources, data: _Rows, matrices: _Matrices, chosen: dict, target_precision, seed,
+          folds, grid, context_C, averaged, source_balance, class_balance, seconds) -> dict:
+    """The model card: the sources and their labels, how the model was cross-validated and
+    weighted, each attribute's metrics, the features."""
+    attributes, taught_nothing, made = data.attributes, data.taught_nothing, data.made
+    rows, n_original, n_pairs = data.rows, data.n_original, data.n_pairs
+    metrics, unflagged = chosen["metrics"], chosen["unflagged"]
+    features, n_seen = matrices.features, matrices.n_seen
     card = {
         "sources": [
             {
@@ -881,13 +999,7 @@ def train(
         },
         "training_seconds": seconds,
     }
-    model = Model(pipeline, thresholds, card, combiner=combiner, capped=capped,
-                  unflagged=unflagged)
-    model.span_selector = fit_span_selector(model, sources, say)
-    model.card["explanations"] = model.selector.describe()
-    model.card["training_seconds"] = round(time.perf_counter() - started, 2)
-    say(f"trained in {model.card['training_seconds']:.1f}s")
-    return model
+    return card
 
 
 def marked_rows(sources: Sequence[LabelledSource]) -> list:

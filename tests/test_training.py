@@ -11,7 +11,7 @@ import pytest
 
 from moderator.errors import LabelsError
 from moderator.labels import LabelledRow, LabelledSource, load_labels_csv
-from moderator.model.training import (
+from moderator.model.rows import (
     DONOR_WINDOW,
     PAIRS_SOURCE,
     PAIRS_WEIGHT,
@@ -21,9 +21,9 @@ from moderator.model.training import (
     make_offtopic_pairs,
     row_weights,
     split_large_threads,
-    threshold_at_precision,
-    train,
 )
+from moderator.model.thresholds import threshold_at_precision
+from moderator.model.training import train
 
 CIVIL = [
     "Thanks for the clear explanation of the budget.",
@@ -470,7 +470,7 @@ def test_dual_liblinear_fits_run_alone_and_primal_fits_together(monkeypatch):
 def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
     import numpy as np
 
-    from moderator.model.training import MAX_CIVIL_FLAG_RATE, choose_threshold
+    from moderator.model.thresholds import MAX_CIVIL_FLAG_RATE, choose_threshold
 
     rng = np.random.default_rng(0)
     # source 0: well separated; source 1: its civil rows score high (a hard domain)
@@ -499,7 +499,7 @@ def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
 def test_choose_threshold_gives_none_when_no_threshold_meets_the_bar():
     import numpy as np
 
-    from moderator.model.training import choose_threshold
+    from moderator.model.thresholds import choose_threshold
 
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 2000)
@@ -551,7 +551,7 @@ def test_same_corpora_give_the_same_scores(tmp_path):
 
 
 def test_a_corpus_with_positives_only_does_not_teach_that_attribute():
-    from moderator.model.training import positives_only
+    from moderator.model.rows import positives_only
 
     hate = LabelledSource("hate", "h.csv", [
         LabelledRow("they are vermin", {"identity_attack": 1}, source="hate"),

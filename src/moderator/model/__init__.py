@@ -10,7 +10,8 @@ training, one module per concern.
 - ``scoring``: ``Model`` (predict, the window combiner, the toxicity cap) and ``Facts``;
 - ``explain``: the spans behind a score; ``spans``: which tokens are shown;
 - ``formats`` and ``persistence``: what a saved model declares, find/save/load with its card;
-- ``estimators`` and ``training``: the classifiers and ``train()``;
+- ``estimators`` and ``training``: the classifiers and ``train()``, with ``rows`` (what it
+  learns from beyond the sources' rows, and their weights) and ``thresholds``;
 - ``reference``: the plain Python/scikit-learn twin of ``Model.predict``.
 
 What scoring needs is re-exported here and loads without scikit-learn; ``train``

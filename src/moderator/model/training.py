@@ -1,6 +1,7 @@
-"""Training: a ``Model`` from labelled sources (``moderator.labels``): the off-topic pairs
-and contextless copies made from them, source and class balancing, cross-validated scores,
-the window combiner, thresholds at a target precision, the span selector.
+"""Training: a ``Model`` from labelled sources (``moderator.labels``): the training rows
+(``rows``: implied labels, off-topic pairs, contextless copies, weights), features fitted
+once, cross-validated scores, the window combiner, thresholds at a target precision
+(``thresholds``), the final classifiers, the card and the span selector.
 
 ``train(sources, target_precision=0.9, seed=0) -> moderator.model.Model``.
 """
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+from sklearn.metrics import average_precision_score
 from sklearn.pipeline import Pipeline
 
 from ..attributes import ATTRIBUTES, CONTEXT_ATTRIBUTES
@@ -31,398 +32,47 @@ from .estimators import (
     task_cost,
 )
 from .features import CommentFeatures
+from .rows import (
+    CLASS_BALANCE,
+    IMPLIES_TOXICITY,
+    PAIRS_SOURCE,
+    PAIRS_WEIGHT,
+    REAL_KINDS,
+    SOURCE_BALANCE,
+    THREAD_PAIRS_SOURCE,
+    implied_labels,
+    label_matrix,
+    make_contextless_copies,
+    make_offtopic_pairs,
+    positives_only,
+    row_weights,
+    split_large_threads,
+    thread_members,
+)
 from .scoring import Model, combine, sigmoid
 from .spans import MIN_MARKED_TEXTS, SpanSelector
+from .thresholds import (
+    MAX_CIVIL_FLAG_RATE,
+    MIN_FLAG_RECALL,
+    attribute_metrics,
+    choose_threshold,
+    threshold_at_precision,
+    warn_about_threshold,
+)
 
 log = logging.getLogger("moderator")
 
-
-def label_matrix(rows: Sequence[LabelledRow], attributes: Iterable[str]):
-    """(n, k) int8 array: 1/0 labels, -1 unknown."""
-
-    attributes = list(attributes)
-    y = np.full((len(rows), len(attributes)), -1, dtype=np.int8)
-    index = {a: j for j, a in enumerate(attributes)}
-    for i, row in enumerate(rows):
-        for attribute, value in row.labels.items():
-            j = index.get(attribute)
-            if j is not None:
-                y[i, j] = value
-    return y
-
-
-# --- training ------------------------------------------------------------------------------------
-
-#: Kinds of toxicity: they imply ``toxicity`` = 1 when a row's toxicity is unknown (an insult
-#: is toxic by definition), and a model scores them at most its toxicity score. Not
-#: profanity: "holy shit, what a goal" attacks nobody (capping it cut its CV ROC AUC on
-#: data/labels.csv from 0.996 to 0.710). Nothing implies a 0: unknown stays unknown.
-IMPLIES_TOXICITY = ("severe_toxicity", "insult", "threat", "identity_attack")
-PAIRS_SOURCE = "off-topic pairs"
-#: Sources of real comments labelled by people (``LabelledSource.kind``).
-REAL_KINDS = ("corpus", "feedback")
-#: A made pair repeats an on-topic comment's text with the opposite label, so at full weight
-#: it teaches the n-gram weights to cancel out: SemEval-2015 off_topic dev ROC AUC (SemEval
-#: train split alone) 0.751 with pairs at weight 1, 0.783 at 0.25, 0.845 without pairs.
-#: They still teach the context columns (a comment under another thread's article).
-PAIRS_WEIGHT = 0.25
-#: Pairs made of real threads whose comments carry no off-topic label (news, forum and
-#: Reddit comments with their article or parent): on topic beside their own context, off
-#: topic beside another thread's. At most this many comments per source.
-THREAD_PAIRS_SOURCE = "real-thread pairs"
-THREAD_PAIRS_PER_SOURCE = 1000
-#: The other thread of a pair is one of the source's DONOR_WINDOW threads nearest in length
-#: on either side: an article of 40 words beside one of 4,000 would be trivially told apart.
-DONOR_WINDOW = 10
-#: Pooled sources: each labelled row of source s weighs ``n_s ** -SOURCE_BALANCE`` (a big
-#: corpus does not drown a small one), and where 2+ sources label an attribute, a source's
-#: positives and negatives are pulled towards equal totals by ``CLASS_BALANCE`` (so a
-#: corpus's own base rate - civil-spans 67% toxic, context-toxicity 1% - is not learned as
-#: "this corpus's style is toxic"). See ``row_weights``.
-SOURCE_BALANCE = 0.5
-CLASS_BALANCE = 0.5
 #: Above this many rows (with pairs) training takes one C and ``LARGE_FOLDS`` folds: on the
 #: ten English corpora (67,682 rows) each fold of each attribute costs seconds.
 LARGE_ROWS = 20_000
 LARGE_FOLDS = 3
 LARGE_C = 2.0
 SMALL_FOLDS = 5
-CONTEXTLESS_SOURCE = "on-topic comments without context"
 #: C of off_topic's logistic regression. Trained on the train splits of SemEval-2016,
 #: SemEval-2015 and YouTube spam with the real-thread pairs, dev ROC AUC (2015 / 2016 /
 #: YouTube): C=4 0.769 / 0.836 / 0.963, C=1 0.788 / 0.841 / 0.966, C=0.3 0.798 / 0.830 /
 #: 0.962. (On data/labels.csv alone C=4 had done best: its n-grams are templates.)
 OFF_TOPIC_C = 1.0
-
-
-def _implied(labels: dict[str, int]) -> dict[str, int]:
-    if "toxicity" not in labels and any(labels.get(a) == 1 for a in IMPLIES_TOXICITY):
-        return {**labels, "toxicity": 1}
-    return labels
-
-
-def positives_only(sources: Sequence[LabelledSource], rows: list[LabelledRow]) -> dict:
-    """Unlabel, in ``rows``, each attribute a corpus labels with positives only, where other
-    sources label it with both classes. Returns {source name: [attributes]}.
-
-    A hate-speech corpus's hate posts are toxic (``IMPLIES_TOXICITY``), but with no
-    negatives beside them they teach only "this corpus's topics are toxic": pooled with the
-    Gab, HatEval and Stormfront hate posts as toxicity positives, the toxicity ROC AUC on
-    held-out Reddit comments (Ruddit) fell from 0.965 to 0.925. A user's own labels and
-    review queues are kept whatever they hold. Negatives-only sources stay: civil rows are
-    civil for every kind of toxicity.
-    """
-    corpus_names = {s.name for s in sources if s.kind == "corpus"}
-    corpus_names |= {r.source for s in sources if s.kind == "corpus" for r in s.rows}
-    classes: dict[tuple[str, str], set[int]] = {}
-    for row in rows:
-        for attribute, value in row.labels.items():
-            classes.setdefault((row.source, attribute), set()).add(value)
-    both = {a for (_, a), values in classes.items() if values == {0, 1}}
-    drop = {(source, a) for (source, a), values in classes.items()
-            if values == {1} and a in both and source in corpus_names}
-    if not drop:
-        return {}
-    for row in rows:
-        for attribute in [a for a in row.labels if (row.source, a) in drop]:
-            del row.labels[attribute]
-    rows[:] = [r for r in rows if r.labels]
-    out: dict[str, list[str]] = {}
-    for source, attribute in sorted(drop):
-        out.setdefault(source, []).append(attribute)
-    return out
-
-
-def _context_of(row: LabelledRow) -> str:
-    """The text a row's comment is judged against: its article, else its parent."""
-    if row.article and not row.article.isspace():
-        return row.article
-    return row.parent if row.parent and not row.parent.isspace() else ""
-
-
-def make_offtopic_pairs(
-    rows: Sequence[LabelledRow], seed: int = 0, per_source: int = THREAD_PAIRS_PER_SOURCE
-) -> list[LabelledRow]:
-    """Off-topic examples from real threads: a comment beside another thread's context.
-
-    - Every row with an article and ``off_topic`` = 0 is copied once with the article,
-      parent and thread of a row under a different article, labelled ``off_topic`` = 1.
-    - Comments of real threads whose ``off_topic`` is unknown (news, forum and Reddit
-      comments with their article or parent) give both sides: the comment with its own
-      article/parent/thread (``off_topic`` = 0, source ``THREAD_PAIRS_SOURCE``) and the same
-      comment beside another thread's (1); at most ``per_source`` comments per source.
-
-    The other thread is not chosen to be trivially easy: it comes from the same source
-    (site), and its context is of similar length (one of the nearest in length among the
-    source's other threads). The made rows label ``off_topic`` only. Needs two contexts.
-    """
-
-    rng = np.random.default_rng(seed)
-    contexts = [_context_of(r) for r in rows]
-    keys = [r.group or c for r, c in zip(rows, contexts, strict=True)]
-    by_source: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        if contexts[i]:
-            by_source.setdefault(row.source, []).append(i)
-    pairs = []
-    for members in by_source.values():
-        threads: dict = {}
-        for i in members:
-            threads.setdefault(keys[i], []).append(i)
-        if len(threads) < 2:
-            continue
-        order = sorted(threads, key=lambda k: (len(contexts[threads[k][0]]), str(k)))
-        rank = {key: r for r, key in enumerate(order)}
-        labelled = [i for i in members if rows[i].labels.get("off_topic") == 0]
-        unlabelled = [i for i in members if "off_topic" not in rows[i].labels]
-        if len(unlabelled) > per_source:
-            unlabelled = sorted(rng.choice(unlabelled, per_source, replace=False).tolist())
-        for i in labelled + unlabelled:
-            donor = _similar_donor(i, order, rank, threads, keys, contexts, rng)
-            if donor is None:
-                continue
-            own = "off_topic" in rows[i].labels
-            made_source = PAIRS_SOURCE if own else THREAD_PAIRS_SOURCE
-            if not own:
-                pairs.append(LabelledRow(
-                    text=rows[i].text, labels={"off_topic": 0}, article=rows[i].article,
-                    parent=rows[i].parent, group=rows[i].group, source=made_source,
-                    weight=PAIRS_WEIGHT,
-                ))
-            pairs.append(LabelledRow(
-                text=rows[i].text, labels={"off_topic": 1}, article=rows[donor].article,
-                parent=rows[donor].parent, group=rows[donor].group, source=made_source,
-                weight=PAIRS_WEIGHT,
-            ))
-    return pairs
-
-
-def _similar_donor(i, order, rank, threads, keys, contexts, rng, window=DONOR_WINDOW,
-                   tries=20):
-    """A row of another thread among the ``window`` threads nearest in context length to
-    row i's on either side (``order``: the source's threads sorted by it), or None."""
-    at = rank[keys[i]]
-    lo, hi = max(0, at - window), min(len(order), at + window + 1)
-    nearby = [k for k in order[lo:hi] if k != keys[i]]
-    for _ in range(tries):
-        candidates = threads[nearby[int(rng.integers(len(nearby)))]]
-        j = candidates[int(rng.integers(len(candidates)))]
-        if contexts[j] != contexts[i]:
-            return j
-    return None
-
-
-def split_large_threads(rows: list[LabelledRow], seed: int = 0, largest: int = 30) -> None:
-    """Cut threads of more than ``largest`` rows into random threads of 3..``largest``.
-
-    Labels files group every comment under one article into one "thread" of hundreds; the
-    threads being scored are mostly far smaller, and their "rest of the thread" vectors far
-    noisier. Training on realistic sizes keeps the thread-similarity weight honest.
-    """
-
-    rng = np.random.default_rng(seed)
-    members: dict = {}
-    for i, row in enumerate(rows):
-        if row.group is not None:
-            members.setdefault(row.group, []).append(i)
-    for group, indices in members.items():
-        if len(indices) <= largest:
-            continue
-        order = rng.permutation(indices)
-        start, part = 0, 0
-        while start < len(order):
-            size = int(rng.integers(3, largest + 1))
-            for i in order[start : start + size]:
-                rows[i].group = f"{group}/{part}"
-            start += size
-            part += 1
-
-
-def make_contextless_copies(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
-    """On-topic comments again without article, parent or thread, still ``off_topic`` = 0.
-
-    Without them every labelled row lacking an article is spam or gibberish (nobody labels
-    a context-free comment "on topic"), and the model learns "no article = off-topic".
-    """
-    return [
-        LabelledRow(text=r.text, labels={"off_topic": 0}, source=CONTEXTLESS_SOURCE)
-        for r in rows
-        if r.labels.get("off_topic") == 0 and r.article and not r.article.isspace()
-    ]
-
-
-def thread_members(rows: Sequence[LabelledRow], n_original: int):
-    """Which rows make up their thread's "rest of the thread" for the others: the original
-    rows, except spam (``off_topic`` = 1 without an article: YouTube spam is half of its
-    "threads", where a thread being scored is mostly real comments; its links would count
-    as the thread's topic). Made pairs and copies are compared with a thread, never part
-    of it."""
-
-    return np.array([
-        i < n_original and not (row.labels.get("off_topic") == 1 and not row.article.strip())
-        for i, row in enumerate(rows)
-    ], dtype=bool)
-
-
-def threshold_at_precision(
-    y, scores, target: float, recall_slack: float = 0.01
-) -> tuple[float, bool]:
-    """A threshold whose cross-validated precision reaches ``target``, with a margin.
-
-    Among thresholds with precision >= target, the most recall is reached at the lowest; on
-    easily separated data that lowest threshold sits deep in the negatives' tail (0.04 on
-    data/labels.csv) and flags civil comments from elsewhere. So: the highest threshold
-    whose recall is within ``recall_slack`` (and half) of that best recall. Returns (threshold,
-    reached); when no threshold reaches the target, the best-F1 threshold and False.
-    """
-
-    precision, recall, thresholds = precision_recall_curve(y, scores)
-    ok = np.flatnonzero(precision[:-1] >= target)
-    if ok.size:
-        best_recall = recall[ok[0]]
-        # at most half the best recall given up: with an absolute slack, a best recall under
-        # it (insult on the pooled corpora: 0.005) let the threshold climb to 1.0, recall 0
-        keep = ok[recall[ok] >= best_recall - min(recall_slack, best_recall / 2)]
-        return float(thresholds[keep[-1]]), True
-    f1 = np.divide(
-        2 * precision * recall, precision + recall,
-        out=np.zeros_like(precision), where=(precision + recall) > 0,
-    )[:-1]
-    return float(thresholds[int(np.argmax(f1))]), False
-
-
-#: The default model's flagging bar on real rows (``choose_threshold``): at most this share
-#: of the rows a corpus labels civil (toxicity 0; off_topic 0 for off_topic; not labelled 1
-#: for the attribute itself; weak negatives of weight < 1 not counted) may be flagged, in
-#: every source that has at least ``MIN_CIVIL_ROWS`` of them, and at least the target
-#: precision in every source with ``MIN_SOURCE_FLAGS`` judged flags.
-MAX_CIVIL_FLAG_RATE = 0.02
-MIN_CIVIL_ROWS = 50
-MIN_SOURCE_FLAGS = 20
-#: Below this recall at the chosen threshold an attribute does not flag by default (the
-#: card says why): a bar met only by flagging a handful of comments is no bar.
-MIN_FLAG_RECALL = 0.05
-
-
-def choose_threshold(y, scores, civil, source_ids, target: float,
-                     max_civil_rate: float = MAX_CIVIL_FLAG_RATE):
-    """The lowest threshold that meets the bar on held-out scores of real rows, per source
-    and pooled: precision >= ``target`` on the rows whose label is known (``y`` 0/1, -1
-    unknown), and at most ``max_civil_rate`` of the ``civil`` rows flagged.
-
-    ``source_ids`` (ints) name each row's source; sources too small to judge (fewer than
-    ``MIN_CIVIL_ROWS`` civil rows, fewer than ``MIN_SOURCE_FLAGS`` judged flags) count in
-    the pooled figures only. Returns ``(threshold, report)``; the threshold is None when no
-    candidate meets the bar with recall >= ``MIN_FLAG_RECALL``, and ``report`` gives
-    precision, recall and civil flag rate pooled and per source at the threshold (or, when
-    None, at the best-F1 threshold, for the card).
-    """
-
-    y = np.asarray(y)
-    scores = np.asarray(scores, dtype=np.float64)
-    civil = np.asarray(civil, dtype=bool)
-    source_ids = np.asarray(source_ids)
-    known = y >= 0
-    positives = known & (y == 1)
-    candidates = np.unique(np.quantile(scores[known | civil], np.linspace(0.5, 1.0, 2001)))
-    candidates = np.unique(np.concatenate([candidates, np.unique(scores[positives])[-2000:]]))
-
-    def counts(mask):
-        """flag counts at each candidate threshold: how many of ``mask``'s rows score >= it."""
-        values = np.sort(scores[mask])
-        return len(values) - np.searchsorted(values, candidates, side="left")
-
-    tp, fp = counts(positives), counts(known & (y == 0))
-    n_pos = max(int(positives.sum()), 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
-    recall = tp / n_pos
-    ok = (precision >= target) & (tp + fp > 0)
-    n_civil = max(int(civil.sum()), 1)
-    ok &= counts(civil) / n_civil <= max_civil_rate
-    for source in np.unique(source_ids):
-        mine = source_ids == source
-        if (civil & mine).sum() >= MIN_CIVIL_ROWS:
-            ok &= counts(civil & mine) / (civil & mine).sum() <= max_civil_rate
-        stp, sfp = counts(positives & mine), counts(known & (y == 0) & mine)
-        judged = stp + sfp
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ok &= (judged < MIN_SOURCE_FLAGS) | (stp >= target * judged)
-    ok &= recall >= MIN_FLAG_RECALL
-    if ok.any():
-        threshold = float(candidates[np.flatnonzero(ok)[0]])
-        reached = True
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1 = np.where(precision + recall > 0,
-                          2 * precision * recall / (precision + recall), 0)
-        threshold = float(candidates[int(np.argmax(f1))])
-        reached = False
-
-    def at(mask_known, mask_pos, mask_civil):
-        flagged = scores >= threshold
-        tp_ = int((flagged & mask_pos).sum())
-        judged_ = int((flagged & mask_known).sum())
-        return {
-            "precision": round(tp_ / judged_, 4) if judged_ else None,
-            "recall": round(tp_ / mask_pos.sum(), 4) if mask_pos.any() else None,
-            "civil_flag_rate": round(float((flagged & mask_civil).sum() / mask_civil.sum()), 4)
-            if mask_civil.any() else None,
-            "judged_flags": judged_,
-            "civil_rows": int(mask_civil.sum()),
-        }
-
-    report = {
-        "threshold": round(threshold, 6),
-        "meets_bar": reached,
-        "pooled": at(known, positives, civil),
-        "per_source": {
-            int(source): at(known & (source_ids == source), positives & (source_ids == source),
-                            civil & (source_ids == source))
-            for source in np.unique(source_ids)
-        },
-    }
-    return (threshold if reached else None), report
-
-
-#: Below this cross-validated recall at the chosen threshold, training says so: the
-#: attribute will rarely flag (on the pooled public corpora, insult at precision 0.9: 1%).
-LOW_RECALL = 0.2
-
-
-def _warn_about_threshold(attribute: str, metrics: dict, target: float, reached: bool) -> None:
-    """A warning when the threshold will flag little, or misses the target precision."""
-    if not reached:
-        log.warning(
-            "%s: no threshold reaches precision %.2f in cross-validation; using the best-F1 "
-            "threshold %.3f (precision %.2f, recall %.2f)", attribute, target,
-            metrics["threshold"], metrics["precision"], metrics["recall"])
-    elif metrics["recall"] < LOW_RECALL:
-        log.warning(
-            "%s: at precision %.2f the threshold (%.3f) catches %.0f%% of the positives in "
-            "cross-validation; a lower --target-precision flags more of them (and more "
-            "wrongly)", attribute, target, metrics["threshold"], 100 * metrics["recall"])
-
-
-def attribute_metrics(y, scores, threshold: float) -> dict:
-    """ROC AUC, average precision and precision/recall/F1 at ``threshold``."""
-
-    y = np.asarray(y)
-    flagged = np.asarray(scores) >= threshold
-    tp = int(np.sum(flagged & (y == 1)))
-    fp = int(np.sum(flagged & (y == 0)))
-    fn = int(np.sum(~flagged & (y == 1)))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "roc_auc": round(float(roc_auc_score(y, scores)), 4),
-        "average_precision": round(float(average_precision_score(y, scores)), 4),
-        "threshold": round(float(threshold), 4),
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
-    }
 
 
 def _fold_of(y_first, n_folds: int, seed: int):
@@ -450,7 +100,8 @@ def _one_class_attributes(sources, Y, attributes) -> list[str]:
         present = {int(v) for v in values}
         if len(present) == 2:
             continue
-        labelled = [s for s in sources if any(attribute in _implied(r.labels) for r in s.rows)]
+        labelled = [s for s in sources
+                    if any(attribute in implied_labels(r.labels) for r in s.rows)]
         written = [s for s in labelled if s.kind == "labels"]
         if not written:
             dropped.append(attribute)
@@ -510,36 +161,6 @@ def _gather_folds(results, fold_windows, n_rows, scored_rows):
             keep = scored_rows[owner]
             np.maximum.at(best, owner[keep], windows[keep])
     return whole, np.maximum(whole, best)
-
-
-def row_weights(rows, Y, source_balance=SOURCE_BALANCE, class_balance=CLASS_BALANCE):
-    """(n, k) sample weights, each column scaled to mean 1 over its labelled rows.
-
-    Per attribute, a labelled row of source s (``row.source``; the made pairs and copies
-    are sources of their own) weighs ``row.weight * n_s ** -source_balance``, ``n_s`` being
-    the rows of s labelled for it. Where two or more sources label the attribute, a source
-    with both classes has its positives weighted by ``(n_s / (2 * positives_s)) **
-    class_balance`` and its negatives likewise (1 = equal totals). One source alone keeps
-    its own class balance.
-    """
-
-    W = np.tile(np.array([r.weight for r in rows], dtype=np.float64)[:, None], (1, Y.shape[1]))
-    names = np.array([r.source for r in rows])
-    for j in range(Y.shape[1]):
-        known = Y[:, j] >= 0
-        if not known.any():
-            continue
-        labelled_by = np.unique(names[known])
-        for name in labelled_by:
-            members = known & (names == name)
-            W[members, j] *= float(members.sum()) ** -source_balance
-            pos = members & (Y[:, j] == 1)
-            neg = members & (Y[:, j] == 0)
-            if class_balance and len(labelled_by) > 1 and pos.any() and neg.any():
-                W[pos, j] *= (members.sum() / (2.0 * pos.sum())) ** class_balance
-                W[neg, j] *= (members.sum() / (2.0 * neg.sum())) ** class_balance
-        W[known, j] /= W[known, j].mean()
-    return W
 
 
 def fit_combiner(whole, window, y) -> tuple[float, float, float]:
@@ -673,8 +294,8 @@ def _training_rows(sources, seed: int, pairs: bool, say) -> _Rows:
     """Every source's rows (labels implied), threads split, pairs and copies made, and the
     attributes some row labels with both classes."""
     rows = [
-        LabelledRow(r.text, dict(_implied(r.labels)), r.article or "", r.parent or "", r.group,
-                    r.source or s.name, getattr(r, "weight", 1.0))
+        LabelledRow(r.text, dict(implied_labels(r.labels)), r.article or "", r.parent or "",
+                    r.group, r.source or s.name, getattr(r, "weight", 1.0))
         for s in sources
         for r in s.rows
     ]
@@ -896,7 +517,7 @@ def _threshold_of(attribute, j, C, whole, window, labels, context, data: _Rows,
         f"ROC AUC {metrics['roc_auc']:.3f}, AP "
         f"{metrics['average_precision']:.3f}, threshold {threshold:.3f} "
         f"(P {metrics['precision']:.2f} R {metrics['recall']:.2f})")
-    _warn_about_threshold(attribute, metrics, target_precision, reached)
+    warn_about_threshold(attribute, metrics, target_precision, reached)
 
 
 def _final_classifier(data: _Rows, matrices: _Matrices, chosen_C, results, folds,
@@ -951,11 +572,11 @@ def _card(sources, data: _Rows, matrices: _Matrices, chosen: dict, target_precis
                 "license": s.license,
                 "labels": {
                     a: {
-                        "rows": sum(1 for r in s.rows if a in _implied(r.labels)),
-                        "positives": sum(1 for r in s.rows if _implied(r.labels).get(a) == 1),
+                        "rows": sum(1 for r in s.rows if a in implied_labels(r.labels)),
+                        "positives": sum(1 for r in s.rows if implied_labels(r.labels).get(a) == 1),
                     }
                     for a in attributes
-                    if any(a in _implied(r.labels) for r in s.rows)
+                    if any(a in implied_labels(r.labels) for r in s.rows)
                     and a not in taught_nothing.get(s.name, ())
                 },
             }

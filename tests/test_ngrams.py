@@ -256,3 +256,27 @@ def test_char_tables_equal_their_per_code_point_definition():
     assert lower[0x130] == 0x130 and lower[ord("A")] == ord("a")  # İ lowers to two: kept
     assert leet[ord("4")] == ord("a") and leet[ord("b")] == 0
     assert punctuation[ord("!")] and not punctuation[ord("a")]
+
+
+def test_spans_that_compiled_rounding_cannot_decide_are_listed_by_python():
+    """A weight too near a half at 4 places (0.00015 is 1.4999999999999998e-4) makes
+    ``top_spans`` leave the pair to Python; ``pair_top_spans`` lists it as C lists the
+    others: offsets relative to the text, Python's rounding, strongest first, top_k."""
+    from types import SimpleNamespace
+
+    from moderator.model.explain import pair_top_spans
+
+    found = SimpleNamespace(
+        ptr=np.array([0, 3, 5], np.int64), start=np.array([0, 4, 8, 0, 3], np.int64),
+        end=np.array([3, 7, 10, 2, 5], np.int64),
+        weight=np.array([0.5, 0.00015, 0.75, 0.2, 0.3], np.float64))
+    pos = np.arange(20, dtype=np.int64) + 100  # normalised -> original offsets
+    origin = np.array([100, 100], np.int64)
+    top_ptr, s, e, w, exact = ngrams.top_spans(found.ptr, found.start, found.end,
+                                               found.weight, pos, origin, 2)
+    assert exact.tolist() == [False, True]
+    assert top_ptr.tolist() == [0, 0, 2]  # the undecided pair lists nothing in C
+    assert [[a, b, c] for a, b, c in zip(s.tolist(), e.tolist(), w.tolist())] == \
+        pair_top_spans(found, pos, 100, 1, 2) == [[3, 5, 0.3], [0, 2, 0.2]]
+    assert pair_top_spans(found, pos, 100, 0, 2) == [[8, 10, 0.75], [0, 3, 0.5]]
+    assert pair_top_spans(found, pos, 100, 0, 5)[-1] == [4, 7, round(0.00015, 4)]

@@ -276,7 +276,7 @@ def test_spans_that_compiled_rounding_cannot_decide_are_listed_by_python():
                                                found.weight, pos, origin, 2)
     assert exact.tolist() == [False, True]
     assert top_ptr.tolist() == [0, 0, 2]  # the undecided pair lists nothing in C
-    assert [[a, b, c] for a, b, c in zip(s.tolist(), e.tolist(), w.tolist())] == \
+    assert [[a, b, c] for a, b, c in zip(s.tolist(), e.tolist(), w.tolist(), strict=True)] == \
         pair_top_spans(found, pos, 100, 1, 2) == [[3, 5, 0.3], [0, 2, 0.2]]
     assert pair_top_spans(found, pos, 100, 0, 2) == [[8, 10, 0.75], [0, 3, 0.5]]
     assert pair_top_spans(found, pos, 100, 0, 5)[-1] == [4, 7, round(0.00015, 4)]

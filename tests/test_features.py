@@ -20,14 +20,15 @@ from moderator.model.batch import CommentBatch
 from moderator.model.context import (
     CONTEXT_FEATURES,
     CONTEXT_SCALE,
+    THREAD_RELATIVE_PATTERNS,
     lexical_views,
     rowwise_dot,
-    thread_relative_cues,
+    thread_kept,
     thread_similarity,
     topic_rows,
     word_idf,
 )
-from moderator.model.cues import TEXT_FEATURES, text_cues, text_cues_batch
+from moderator.model.cues import CUE_CLIP, TEXT_FEATURES, text_cues, text_cues_batch
 from moderator.model.features import CommentFeatures
 from moderator.model.fitted import FittedFeatures
 from moderator.model.ngrams import normalize, tokenize
@@ -299,16 +300,34 @@ def test_links_and_prices_are_judged_against_the_thread(topical):
             "Cheap pills at https://pills.example"]
     batch = CommentBatch(texts=hiring + spam, groups=["h"] * 3 + ["s"] * 3)
     raw = text_cues_batch(batch.texts)
-    relative = thread_relative_cues(batch, raw)
-    urls = TEXT_FEATURES.index("urls")
+    kept = thread_kept(batch, raw)  # per THREAD_RELATIVE_PATTERNS cue: 1 - the thread's share
+    urls, money = (THREAD_RELATIVE_PATTERNS.index(name) for name in ("urls", "money"))
+    assert raw[0, TEXT_FEATURES.index("urls")] == 1
     # every other hiring post has a link: the links are the thread's topic
-    assert relative[0, urls] == 0 and raw[0, urls] == 1
+    assert kept[0, urls] == 0
     # nobody else under the tram post links anywhere: the link counts in full
-    assert relative[5, urls] == raw[5, urls] == 1
-    money = TEXT_FEATURES.index("money")
-    assert relative[0, money] == pytest.approx(raw[0, money] * (1 - 1 / 2))
-    alone = thread_relative_cues(CommentBatch(texts=hiring), raw[:3])
-    assert np.array_equal(alone, raw[:3])  # no thread: nothing to judge against
+    assert kept[5, urls] == 1
+    assert kept[0, money] == pytest.approx(1 - 1 / 2)
+    assert thread_kept(CommentBatch(texts=hiring), raw[:3]) is None  # no thread: no judging
+
+
+def test_a_link_shared_by_the_thread_counts_as_half_a_link_in_the_columns():
+    # The discount applies to the standardised cue: discounting the raw count first left
+    # half a link (several standard deviations above the mean) clipped at +3, a whole link.
+    rare = CommentFeatures(min_df=1, topic_components=2).fit(
+        THREADS * 4 + ["Jobs at https://x.example, $100k"])
+    hiring = ["Backend engineer, $120k, apply at https://a.example",
+              "Designer, remote, $90k: https://b.example/jobs",
+              "Data engineer in Oslo, no link, no salary"]
+    grouped = rare.extra(CommentBatch(texts=hiring, groups=["h"] * 3))
+    plain = rare.extra(CommentBatch(texts=hiring))
+    for name in ("urls", "money"):
+        j = TEXT_FEATURES.index(name)
+        none = plain[2, j]  # the value of "no link"
+        assert plain[0, j] == CUE_CLIP > none
+        # the other two posts: one has a link and a price -> half of the way to "none"
+        assert grouped[0, j] == pytest.approx(none + (plain[0, j] - none) / 2)
+        assert grouped[2, j] == pytest.approx(none)
 
 
 def test_context_facts_name_the_contexts_used(topical):
@@ -334,3 +353,9 @@ def test_a_question_counts_as_one_only_under_a_question(topical):
     context = topical.transform(batch)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
     column = CONTEXT_FEATURES.index("asks_under_question")
     assert context[:, column].tolist() == [1, 0, 0]
+    # a reply that asks its parent is conversation, not a non-answer to the question
+    reply = CommentBatch(texts=["How long did it take you?"] * 2,
+                         articles=["Which ferry should I take to the island?"] * 2,
+                         parents=["The morning one, it takes an hour.", ""])
+    context = topical.transform(reply)[:, topical.slices_["context"]].toarray() / CONTEXT_SCALE
+    assert context[:, column].tolist() == [0, 1]

@@ -22,9 +22,12 @@ from .cues import TEXT_FEATURES, text_cues_batch
 # best context there is: a reply that answers its parent is on topic whatever the article.
 #
 # ``asks_under_question``: the comment asks something ("?") under an article that is itself a
-# question. In a forum thread that is not an answer (SemEval labels it Bad); under a blog post
-# or a news article a question is ordinary conversation. Without it the question n-grams
-# ("How long do you", "Do you expect") carried the forum's judgement to every thread.
+# question, answering no other comment (no parent). In a forum thread that is not an answer
+# (SemEval labels it Bad); under a blog post or a news article a question is ordinary
+# conversation, and a reply that asks its parent ("How long did the first upload take for
+# you?" under an Ask HN post) is conversation too: it scored 0.975 off topic as one. Without
+# it the question n-grams ("How long do you", "Do you expect") carried the forum's judgement
+# to every thread.
 #
 # One indicator, ``has_context`` (any article, parent or thread), not one per context: one
 # per context added up where the training rows never had them together (forum questions
@@ -59,8 +62,9 @@ CONTEXT_SCALE = 3.0
 CONTEXTS = ("article", "parent", "thread")
 #: Pattern cues judged against the thread: a link, an e-mail address, a phone number or a
 #: price is off-topic only where the rest of the thread (and its article) has none. Their
-#: cue is multiplied by 1 - the share of the thread's other comments (and the article) that
-#: have one too: in a who-is-hiring or classifieds thread it is the topic.
+#: standardised cue is moved towards the value of "none" by the share of the thread's other
+#: comments (and the article) that have one too: in a who-is-hiring or classifieds thread it
+#: is the topic.
 THREAD_RELATIVE_PATTERNS = ("urls", "email", "phone", "money")
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -101,17 +105,32 @@ _ROWWISE_DOT_F64 = Kernel("rowwise_dot_f64")
 
 
 
-def thread_relative_cues(batch: CommentBatch, cues: np.ndarray) -> np.ndarray:
-    """``cues`` with each ``THREAD_RELATIVE_PATTERNS`` cue multiplied by 1 - the share of
-    the comment's thread (its other member comments, and its article) that has one."""
+def discounted_cues(scaled: np.ndarray, kept: np.ndarray, none: np.ndarray) -> np.ndarray:
+    """Standardised, clipped ``scaled`` cues with each ``THREAD_RELATIVE_PATTERNS`` cue
+    moved towards ``none`` (its standardised value for "none") by the thread's share
+    (``kept`` = 1 - share, from ``thread_kept``).
+
+    Discounting the raw count before standardising did little: one link is ten standard
+    deviations above the mean, so half a link was still clipped at +3 (the price of a job
+    post in a who-is-hiring thread counted in full)."""
+    columns = [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]
+    scaled = scaled.copy()
+    scaled[:, columns] = none[columns] + (scaled[:, columns] - none[columns]) * kept
+    return scaled
+
+
+def thread_kept(batch: CommentBatch, cues: np.ndarray) -> np.ndarray | None:
+    """Per comment and ``THREAD_RELATIVE_PATTERNS`` cue, 1 - the share of its thread (its
+    other member comments, and its article) that has one (raw ``cues``); None when no
+    comment is in a thread or none has any of them."""
     n = len(batch)
     codes, members = _group_codes(batch)
     if not (codes >= 0).any():
-        return cues
+        return None
     columns = [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]
     has = (cues[:, columns] > 0).astype(np.float64)
     if not has.any():
-        return cues
+        return None
     n_groups = int(codes.max()) + 1
     valid = codes >= 0
     own = (members & valid).astype(np.float64)
@@ -129,9 +148,7 @@ def thread_relative_cues(batch: CommentBatch, cues: np.ndarray) -> np.ndarray:
         others = others + (art_index >= 0)
     share = np.divide(with_it, others[:, None], out=np.zeros_like(with_it),
                       where=(others[:, None] > 0) & valid[:, None])
-    cues = cues.copy()
-    cues[:, columns] *= 1.0 - share
-    return cues
+    return 1.0 - share
 
 
 def word_idf(features) -> np.ndarray:
@@ -150,8 +167,9 @@ def context_columns(features, batch: CommentBatch, words) -> np.ndarray:
     articles, art_index = unique_index(batch.articles, n)
     if articles:
         asked = np.array(["?" in a for a in articles])
+        _, par_index = unique_index(batch.parents, n)
         columns[:, names["asks_under_question"]] = (
-            (art_index >= 0) & asked[np.maximum(art_index, 0)]
+            (art_index >= 0) & asked[np.maximum(art_index, 0)] & (par_index < 0)
             & np.array(["?" in (t or "") for t in batch.texts], dtype=bool))
         article_words = features.word_block(articles)
         columns[:, names["article_word"]] = rowwise_dot(words, article_words, art_index)

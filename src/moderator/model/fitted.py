@@ -22,7 +22,8 @@ from .context import (
     CONTEXTS,
     context_columns,
     contexts_present,
-    thread_relative_cues,
+    discounted_cues,
+    thread_kept,
 )
 from .cues import CUE_CLIP, TEXT_FEATURES, cue_statistics, cues_of, text_cues_batch
 from .ngrams import char_tables, normalize_codes, text_codes
@@ -98,9 +99,11 @@ class FittedFeatures:
         (raw ``text_cues_batch``) and ``words`` (the word block) when already computed."""
         if cues is None:
             cues = text_cues_batch(batch.texts)
-        if self.context and batch.groups is not None:
-            cues = thread_relative_cues(batch, cues)
+        kept = thread_kept(batch, cues) if self.context and batch.groups is not None else None
         cues = np.clip((cues - self.cue_mean_) / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
+        if kept is not None:  # links, prices ... the rest of the thread has too
+            none = np.clip(-self.cue_mean_ / self.cue_scale_, -CUE_CLIP, CUE_CLIP)
+            cues = discounted_cues(cues, kept, none)
         if not self.context:
             return cues
         if ngrams is None and words is None and not self.has_context(batch):

@@ -420,10 +420,13 @@ def word_block(texts, features) -> sp.csr_matrix:
 
 def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
     """The columns after the n-grams: standardised, clipped text cues, then the context."""
-    cues = np.array([text_cues_reference(t) for t in texts], np.float64).reshape(len(texts), -1)
+    raw = np.array([text_cues_reference(t) for t in texts], np.float64).reshape(len(texts), -1)
+    cues = np.clip((raw - features.cue_mean_) / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
     if features.context and groups is not None:
-        cues = thread_relative_cues(cues, texts, articles, groups)
-    cues = np.clip((cues - features.cue_mean_) / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
+        kept = thread_relative_cues(raw, texts, articles, groups)
+        none = np.clip(-features.cue_mean_ / features.cue_scale_, -CUE_CLIP, CUE_CLIP)
+        for c in [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]:
+            cues[:, c] = none[c] + (cues[:, c] - none[c]) * kept[:, c]
     if not features.context:
         return cues
     if set(CONTEXT_FEATURES) - set(REFERENCE_CONTEXT_FEATURES):
@@ -438,12 +441,12 @@ def dense_columns(texts, articles, parents, groups, features) -> np.ndarray:
 
 
 def thread_relative_cues(cues, texts, articles, groups) -> np.ndarray:
-    """``cues`` (raw, one row per text) with each ``THREAD_RELATIVE_PATTERNS`` cue of a
-    comment in a group multiplied by 1 - the share of its thread that has one: the other
-    comments of its group, and its article when it has one (a link under an article with
-    links is not off-topic)."""
+    """Per text and cue (``cues``: raw, one row per text), how much of the standardised cue
+    is kept: for each ``THREAD_RELATIVE_PATTERNS`` cue of a comment in a group, 1 - the
+    share of its thread that has one (the other comments of its group, and its article when
+    it has one: a link under an article with links is not off-topic); 1 elsewhere."""
     columns = [TEXT_FEATURES.index(name) for name in THREAD_RELATIVE_PATTERNS]
-    out = cues.copy()
+    out = np.ones_like(cues)
     for i, group in enumerate(groups):
         if group is None:
             continue
@@ -453,7 +456,7 @@ def thread_relative_cues(cues, texts, articles, groups) -> np.ndarray:
             thread.append(text_cues_reference(articles[i]))
         for c in columns:
             if thread:
-                out[i, c] *= 1.0 - sum(row[c] > 0 for row in thread) / len(thread)
+                out[i, c] = 1.0 - sum(row[c] > 0 for row in thread) / len(thread)
     return out
 
 

@@ -101,3 +101,75 @@ def test_seed_comments(shipped, phrase, expected):
     results = score_thread(shipped, thread, explain=False)
     result = results[thread.comments.index(comment)]
     assert result["flagged"] is expected, result
+
+
+# --- off_topic on the project's own real-format threads (issue 15) -----------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def offtopic_model(shipped):
+    """The shipped model, when it was built with off_topic's thread fixes (pairs only from
+    unlabelled threads, the pair standing in for its comment, the pooled precision bar):
+    its card's weights name ``off_topic_source_balance``."""
+    if "off_topic_source_balance" not in shipped.card.get("weights", {}):
+        pytest.skip("the shipped model predates off_topic's thread fixes: `make model`")
+    return shipped
+
+
+def _off_topic(model, path: Path):
+    """[(comment, off_topic score, flagged off_topic)] of every thread in ``path``."""
+    from moderator.review import score_thread
+    from moderator.threads import read_threads
+
+    out = []
+    for thread in read_threads(path):
+        for comment, result in zip(thread.comments, score_thread(model, thread, explain=False),
+                                   strict=True):
+            out.append((comment, result["scores"]["off_topic"],
+                        any(r["attribute"] == "off_topic" for r in result["reasons"])))
+    return out
+
+
+def test_job_posts_in_a_who_is_hiring_thread_are_not_flagged_off_topic(offtopic_model):
+    scored = _off_topic(offtopic_model, EXAMPLES / "who-is-hiring.json")
+    assert sum("@" in c.text or "https://" in c.text for c, _, _ in scored) >= 7
+    assert not any(f for _, _, f in scored), [(c.text[:30], s) for c, s, _ in scored]
+
+
+def test_link_spam_under_an_unrelated_post_is_flagged_off_topic(offtopic_model):
+    scored = _off_topic(offtopic_model, EXAMPLES / "link-spam.json")
+    flagged = {c.author for c, _, f in scored if f}
+    assert flagged == {"Deals4U", "bestwatches"}, [(c.author, s) for c, s, _ in scored]
+
+
+def test_a_reply_that_asks_its_parent_is_not_flagged_off_topic(offtopic_model):
+    scored = _off_topic(offtopic_model, EXAMPLES / "hn.json")
+    [(_, score, flagged)] = [x for x in scored if x[0].text.startswith("How long did the first")]
+    assert not flagged, score
+
+
+def _seed_scores(model):
+    return [x for path in sorted(shared_path("seeds").glob("*.txt"))
+            for x in _off_topic(model, path)]
+
+
+MISSPELT = "Eye wist yoo wood"
+
+
+@pytest.mark.shared
+def test_no_seed_comment_but_the_misspelt_one_is_flagged_off_topic(offtopic_model):
+    scored = _seed_scores(offtopic_model)
+    assert not [c.text[:40] for c, _, f in scored if f and not c.text.startswith(MISSPELT)]
+
+
+# Not met yet: the misspelt comment shares nothing with its article and scores where such a
+# comment does (0.78; the seeds' next is 0.23), below the threshold (0.865) that flags at
+# most 2% of SemEval's good answers, which share nothing with their question as often.
+@pytest.mark.shared
+@pytest.mark.xfail(strict=True, reason="scores below the off_topic threshold (issue 15)")
+def test_the_misspelt_seed_comment_is_flagged_off_topic(offtopic_model):
+    [(_, score, flagged)] = [x for x in _seed_scores(offtopic_model)
+                             if x[0].text.startswith(MISSPELT)]
+    assert flagged, score

@@ -45,14 +45,16 @@ def model():
     labels.rows = random.Random(0).sample(known, LABELS_ROWS)
     for row in labels.rows:
         row.labels = {"off_topic": row.labels["off_topic"]}
-    model = train([*sources, labels], folds=3, target_precision=0.8, progress=lambda _: None)
-    # These tests judge what the thread-reading features do, at a fixed off_topic threshold
-    # of 0.75. The threshold a model chooses is held to 80% precision on each off-topic
-    # corpus; on samples this small SemEval's noisy "not a good answer" label pushes it to
-    # about 0.97, where it says nothing about the features.
-    model.thresholds["off_topic"] = 0.75
-    model.unflagged = []
-    return model
+    return train([*sources, labels], folds=3, target_precision=0.8, progress=lambda _: None)
+
+
+def test_the_threshold_is_the_rule_s(model):
+    """The model's own off_topic threshold (precision pooled over the off-topic corpora,
+    the civil flag rate in each: ``training.POOLED_PRECISION_ATTRIBUTES``) flags."""
+    assert "off_topic" not in model.unflagged
+    bar = model.card["metrics"]["off_topic"]["real_rows_bar"]
+    assert bar["meets_bar"] and bar["pooled"]["precision"] >= 0.8
+    assert model.thresholds["off_topic"] == pytest.approx(bar["threshold"], abs=1e-6)
 
 
 def off_topic(model, thread):
@@ -76,31 +78,35 @@ def test_job_posts_in_a_who_is_hiring_thread_are_not_flagged(model):
                               for c, r in zip(thread.comments, results, strict=True)]
 
 
-def test_link_spam_under_an_unrelated_post_is_flagged_and_says_why(model):
+def test_link_spam_under_an_unrelated_post_scores_above_every_reply_and_says_why(model):
     thread = the_thread(EXAMPLES / "link-spam.json")
     results, flagged = off_topic(model, thread)
     spam = {i for i, c in enumerate(thread.comments) if c.author in ("Deals4U", "bestwatches")}
-    assert spam <= {i for i, f in enumerate(flagged) if f}
     scores = [r["scores"]["off_topic"] for r in results]
     on_topic = [i for i in range(len(scores)) if i not in spam]
     assert min(scores[i] for i in spam) > max(scores[i] for i in on_topic)
-    # A question to the author ("How long do you let the dough proof ...?") is where this
-    # small model errs: the forum corpus calls a question no answer. The full train splits
-    # score it 0.48 (threshold 0.86); this sample may flag it. Statements are never flagged.
-    assert not any(flagged[i] for i in on_topic if "?" not in thread.comments[i].text)
-    for i in spam:
-        [reason] = [r for r in results[i]["reasons"] if r["attribute"] == "off_topic"]
-        assert reason["notes"][0].startswith("shares nothing with the article")
+    assert not any(flagged[i] for i in on_topic)
+    # This small model flags the software crack (0.93 at its threshold 0.84) but not the
+    # replica watches (0.75): tests/test_default_model.py holds the default model to both.
+    crack = next(i for i in spam if thread.comments[i].author == "Deals4U")
+    assert flagged[crack]
+    [reason] = [r for r in results[crack]["reasons"] if r["attribute"] == "off_topic"]
+    assert reason["notes"][0].startswith("shares nothing with the article")
 
 
-def test_only_the_misspelt_seed_comment_is_flagged(model):
+def test_the_misspelt_seed_comment_scores_highest_and_no_other_is_flagged(model):
     seeds = sorted(shared_path("seeds").glob("*.txt"))
-    flagged_texts = []
+    scored = []
     for path in seeds:
         for thread in read_threads(path):
-            _, flagged = off_topic(model, thread)
-            flagged_texts += [c.text for c, f in zip(thread.comments, flagged, strict=True) if f]
-    assert len(flagged_texts) == 1 and flagged_texts[0].startswith("Eye wist yoo wood")
+            results, flagged = off_topic(model, thread)
+            scored += [(r["scores"]["off_topic"], f, c.text)
+                       for c, r, f in zip(thread.comments, results, flagged, strict=True)]
+    scored.sort(reverse=True)
+    assert scored[0][2].startswith("Eye wist yoo wood")
+    # well apart from the rest (0.78 vs 0.20 here), though below this model's threshold
+    assert scored[0][0] > scored[1][0] + 0.3
+    assert not any(f for _, f, _ in scored[1:])
 
 
 def test_a_thread_without_an_article_is_judged_on_parent_and_thread(model):
@@ -125,3 +131,4 @@ def test_a_thread_without_an_article_is_judged_on_parent_and_thread(model):
     [reason] = results[2]["reasons"]
     assert any(note.endswith("the thread") or "the thread (" in note
                for note in reason["notes"])
+

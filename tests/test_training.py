@@ -13,7 +13,6 @@ from moderator.errors import LabelsError
 from moderator.labels import LabelledRow, LabelledSource, load_labels_csv
 from moderator.model.rows import (
     DONOR_WINDOW,
-    PAIRS_SOURCE,
     PAIRS_WEIGHT,
     THREAD_PAIRS_SOURCE,
     label_matrix,
@@ -21,6 +20,7 @@ from moderator.model.rows import (
     make_offtopic_pairs,
     row_weights,
     split_large_threads,
+    thread_members,
 )
 from moderator.model.thresholds import threshold_at_precision
 from moderator.model.training import train
@@ -149,21 +149,57 @@ def test_label_matrix_marks_unknown():
     assert label_matrix(rows, ["toxicity", "off_topic"]).tolist() == [[1, -1], [-1, 0]]
 
 
-def test_offtopic_pairs_take_another_threads_context():
+def test_rows_labelled_off_topic_get_no_pair():
+    # a labelled on-topic comment copied beside another thread's article, labelled 1,
+    # taught the words of good answers as off-topic (SemEval dev ROC AUC 0.79 -> 0.83 without)
     rows = [
         LabelledRow(f"on topic {i}", {"off_topic": 0}, article=f"article {i % 3}",
                     parent=f"parent {i}", group=f"g{i % 3}")
         for i in range(12)
     ]
     rows.append(LabelledRow("spam", {"off_topic": 1}, article="article 0", group="g0"))
+    assert make_offtopic_pairs(rows, seed=1) == []
+    rows.append(LabelledRow("unknown", {"toxicity": 0}, article="article 1", group="g1"))
     pairs = make_offtopic_pairs(rows, seed=1)
-    assert len(pairs) == 12
-    by_text = {r.text: r for r in rows}
-    for pair in pairs:
-        original = by_text[pair.text]
-        assert pair.labels == {"off_topic": 1} and pair.source == PAIRS_SOURCE
-        assert pair.article != original.article and pair.group != original.group
-    assert make_offtopic_pairs(rows[:1]) == []  # one article: nothing to swap
+    assert [(p.text, p.labels) for p in pairs] == [("unknown", {"off_topic": 0}),
+                                                    ("unknown", {"off_topic": 1})]
+    assert make_offtopic_pairs(rows[-1:]) == []  # one article: nothing to swap
+
+
+def test_the_on_topic_side_of_a_pair_stands_in_for_its_comment_in_the_thread():
+    rows = [LabelledRow(f"comment {i}", {"toxicity": 0}, article=f"article {i % 2}",
+                        group=f"t{i % 2}", source="news") for i in range(8)]
+    rows.append(LabelledRow("Buy pills at pills.example", {"off_topic": 1}, group="t0",
+                            source="spam"))
+    n_original = len(rows)
+    made = make_offtopic_pairs(rows, seed=0)
+    members = thread_members(rows + made, n_original)
+    on = {(p.text, p.group) for p in made if p.labels == {"off_topic": 0}}
+    assert len(on) == 8
+    # the copy is the member; its original is not: the thread holds each text once
+    for i, row in enumerate(rows + made):
+        if i < n_original:
+            assert members[i] == ((row.text, row.group) not in on and row.source != "spam")
+        else:
+            assert members[i] == (row.labels == {"off_topic": 0})
+    # so the copy is compared with the rest of its thread, not with itself
+    from moderator.model.batch import CommentBatch
+    from moderator.model.features import CommentFeatures
+
+    everything = rows + made
+    batch = CommentBatch(texts=[r.text for r in everything],
+                         articles=[r.article for r in everything],
+                         parents=[r.parent for r in everything],
+                         groups=[r.group for r in everything], members=members)
+    features = CommentFeatures(topic_components=2).fit(batch)
+    extra = features.extra(batch)
+    alone = features.extra(CommentBatch(texts=batch.texts[:8], articles=batch.articles[:8],
+                                        groups=batch.groups[:8]))
+    copy_of = {(r.text, r.group): i for i, r in enumerate(everything)
+               if i >= n_original and r.labels == {"off_topic": 0}}
+    for i in range(8):
+        np.testing.assert_allclose(extra[copy_of[rows[i].text, rows[i].group]], alone[i],
+                                   atol=1e-6)
 
 
 def test_real_threads_give_both_sides_from_the_same_site_and_similar_length():
@@ -395,8 +431,9 @@ def test_row_weights_balance_pooled_sources_and_their_classes():
 
 def test_pairs_count_less_than_labelled_rows():
     rows = [
-        LabelledRow("About the bridge.", {"off_topic": 0}, article="Bridge", group="a"),
-        LabelledRow("About the school.", {"off_topic": 0}, article="School", group="b"),
+        LabelledRow("About the bridge.", {"toxicity": 0}, article="Bridge", group="a"),
+        LabelledRow("About the school.", {"toxicity": 0}, article="School", group="b"),
+        LabelledRow("Lovely bridge.", {"off_topic": 0}, article="Bridge", group="a"),
     ]
     pairs = make_offtopic_pairs(rows, seed=0)
     assert pairs and all(p.weight == PAIRS_WEIGHT < 1.0 for p in pairs)
@@ -494,6 +531,34 @@ def test_choose_threshold_meets_precision_and_civil_rate_in_every_source():
     y2[source == 1] = -1
     threshold2, _ = choose_threshold(y2, scores, civil, source, 0.8)
     assert threshold2 is not None and threshold2 <= threshold
+
+
+def test_off_topic_precision_is_held_pooled_and_the_civil_rate_in_every_source():
+    from moderator.model.thresholds import (
+        MAX_CIVIL_FLAG_RATE,
+        POOLED_PRECISION_ATTRIBUTES,
+        choose_threshold,
+    )
+
+    assert "off_topic" in POOLED_PRECISION_ATTRIBUTES
+    rng = np.random.default_rng(2)
+    # source 0: few positives (a forum's "not a good answer", 20%), its flags imprecise;
+    # source 1: spam, easy to tell
+    y = np.r_[np.ones(200), np.zeros(800), np.ones(500), np.zeros(500)].astype(int)
+    scores = np.r_[rng.uniform(0.4, 1.0, 200), rng.uniform(0.0, 0.9, 800),
+                   rng.uniform(0.6, 1.0, 500), rng.uniform(0.0, 0.3, 500)]
+    source = np.r_[np.zeros(1000), np.ones(1000)].astype(int)
+    civil = y == 0
+    each, _ = choose_threshold(y, scores, civil, source, 0.8)
+    pooled, report = choose_threshold(y, scores, civil, source, 0.8,
+                                      per_source_precision=False)
+    assert pooled is not None and pooled < each
+    flagged = scores >= pooled
+    assert (flagged & (y == 1)).sum() >= 0.8 * flagged.sum()
+    for s in (0, 1):
+        mine = source == s
+        assert (flagged & civil & mine).sum() / (civil & mine).sum() <= MAX_CIVIL_FLAG_RATE
+    assert report["per_source"][0]["precision"] < 0.8 <= report["pooled"]["precision"]
 
 
 def test_choose_threshold_gives_none_when_no_threshold_meets_the_bar():

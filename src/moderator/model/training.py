@@ -35,7 +35,7 @@ from .features import CommentFeatures
 from .rows import (
     CLASS_BALANCE,
     IMPLIES_TOXICITY,
-    PAIRS_SOURCE,
+    OFF_TOPIC_SOURCE_BALANCE,
     PAIRS_WEIGHT,
     REAL_KINDS,
     SOURCE_BALANCE,
@@ -54,6 +54,7 @@ from .spans import MIN_MARKED_TEXTS, SpanSelector
 from .thresholds import (
     MAX_CIVIL_FLAG_RATE,
     MIN_FLAG_RECALL,
+    POOLED_PRECISION_ATTRIBUTES,
     attribute_metrics,
     choose_threshold,
     threshold_at_precision,
@@ -230,6 +231,7 @@ def train(
     average_folds: bool | None = None,
     source_balance: float = SOURCE_BALANCE,
     class_balance: float = CLASS_BALANCE,
+    off_topic_source_balance: float = OFF_TOPIC_SOURCE_BALANCE,
 ):
     """Train a ``moderator.model.Model`` from labelled sources.
 
@@ -241,8 +243,9 @@ def train(
     metrics. Final classifiers: an attribute with more than ``LARGE_ROWS`` labelled rows
     takes the mean of its fold models (``average_folds`` True/False forces it for all or
     none), the others are fitted on all their rows. The fits run on ``jobs`` threads
-    (default: every core this process may use). Unknown labels are left out per attribute.
-    Raises ``LabelsError`` for unusable data.
+    (default: every core this process may use). Rows are weighted by ``row_weights`` with
+    ``source_balance`` (off_topic: ``off_topic_source_balance``) and ``class_balance``.
+    Unknown labels are left out per attribute. Raises ``LabelsError`` for unusable data.
     """
     say = progress or log.info
     started = time.perf_counter()
@@ -256,8 +259,10 @@ def train(
     if folds is None:
         folds = LARGE_FOLDS if large else SMALL_FOLDS
     jobs = default_jobs() if not jobs else jobs
-    matrices = _training_matrices(data, feature_params, jobs, folds, seed, source_balance,
-                                  class_balance, say, started)
+    balance = {"source_balance": source_balance, "class_balance": class_balance,
+               "off_topic_source_balance": off_topic_source_balance}
+    matrices = _training_matrices(data, feature_params, jobs, folds, seed, balance, say,
+                                  started)
     # Above LARGE_ROWS one C: each value costs a full cross-validation. C=2 there: on the
     # pooled English corpora it beat C=8 on held-out toxicity (ROC AUC 0.901 vs 0.892) and
     # fits 1.6x faster.
@@ -280,7 +285,7 @@ def train(
     pipeline = Pipeline([("features", matrices.features), ("classifier", classifier)])
     seconds = round(time.perf_counter() - started, 2)
     card = _card(sources, data, matrices, chosen, target_precision, seed, folds, grid,
-                 context_C, averaged, source_balance, class_balance, seconds)
+                 context_C, averaged, balance, seconds)
     model = Model(pipeline, chosen["thresholds"], card, combiner=chosen["combiner"],
                   capped=chosen["capped"], unflagged=chosen["unflagged"])
     model.span_selector = fit_span_selector(model, sources, say)
@@ -320,17 +325,19 @@ def _training_rows(sources, seed: int, pairs: bool, say) -> _Rows:
         if not attributes:
             raise LabelsError(", ".join(s.path for s in sources), "no attribute has both classes")
         Y = label_matrix(rows, attributes)
-    n_pairs = sum(1 for r in made if r.source in (PAIRS_SOURCE, THREAD_PAIRS_SOURCE))
+    n_pairs = sum(1 for r in made if r.source == THREAD_PAIRS_SOURCE)
     say(f"training on {n_original} rows from {len(sources)} source(s) + {n_pairs} off-topic "
         f"pairs + {len(made) - n_pairs} context-free on-topic copies; "
         f"attributes: {', '.join(attributes)}")
     return _Rows(rows, made, n_original, n_pairs, attributes, Y, taught_nothing)
 
 
-def _training_matrices(data: _Rows, feature_params, jobs, folds, seed, source_balance,
-                       class_balance, say, started) -> _Matrices:
+def _training_matrices(data: _Rows, feature_params, jobs, folds, seed, balance: dict, say,
+                       started) -> _Matrices:
     """Features fitted once on the sources' comments; every row's n-grams, extra columns and
-    sentence windows; each row's fold (a pair shares its comment's) and sample weights."""
+    sentence windows; each row's fold (a pair shares its comment's) and sample weights
+    (``balance``: ``row_weights``' source and class balance, and off_topic's own source
+    balance)."""
     rows, n_original, made, Y = data.rows, data.n_original, data.made, data.Y
     features = CommentFeatures(**(feature_params or {}))
     batch = CommentBatch(
@@ -370,7 +377,11 @@ def _training_matrices(data: _Rows, feature_params, jobs, folds, seed, source_ba
     )
     X_context = sp.hstack([X_text[context_rows], sp.csr_matrix(extra[context_rows])],
                           format="csr")
-    W = row_weights(rows, Y, source_balance, class_balance)
+    W = row_weights(rows, Y, balance["source_balance"], balance["class_balance"])
+    if "off_topic" in data.attributes:
+        j = data.attributes.index("off_topic")
+        W[:, j] = row_weights(rows, Y[:, [j]], balance["off_topic_source_balance"],
+                              balance["class_balance"])[:, 0]
     return _Matrices(features, X_text, extra, owner, n_seen, fold, fold_windows, is_context,
                      context_rows, X_context, W)
 
@@ -491,8 +502,9 @@ def _threshold_of(attribute, j, C, whole, window, labels, context, data: _Rows,
         civil = civil & real["strong"][context_rows if context else slice(None)]
         real_labels = all_labels[mine]
     if real_rows.any() and {0, 1} <= set(np.unique(real_labels).tolist()):
-        found, bar = choose_threshold(real_labels, all_scores[mine], civil[mine],
-                                      ids[mine], target_precision)
+        found, bar = choose_threshold(
+            real_labels, all_scores[mine], civil[mine], ids[mine], target_precision,
+            per_source_precision=attribute not in POOLED_PRECISION_ATTRIBUTES)
         bar["per_source"] = {real["names"][k]: v for k, v in bar["per_source"].items()}
         threshold, reached = bar["threshold"], found is not None
         if not reached:
@@ -554,7 +566,7 @@ def _final_classifier(data: _Rows, matrices: _Matrices, chosen_C, results, folds
 
 
 def _card(sources, data: _Rows, matrices: _Matrices, chosen: dict, target_precision, seed,
-          folds, grid, context_C, averaged, source_balance, class_balance, seconds) -> dict:
+          folds, grid, context_C, averaged, balance: dict, seconds) -> dict:
     """The model card: the sources and their labels, how the model was cross-validated and
     weighted, each attribute's metrics, the features."""
     attributes, taught_nothing, made = data.attributes, data.taught_nothing, data.made
@@ -598,8 +610,7 @@ def _card(sources, data: _Rows, matrices: _Matrices, chosen: dict, target_precis
             "scores",
         },
         "weights": {
-            "source_balance": source_balance,
-            "class_balance": class_balance,
+            **balance,
             "pairs": PAIRS_WEIGHT,
             "rows_weighted_by_their_source": sum(1 for r in rows[:n_original] if r.weight != 1),
         },

@@ -56,7 +56,12 @@ MASKED_WORD = re.compile(r"\w+(?:\*+\w*)+|\*+\w+")
 
 def _whole_masked_word(text: str, start: int, end: int) -> tuple[int, int]:
     """``[start, end)`` widened at either edge that falls inside a masked word."""
-    for match in MASKED_WORD.finditer(text, max(0, start - 64), min(len(text), end + 64)):
+    low, high = max(0, start - 64), min(len(text), end + 64)
+    # every masked word holds an asterisk: without one, no search (the search backtracks
+    # through each word, and was ~15% of scoring 100,000 Jigsaw comments)
+    if text.find("*", low, high) < 0:
+        return start, end
+    for match in MASKED_WORD.finditer(text, low, high):
         if match.start() <= start < match.end():
             start = match.start()
         if match.start() < end <= match.end():

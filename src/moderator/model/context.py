@@ -160,11 +160,13 @@ def context_columns(features, batch: CommentBatch, words) -> np.ndarray:
     n = len(batch)
     names = {name: i for i, name in enumerate(CONTEXT_FEATURES)}
     columns = np.zeros((n, len(CONTEXT_FEATURES)))
-    idf = word_idf(features).astype(np.float64)
-    query = _with_data(words, idf[words.indices])  # the comment's words, by idf
     topics = topic_rows(features, words)
-    # Article: the same article repeats for a whole thread; vectorise each once.
     articles, art_index = unique_index(batch.articles, n)
+    parents, par_index = unique_index(batch.parents, n)
+    if articles or parents:  # the comment's words, by idf
+        idf = word_idf(features).astype(np.float64)
+        query = _with_data(words, idf[words.indices])
+    # Article: the same article repeats for a whole thread; vectorise each once.
     if articles:
         asked = np.array(["?" in a for a in articles])
         _, par_index = unique_index(batch.parents, n)
@@ -178,7 +180,6 @@ def context_columns(features, batch: CommentBatch, words) -> np.ndarray:
         columns[:, names["article_topic"]] = _rowwise_dense(
             topics, topic_rows(features, article_words), art_index)
     # Parent: usually another comment of the batch; reuse its row when it is.
-    parents, par_index = unique_index(batch.parents, n)
     if parents:
         row_of = {}
         for i, text in enumerate(batch.texts):
@@ -262,7 +263,9 @@ def thread_similarity(batch: CommentBatch, words):
     # summed as ``dot`` sums (float64 products, same order): a comment that shares no
     # word with the rest of its thread then gets rest_dot 0 exactly, not rounding noise
     # (float32 squares left up to 3e-9, 5e-5 after the square root of thread_word_sqrt)
-    self_norm2 = rowwise_dot(words, words.astype(np.float64), np.arange(n))
+    # (the float64 words once for both: rowwise_dot would convert its X for each call)
+    words = _with_data(words, words.data.astype(np.float64))
+    self_norm2 = rowwise_dot(words, words, np.arange(n))
     dot = rowwise_dot(words, sums, codes)
     valid = codes >= 0
     own = members.astype(np.float64)

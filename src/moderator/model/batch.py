@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -25,6 +26,21 @@ class CommentBatch:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @cached_property
+    def thread_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(thread number per row, -1 for none; whether the row is a member of its thread),
+        made once: every thread view of ``moderator.model.context`` reads them."""
+        n = len(self)
+        if self.groups is None:
+            codes = np.full(n, -1, dtype=np.intp)
+        else:
+            seen: dict = {}
+            codes = np.fromiter((-1 if group is None else seen.setdefault(group, len(seen))
+                                 for group in self.groups), dtype=np.intp, count=n)
+        members = np.ones(n, dtype=bool) if self.members is None else np.asarray(self.members,
+                                                                                bool)
+        return codes, members & (codes >= 0)
 
     @classmethod
     def of(cls, X) -> CommentBatch:

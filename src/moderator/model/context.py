@@ -311,16 +311,7 @@ def contexts_present(batch: CommentBatch) -> dict[str, np.ndarray]:
 
 def _group_codes(batch: CommentBatch) -> tuple[np.ndarray, np.ndarray]:
     """(thread number per row, -1 for none; whether the row is a member of its thread)."""
-    n = len(batch)
-    codes = np.full(n, -1, dtype=np.intp)
-    seen: dict = {}
-    for i, group in enumerate(batch.groups or ()):
-        if group is not None:
-            codes[i] = seen.setdefault(group, len(seen))
-    members = (
-        np.ones(n, dtype=bool) if batch.members is None else np.asarray(batch.members, bool)
-    )
-    return codes, members & (codes >= 0)
+    return batch.thread_codes
 
 
 def _with_data(matrix: sp.csr_matrix, data: np.ndarray) -> sp.csr_matrix:

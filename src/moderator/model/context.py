@@ -257,14 +257,14 @@ def thread_similarity(batch: CommentBatch, words):
     membership = sp.csr_matrix(
         (np.ones(len(member_rows)), (codes[member_rows], member_rows)), shape=(n_groups, n)
     )
+    # the words in float64 once, for the sums and both dots (each converted its own copy)
+    words = _with_data(words, words.data.astype(np.float64))
     sums = (membership @ words).tocsr()
     sizes = np.asarray(membership.sum(axis=1)).ravel()
     sum_norm2 = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
     # summed as ``dot`` sums (float64 products, same order): a comment that shares no
     # word with the rest of its thread then gets rest_dot 0 exactly, not rounding noise
     # (float32 squares left up to 3e-9, 5e-5 after the square root of thread_word_sqrt)
-    # (the float64 words once for both: rowwise_dot would convert its X for each call)
-    words = _with_data(words, words.data.astype(np.float64))
     self_norm2 = rowwise_dot(words, words, np.arange(n))
     dot = rowwise_dot(words, sums, codes)
     valid = codes >= 0

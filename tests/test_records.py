@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderator.records import _BLOCK, SCORED_FIELDS, RecordWriter, _FloatText
+from moderator.records import SCORED_FIELDS, RecordWriter, _FloatText
 from moderator.review import comment_records
 from moderator.threads import Comment, Thread
 
@@ -75,8 +75,8 @@ def test_scored_lines_equal_the_json_encoder(rows):
         dict(zip(ATTRIBUTES, row, strict=True)) for row in rows]
 
 
-def test_more_lines_than_one_write_block():
-    n = 2 * _BLOCK + 3
+def test_many_lines():
+    n = 1027
     results = [result({"toxicity": round(i / n, 6), "insult": 0.25, "off_topic": 1e-06})
                for i in range(n)]
     fast, slow = lines_both_ways(thread_of(n), results)

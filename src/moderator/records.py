@@ -8,7 +8,6 @@ and the other nested values (``reasons``) are JSON strings.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from json.encoder import (  # what json.dumps(ensure_ascii=False) uses
     c_make_encoder,
     encode_basestring,
@@ -77,10 +76,7 @@ class RecordWriter:
             return
         if len(results) != len(thread.comments):
             raise ValueError(f"{len(results)} results for {len(thread.comments)} comments")
-        write = self.fh.write
-        lines = _scored_lines(thread, results, self.fields, self._floats)
-        while block := list(islice(lines, _BLOCK)):  # one write call per block of lines
-            write("".join(block))
+        self.fh.writelines(_scored_lines(thread, results, self.fields, self._floats))
         self.count += len(results)
 
     def close(self) -> None:
@@ -89,7 +85,6 @@ class RecordWriter:
 
 #: A scored comment record: ``thread_id``, the comment's fields, then the scoring contract.
 SCORED_FIELDS = ("thread_id", *COMMENT_FIELDS, "scores", "flagged", "reasons", "language")
-_BLOCK = 512  # JSON lines joined per write call
 _FLOATS = frozenset({float})
 _FLOAT_TEXTS = 1 << 16  # the most reprs a _FloatText keeps
 

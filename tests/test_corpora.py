@@ -758,3 +758,20 @@ def test_shared_splits_share_one_split_and_drop_train_rows_seen_in_dev(tmp_path)
         == ["jigsaw"]
     with pytest.raises(LabelsError, match="not a shared corpus"):
         shared_splits(data, ["wikipedia"])
+
+
+def test_a_corpus_file_that_is_not_utf8_is_named_in_the_error(tmp_path):
+    """Line-based corpus files (SemEval gold, JSON lines) share one reader: an unreadable
+    file is a LabelsError naming it, never a UnicodeDecodeError traceback."""
+    from moderator.corpora.common import text_lines
+    from moderator.errors import LabelsError
+
+    path = tmp_path / "gold.txt"
+    path.write_bytes(b"\xef\xbb\xbfQ1_R1_C1\tGood\n")
+    assert text_lines(path) == ["Q1_R1_C1\tGood"]  # the BOM is dropped
+    path.write_bytes(b"Q1\t\xff\xfe bad\n")
+    with pytest.raises(LabelsError, match="cannot read") as caught:
+        text_lines(path)
+    assert str(path) in str(caught.value)
+    with pytest.raises(LabelsError, match="cannot read"):
+        text_lines(tmp_path / "missing.txt")

@@ -13,8 +13,8 @@ from .common import (
     choice_of,
     corpus_row,
     csv_rows,
-    note_read,
     require_rows,
+    text_lines,
 )
 
 # --------------------------------------------------------------------------- extra corpora
@@ -28,12 +28,7 @@ def load_fox_news(path: Path) -> list[CorpusRow]:
     article is the title and meta description; the title groups the thread.
     """
     rows = []
-    note_read(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsError(str(path), f"cannot read: {exc}") from None
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text_lines(path), 1):
         if not line.strip():
             continue
         try:

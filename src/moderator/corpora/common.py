@@ -77,6 +77,16 @@ def note_read(path: Path) -> None:
         files.append(path)
 
 
+def text_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 corpus file (BOM dropped), read once and noted for the card;
+    ``LabelsError`` when it cannot be read."""
+    note_read(path)
+    try:
+        return path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelsError(str(path), f"cannot read: {exc}") from None
+
+
 def csv_rows(
     path: Path,
     required: Sequence[str],

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import LabelsError
-from .common import CorpusRow, choice_of, corpus_row, csv_rows, note_read, require_rows
+from .common import (
+    CorpusRow,
+    choice_of,
+    corpus_row,
+    csv_rows,
+    note_read,
+    require_rows,
+    text_lines,
+)
 
 # --------------------------------------------------------------------------- semeval-cqa
 
@@ -52,12 +60,7 @@ def _load_cqa_xml(xml_path: Path, gold_path: Path) -> list[CorpusRow]:
 
     gold: dict[str, str] = {}
     note_read(xml_path)
-    note_read(gold_path)
-    try:
-        lines = gold_path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LabelsError(str(gold_path), f"cannot read: {exc}") from None
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text_lines(gold_path), 1):
         if not line.strip():
             continue
         parts = line.rstrip("\n").split("\t")
